@@ -1,0 +1,20 @@
+# The two commands a newcomer needs; both install missing tools first.
+.PHONY: run test lint fmt bench-size
+
+run:   ## build a release and serve it on http://127.0.0.1:3000 with demo data
+	scripts/run.sh
+
+test:  ## every test: unit, integration (SQLite + PostgreSQL), browser
+	scripts/test.sh
+
+lint:  ## formatting and clippy for the server (ssr) and browser (hydrate) builds
+	cargo fmt --all -- --check
+	cargo clippy -p ecmo-referral-server --all-targets -- -D warnings
+	cargo clippy -p ecmo-referral-app --features ssr --all-targets -- -D warnings
+	cargo clippy -p ecmo-referral-app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+bench-size:  ## gzip size of the first load (wasm + js + css) of a release build
+	scripts/first-load-size.sh

@@ -1,0 +1,61 @@
+//! The document shell, the router and the layout every page shares.
+use crate::components::layout::Layout;
+use crate::i18n::*;
+use crate::pages::{calculators::CalculatorsPage, home::HomePage, not_found::NotFoundPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document rendered on the server around the application.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this marks the document once the page is interactive,
+    // for people's tooling and for the browser tests.
+    Effect::new(|| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ecmo-referral.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Meta name="theme-color" content="#0b4f6c" />
+        <I18nContextProvider>
+            <AppTitle />
+            <Router>
+                <Layout>
+                    <Routes fallback=NotFoundPage>
+                        <Route path=path!("") view=HomePage />
+                        <Route path=path!("/calculators") view=CalculatorsPage />
+                    </Routes>
+                </Layout>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn AppTitle() -> impl IntoView {
+    let i18n = use_i18n();
+    let title = move || t_string!(i18n, app_name).to_string();
+    view! { <Title text=title /> }
+}

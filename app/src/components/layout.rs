@@ -1,0 +1,87 @@
+//! The frame around every page: the centre's phone number, navigation, the language
+//! switch and, on demonstration installations, a banner that says so.
+use crate::i18n::*;
+use crate::site::{get_site_info, SiteInfo};
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let info = OnceResource::new_blocking(get_site_info());
+    view! {
+        <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                info.await.ok().filter(|info| info.demo).map(|_| view! {
+                    <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div>
+                })
+            })}
+        </Suspense>
+        <header class="site-header">
+            <div class="brand">
+                <a href="/" class="brand-name">{t!(i18n, app_name)}</a>
+                <span class="brand-centre">{t!(i18n, centre_name)}</span>
+            </div>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move { info.await.ok().map(|info| view! { <PhoneLink info /> }) })}
+            </Suspense>
+            <nav class="site-nav" aria-label=move || t_string!(i18n, nav_main)>
+                <a href="/">{t!(i18n, nav_home)}</a>
+                <a href="/calculators">{t!(i18n, nav_calculators)}</a>
+                <LanguageSwitch />
+            </nav>
+        </header>
+        <main id="content" tabindex="-1">{children()}</main>
+        <footer class="site-footer">
+            <p>{t!(i18n, disclaimer)}</p>
+        </footer>
+    }
+}
+
+/// The 24/7 number, always one tap away.
+#[component]
+pub fn PhoneLink(info: SiteInfo) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = info.tel_href();
+    view! {
+        <a class="centre-phone" href=href data-testid="centre-phone">
+            <span class="centre-phone-label">{t!(i18n, centre_phone_label)}</span>
+            <span class="centre-phone-number">{info.centre_phone}</span>
+        </a>
+    }
+}
+
+/// Links that work without JavaScript (the server sets the language cookie and sends the
+/// browser back) and, once hydrated, switch the language in place.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    let link = move |locale: Locale, label: &'static str| {
+        let code = locale.as_str();
+        let href = move || format!("/lang/{code}?next={}", location.pathname.get());
+        let current = move || i18n.get_locale() == locale;
+        view! {
+            <a
+                href=href
+                hreflang=code
+                lang=code
+                class="lang-link"
+                aria-current=move || current().then_some("true")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    i18n.set_locale(locale);
+                }
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <span class="lang-switch" role="group" aria-label=move || t_string!(i18n, language)>
+            {link(Locale::sl, "SL")}
+            {link(Locale::en, "EN")}
+        </span>
+    }
+}

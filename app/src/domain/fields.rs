@@ -1,0 +1,354 @@
+//! Reading score and form inputs from JSON objects into checked values, collecting every
+//! field error at once. Impossible values are refused with the allowed range and unit.
+use super::i18n::Lang;
+use super::units::kpa_to_mmhg;
+#[cfg(test)]
+use super::units::MMHG_PER_KPA;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The smallest age the tool accepts: it is for adults.
+pub const ADULT_AGE: f64 = 18.0;
+pub const MAX_AGE: f64 = 110.0;
+
+/// Hard limits of a quantity: values outside are entry errors.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    pub min: f64,
+    pub max: f64,
+    pub unit: &'static str,
+}
+
+impl Limits {
+    pub const fn new(min: f64, max: f64, unit: &'static str) -> Self {
+        Self { min, max, unit }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum FieldError {
+    Missing,
+    NotANumber,
+    NotAWholeNumber,
+    NotABoolean,
+    OutOfRange { min: f64, max: f64, unit: String },
+    UnderAge,
+    UnknownValue { allowed: Vec<String> },
+    NotAList,
+    EmptyList,
+    OneOf { other: String },
+    UnknownField,
+    NotAnObject,
+}
+
+impl FieldError {
+    pub fn message(&self, lang: Lang) -> String {
+        let fmt = |v: f64| {
+            let s = format!("{v}");
+            match lang {
+                Lang::Sl => s.replace('.', ","),
+                Lang::En => s,
+            }
+        };
+        match (self, lang) {
+            (Self::Missing, Lang::En) => "is required".into(),
+            (Self::Missing, Lang::Sl) => "je obvezen podatek".into(),
+            (Self::NotANumber, Lang::En) => "must be a number".into(),
+            (Self::NotANumber, Lang::Sl) => "mora biti število".into(),
+            (Self::NotAWholeNumber, Lang::En) => "must be a whole number".into(),
+            (Self::NotAWholeNumber, Lang::Sl) => "mora biti celo število".into(),
+            (Self::NotABoolean, Lang::En) => "must be true or false".into(),
+            (Self::NotABoolean, Lang::Sl) => "mora biti da (true) ali ne (false)".into(),
+            (Self::OutOfRange { min, max, unit }, Lang::En) => {
+                format!("must be from {} to {} {unit}", fmt(*min), fmt(*max)).trim_end().to_owned()
+            }
+            (Self::OutOfRange { min, max, unit }, Lang::Sl) => {
+                format!("mora biti od {} do {} {unit}", fmt(*min), fmt(*max)).trim_end().to_owned()
+            }
+            (Self::UnderAge, Lang::En) => {
+                "the patient must be 18 or older: this tool is for adults; for children contact the paediatric ECMO team".into()
+            }
+            (Self::UnderAge, Lang::Sl) => {
+                "bolnik mora biti star vsaj 18 let: orodje je za odrasle; za otroke se obrnite na pediatrično ECMO ekipo".into()
+            }
+            (Self::UnknownValue { allowed }, Lang::En) => format!("must be one of: {}", allowed.join(", ")),
+            (Self::UnknownValue { allowed }, Lang::Sl) => format!("mora biti ena od vrednosti: {}", allowed.join(", ")),
+            (Self::NotAList, Lang::En) => "must be a list".into(),
+            (Self::NotAList, Lang::Sl) => "mora biti seznam".into(),
+            (Self::EmptyList, Lang::En) => "must name at least one value".into(),
+            (Self::EmptyList, Lang::Sl) => "mora vsebovati vsaj eno vrednost".into(),
+            (Self::OneOf { other }, Lang::En) => format!("give this or {other}, not both"),
+            (Self::OneOf { other }, Lang::Sl) => format!("vnesite to ali {other}, ne obojega"),
+            (Self::UnknownField, Lang::En) => "is not a field of this request".into(),
+            (Self::UnknownField, Lang::Sl) => "ni polje te zahteve".into(),
+            (Self::NotAnObject, Lang::En) => "the request body must be a JSON object".into(),
+            (Self::NotAnObject, Lang::Sl) => "telo zahteve mora biti objekt JSON".into(),
+        }
+    }
+}
+
+/// Field name → every error found for it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<FieldError>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, error: FieldError) {
+        self.0.entry(field.to_owned()).or_default().push(error);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&[FieldError]> {
+        self.0.get(field).map(Vec::as_slice)
+    }
+
+    /// The `{"field": ["message", …]}` form used by the JSON API.
+    pub fn messages(&self, lang: Lang) -> BTreeMap<String, Vec<String>> {
+        self.0
+            .iter()
+            .map(|(field, errors)| (field.clone(), errors.iter().map(|e| e.message(lang)).collect()))
+            .collect()
+    }
+
+    pub fn whole_body(error: FieldError) -> Self {
+        let mut errors = Self::default();
+        errors.add("body", error);
+        errors
+    }
+}
+
+/// Reads fields from a JSON object, remembering which were read so that unknown ones can be
+/// reported, and collecting errors instead of stopping at the first.
+pub struct Reader<'a> {
+    map: &'a Map<String, Value>,
+    seen: BTreeSet<String>,
+    pub errors: FieldErrors,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(value: &'a Value) -> Result<Self, FieldErrors> {
+        match value {
+            Value::Object(map) => Ok(Self { map, seen: BTreeSet::new(), errors: FieldErrors::default() }),
+            _ => Err(FieldErrors::whole_body(FieldError::NotAnObject)),
+        }
+    }
+
+    fn raw(&mut self, key: &str) -> Option<&'a Value> {
+        self.seen.insert(key.to_owned());
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    pub fn present(&self, key: &str) -> bool {
+        self.map.get(key).is_some_and(|v| !v.is_null())
+    }
+
+    fn number_value(&mut self, key: &str, value: &Value) -> Option<f64> {
+        match value.as_f64() {
+            Some(n) if n.is_finite() => Some(n),
+            _ => {
+                self.errors.add(key, FieldError::NotANumber);
+                None
+            }
+        }
+    }
+
+    /// An optional number within `limits`.
+    pub fn optional_number(&mut self, key: &str, limits: Limits) -> Option<f64> {
+        let value = self.raw(key)?;
+        let n = self.number_value(key, value)?;
+        if n < limits.min || n > limits.max {
+            self.errors.add(key, out_of_range(limits));
+            return None;
+        }
+        Some(n)
+    }
+
+    /// A required number within `limits`.
+    pub fn number(&mut self, key: &str, limits: Limits) -> Option<f64> {
+        if !self.present(key) {
+            self.seen.insert(key.to_owned());
+            self.errors.add(key, FieldError::Missing);
+            return None;
+        }
+        self.optional_number(key, limits)
+    }
+
+    /// A required whole number within `limits` (e.g. chest X-ray quadrants).
+    pub fn integer(&mut self, key: &str, limits: Limits) -> Option<i64> {
+        let n = self.number(key, limits)?;
+        if n.fract() != 0.0 {
+            self.errors.add(key, FieldError::NotAWholeNumber);
+            return None;
+        }
+        Some(n as i64)
+    }
+
+    /// Age in years: required, adults only.
+    pub fn age(&mut self, key: &str) -> Option<f64> {
+        if !self.present(key) {
+            self.seen.insert(key.to_owned());
+            self.errors.add(key, FieldError::Missing);
+            return None;
+        }
+        let value = self.raw(key)?;
+        let n = self.number_value(key, value)?;
+        if n < 0.0 || n > MAX_AGE {
+            self.errors.add(key, out_of_range(Limits::new(ADULT_AGE, MAX_AGE, "years")));
+            None
+        } else if n < ADULT_AGE {
+            self.errors.add(key, FieldError::UnderAge);
+            None
+        } else {
+            Some(n)
+        }
+    }
+
+    pub fn optional_boolean(&mut self, key: &str) -> Option<bool> {
+        let value = self.raw(key)?;
+        match value.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.errors.add(key, FieldError::NotABoolean);
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, key: &str) -> Option<bool> {
+        if !self.present(key) {
+            self.seen.insert(key.to_owned());
+            self.errors.add(key, FieldError::Missing);
+            return None;
+        }
+        self.optional_boolean(key)
+    }
+
+    /// One value from a fixed list.
+    pub fn choice(&mut self, key: &str, allowed: &[&str]) -> Option<String> {
+        if !self.present(key) {
+            self.seen.insert(key.to_owned());
+            self.errors.add(key, FieldError::Missing);
+            return None;
+        }
+        let value = self.raw(key)?;
+        match value.as_str() {
+            Some(s) if allowed.contains(&s) => Some(s.to_owned()),
+            _ => {
+                self.errors.add(key, unknown_value(allowed));
+                None
+            }
+        }
+    }
+
+    /// A non-empty list of values from a fixed list; repeats count once.
+    pub fn choices(&mut self, key: &str, allowed: &[&str]) -> Option<Vec<String>> {
+        if !self.present(key) {
+            self.seen.insert(key.to_owned());
+            self.errors.add(key, FieldError::Missing);
+            return None;
+        }
+        let value = self.raw(key)?;
+        let Some(items) = value.as_array() else {
+            self.errors.add(key, FieldError::NotAList);
+            return None;
+        };
+        if items.is_empty() {
+            self.errors.add(key, FieldError::EmptyList);
+            return None;
+        }
+        let mut out = Vec::new();
+        for item in items {
+            match item.as_str() {
+                Some(s) if allowed.contains(&s) => {
+                    if !out.iter().any(|o| o == s) {
+                        out.push(s.to_owned());
+                    }
+                }
+                _ => {
+                    self.errors.add(key, unknown_value(allowed));
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A pressure given in exactly one of mmHg or kPa, returned in mmHg (converted, not rounded).
+    pub fn pressure_mmhg(&mut self, mmhg_key: &str, kpa_key: &str, mmhg: Limits, kpa: Limits) -> Option<f64> {
+        match (self.present(mmhg_key), self.present(kpa_key)) {
+            (true, true) => {
+                self.seen.insert(mmhg_key.to_owned());
+                self.seen.insert(kpa_key.to_owned());
+                self.errors.add(mmhg_key, FieldError::OneOf { other: kpa_key.to_owned() });
+                self.errors.add(kpa_key, FieldError::OneOf { other: mmhg_key.to_owned() });
+                None
+            }
+            (false, true) => self.optional_number(kpa_key, kpa).map(kpa_to_mmhg),
+            (true, false) => self.optional_number(mmhg_key, mmhg),
+            (false, false) => {
+                self.seen.insert(mmhg_key.to_owned());
+                self.seen.insert(kpa_key.to_owned());
+                self.errors.add(mmhg_key, FieldError::Missing);
+                None
+            }
+        }
+    }
+
+    /// Reports fields that were never read, and returns every error collected.
+    pub fn finish(mut self) -> Result<(), FieldErrors> {
+        for key in self.map.keys() {
+            if !self.seen.contains(key) {
+                self.errors.add(key, FieldError::UnknownField);
+            }
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+fn out_of_range(limits: Limits) -> FieldError {
+    FieldError::OutOfRange { min: limits.min, max: limits.max, unit: limits.unit.to_owned() }
+}
+
+fn unknown_value(allowed: &[&str]) -> FieldError {
+    FieldError::UnknownValue { allowed: allowed.iter().map(|s| (*s).to_owned()).collect() }
+}
+
+/// Hard limits of the quantities the scores read (domain specification §5).
+pub mod limits {
+    use super::Limits;
+
+    pub const PF_RATIO_MMHG: Limits = Limits::new(5.0, 750.0, "mmHg");
+    pub const PF_RATIO_KPA: Limits = Limits::new(0.7, 100.0, "kPa");
+    pub const PACO2_MMHG: Limits = Limits::new(7.5, 300.0, "mmHg");
+    pub const PACO2_KPA: Limits = Limits::new(1.0, 40.0, "kPa");
+    pub const PEEP_CMH2O: Limits = Limits::new(0.0, 40.0, "cmH2O");
+    pub const PLATEAU_CMH2O: Limits = Limits::new(5.0, 80.0, "cmH2O");
+    pub const PIP_CMH2O: Limits = Limits::new(5.0, 100.0, "cmH2O");
+    pub const COMPLIANCE: Limits = Limits::new(1.0, 1000.0, "mL/cmH2O");
+    pub const CXR_QUADRANTS: Limits = Limits::new(0.0, 4.0, "");
+    pub const MV_HOURS: Limits = Limits::new(0.0, 8760.0, "h");
+    pub const MV_DAYS: Limits = Limits::new(0.0, 365.0, "days");
+    pub const WEIGHT_KG: Limits = Limits::new(25.0, 350.0, "kg");
+    pub const BMI: Limits = Limits::new(8.0, 100.0, "kg/m²");
+    pub const SOFA: Limits = Limits::new(0.0, 24.0, "");
+    pub const DIASTOLIC_MMHG: Limits = Limits::new(0.0, 200.0, "mmHg");
+    pub const PULSE_PRESSURE_MMHG: Limits = Limits::new(0.0, 300.0, "mmHg");
+    pub const HCO3_MMOL_L: Limits = Limits::new(1.0, 60.0, "mmol/L");
+
+    /// The kPa limits are the mmHg limits converted; kept as literals for readable messages.
+    #[cfg(test)]
+    #[test]
+    fn kpa_limits_match_mmhg_limits() {
+        use super::MMHG_PER_KPA;
+        assert!((PACO2_KPA.min * MMHG_PER_KPA - PACO2_MMHG.min).abs() < 0.01);
+        assert!((PF_RATIO_KPA.max * MMHG_PER_KPA - PF_RATIO_MMHG.max).abs() < 1.0);
+    }
+}

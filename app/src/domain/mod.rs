@@ -1,0 +1,9 @@
+//! The clinical domain: pure rules and types with no IO, compiled for the browser and the
+//! server alike so that both show the same results.
+pub mod calculator;
+pub mod fields;
+pub mod i18n;
+pub mod labels;
+pub mod rules;
+pub mod scores;
+pub mod units;

@@ -1,0 +1,270 @@
+//! `/calculators`: the four scores, updating as you type once the page is interactive,
+//! and computed by the server from the submitted form when JavaScript is off.
+use crate::domain::calculator::{split_errors, FieldKind, FormField, Outcome, Score};
+use crate::domain::fields::{FieldError, FieldErrors};
+use crate::domain::i18n::Lang;
+use crate::domain::labels::{field_label, value_label};
+use crate::domain::rules::RuleSet;
+use crate::domain::scores::elso_caveat;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use std::collections::BTreeMap;
+
+/// The rule set in force on the server, so the browser computes exactly what it would.
+#[server(endpoint = "active_rules")]
+pub async fn active_rules() -> Result<RuleSet, ServerFnError> {
+    use_context::<std::sync::Arc<RuleSet>>()
+        .map(|rules| (*rules).clone())
+        .ok_or_else(|| ServerFnError::new("no rule set is configured"))
+}
+
+pub fn lang_of(locale: Locale) -> Lang {
+    match locale {
+        Locale::sl => Lang::Sl,
+        Locale::en => Lang::En,
+    }
+}
+
+#[component]
+pub fn CalculatorsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || lang_of(i18n.get_locale());
+    let rules = OnceResource::new_blocking(active_rules());
+    view! {
+        <h1>{t!(i18n, calc_title)}</h1>
+        <p class="lead">{t!(i18n, calc_lead)}</p>
+        <p class="caveat" role="note">{move || elso_caveat(lang())}</p>
+        <nav class="calc-index" aria-label=move || t_string!(i18n, calc_title)>
+            {Score::ALL.into_iter().map(|s| view! { <a href=format!("#{}", s.key())>{s.title()}</a> }).collect_view()}
+        </nav>
+        <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match rules.await {
+                    Ok(rules) => Score::ALL
+                        .into_iter()
+                        .map(|score| view! { <Calculator score rules=rules.clone() /> })
+                        .collect_view()
+                        .into_any(),
+                    Err(_) => view! { <p class="field-error">{t!(i18n, error_body)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The values submitted for `score`, when the query is that calculator's form.
+fn submitted(score: Score) -> BTreeMap<String, Vec<String>> {
+    let query = use_query_map();
+    query.with_untracked(|q| {
+        if q.get_str("score") != Some(score.key()) {
+            return BTreeMap::new();
+        }
+        score
+            .fields()
+            .iter()
+            .flat_map(|f| [f.key.to_owned(), format!("{}_unit", f.key)])
+            .filter_map(|k| q.get_all(&k).map(|v| (k, v)))
+            .collect()
+    })
+}
+
+#[component]
+fn Calculator(score: Score, rules: RuleSet) -> impl IntoView {
+    let i18n = use_i18n();
+    let form = RwSignal::new(submitted(score));
+    let outcome = Memo::new(move |_| form.with(|f| score.compute(&score.form_to_json(f), &rules)));
+    let errors = Memo::new(move |_| match outcome.get() {
+        Ok(_) => (BTreeMap::new(), Vec::new()),
+        Err(e) => split_errors(score, &e),
+    });
+    view! {
+        <section class="calculator" id=score.key() aria-labelledby=format!("{}-title", score.key())>
+            <h2 id=format!("{}-title", score.key())>{score.title()}</h2>
+            <form method="get" action=format!("/calculators#{}", score.key()) class="calc-form">
+                <input type="hidden" name="score" value=score.key() />
+                <div class="calc-fields">
+                    {score.fields().iter().map(|field| view! { <Field score field=*field form errors /> }).collect_view()}
+                </div>
+                <button type="submit" class="button">{t!(i18n, calc_submit)}</button>
+            </form>
+            <div class="calc-result" aria-live="polite" data-testid=format!("result-{}", score.key())>
+                {move || match outcome.get() {
+                    Ok(o) => view! { <Result score outcome=o /> }.into_any(),
+                    Err(e) => view! { <Missing missing=errors.get().1 errors=e /> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Missing(missing: Vec<&'static str>, errors: FieldErrors) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || lang_of(i18n.get_locale());
+    let body = errors.get("body").map(|e| e.to_vec()).unwrap_or_default();
+    view! {
+        <p class="calc-missing">
+            <strong>{t!(i18n, calc_missing)}</strong>" "
+            {move || missing.iter().map(|f| field_label(f, lang())).collect::<Vec<_>>().join(", ")}
+        </p>
+        {body.into_iter().map(|e| view! { <p class="field-error">{move || e.message(lang())}</p> }).collect_view()}
+    }
+}
+
+#[component]
+fn Result(score: Score, outcome: Outcome) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || lang_of(i18n.get_locale());
+    let class = outcome.class.clone();
+    let class_text = move || if score == Score::Murray { value_label(&class, lang()) } else { class.clone() };
+    view! {
+        <p class="calc-headline">
+            <span class="calc-figure" data-testid=format!("figure-{}", score.key())>{outcome.headline.clone()}</span>
+            <span class="calc-class">{class_text}</span>
+        </p>
+        {outcome.predicted_survival_pct.map(|pct| view! {
+            <p>{t!(i18n, calc_survival)}": "<strong>{pct}" %"</strong></p>
+        })}
+        {outcome.meets_referral_threshold.map(|met| view! {
+            <p class=if met { "flag flag-indication" } else { "flag" }>
+                {move || if met { t_string!(i18n, calc_threshold_met) } else { t_string!(i18n, calc_threshold_not_met) }}
+            </p>
+        })}
+        {outcome.provisional.then(|| view! { <p class="flag flag-caution">{t!(i18n, calc_provisional)}</p> })}
+        <details class="calc-breakdown">
+            <summary>{t!(i18n, calc_breakdown)}" ("{outcome.points}")"</summary>
+            <table>
+                <tbody>
+                    {outcome.components.iter().map(|c| view! {
+                        <tr><td>{c.item.clone()}</td><td class="num">{c.points}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </details>
+        <p class="rule-version">{t!(i18n, calc_rule_version)}": "{outcome.rule_set_version.clone()}</p>
+    }
+}
+
+#[component]
+fn Field(
+    score: Score,
+    field: FormField,
+    form: RwSignal<BTreeMap<String, Vec<String>>>,
+    errors: Memo<(BTreeMap<&'static str, Vec<FieldError>>, Vec<&'static str>)>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || lang_of(i18n.get_locale());
+    let id = format!("{}-{}", score.key(), field.key);
+    let error_id = format!("{id}-error");
+    let key = field.key;
+    let initial = move |k: &str| form.with_untracked(|f| f.get(k).and_then(|v| v.first()).cloned().unwrap_or_default());
+    let set = move |k: String, v: String| form.update(|f| {
+        f.insert(k, vec![v]);
+    });
+    let error_view = {
+        let error_id = error_id.clone();
+        move || {
+            errors.with(|(shown, _)| shown.get(key).cloned()).map(|errs| {
+                let text = errs.iter().map(|e| e.message(lang())).collect::<Vec<_>>().join("; ");
+                view! { <p class="field-error" id=error_id.clone()>{text}</p> }
+            })
+        }
+    };
+    let invalid = move || errors.with(|(shown, _)| shown.contains_key(key)).then_some("true");
+    let label = move || {
+        let mut text = field_label(key, lang());
+        if field.optional {
+            text.push_str(match lang() {
+                Lang::Sl => " (neobvezno)",
+                Lang::En => " (optional)",
+            });
+        }
+        text
+    };
+    match field.kind {
+        FieldKind::Number | FieldKind::Pressure { .. } => {
+            let unit_key = format!("{key}_unit");
+            let unit_initial = initial(&unit_key);
+            let unit = matches!(field.kind, FieldKind::Pressure { .. }).then(|| {
+                let unit_key = unit_key.clone();
+                view! {
+                    <select name=unit_key.clone() aria-label=move || t_string!(i18n, calc_unit)
+                        on:change=move |ev| set(unit_key.clone(), event_target_value(&ev))>
+                        <option value="mmhg" selected=unit_initial != "kpa">"mmHg"</option>
+                        <option value="kpa" selected=unit_initial == "kpa">"kPa"</option>
+                    </select>
+                }
+            });
+            view! {
+                <div class="field">
+                    <label for=id.clone()>{label}</label>
+                    <span class="input-with-unit">
+                        <input id=id.clone() name=key type="text" inputmode="decimal" autocomplete="off"
+                            value=initial(key) aria-invalid=invalid aria-describedby=error_id.clone()
+                            on:input=move |ev| set(key.to_owned(), event_target_value(&ev)) />
+                        {unit}
+                    </span>
+                    {error_view}
+                </div>
+            }
+            .into_any()
+        }
+        FieldKind::Boolean => view! {
+            <div class="field field-check">
+                <input id=id.clone() name=key type="checkbox" checked=initial(key) == "on"
+                    on:change=move |ev| set(key.to_owned(), if event_target_checked(&ev) { "on".into() } else { String::new() }) />
+                <label for=id.clone()>{label}</label>
+            </div>
+        }
+        .into_any(),
+        FieldKind::Choice(values) => {
+            let current = initial(key);
+            view! {
+                <div class="field">
+                    <label for=id.clone()>{label}</label>
+                    <select id=id.clone() name=key aria-invalid=invalid aria-describedby=error_id.clone()
+                        on:change=move |ev| set(key.to_owned(), event_target_value(&ev))>
+                        <option value="">"—"</option>
+                        {values.iter().map(|v| {
+                            let v = *v;
+                            view! { <option value=v selected=current == v>{move || value_label(v, lang())}</option> }
+                        }).collect_view()}
+                    </select>
+                    {error_view}
+                </div>
+            }
+            .into_any()
+        }
+        FieldKind::Multi(values) => {
+            let chosen = form.with_untracked(|f| f.get(key).cloned().unwrap_or_default());
+            view! {
+                <fieldset class="field" aria-describedby=error_id.clone()>
+                    <legend>{label}</legend>
+                    {values.iter().map(|v| {
+                        let v = *v;
+                        let box_id = format!("{id}-{v}");
+                        view! {
+                            <div class="field-check">
+                                <input id=box_id.clone() type="checkbox" name=key value=v checked=chosen.iter().any(|c| c == v)
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        form.update(|f| {
+                                            let list = f.entry(key.to_owned()).or_default();
+                                            list.retain(|x| x != v);
+                                            if on {
+                                                list.push(v.to_owned());
+                                            }
+                                        });
+                                    } />
+                                <label for=box_id>{move || value_label(v, lang())}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                    {error_view}
+                </fieldset>
+            }
+            .into_any()
+        }
+    }
+}

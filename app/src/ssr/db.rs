@@ -1,0 +1,102 @@
+//! One database handle for SQLite and PostgreSQL. Queries are written once, with `$N`
+//! placeholders that both drivers accept.
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Connection};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Which database a URL names, or `None` for anything else.
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the database URL names neither SQLite nor PostgreSQL")]
+    UnsupportedUrl,
+    #[error("could not open the database")]
+    Open(#[source] sqlx::Error),
+}
+
+impl Db {
+    /// Opens a pool. SQLite gets write-ahead logging, foreign keys and a busy timeout on
+    /// every connection; the file is created when missing.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, ConnectError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or(ConnectError::UnsupportedUrl)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        configure_sqlite(conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(ConnectError::Open)?;
+        Ok(Self { pool, backend })
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        conn.ping().await
+    }
+}
+
+async fn configure_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    for pragma in [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA busy_timeout = 5000",
+        "PRAGMA synchronous = NORMAL",
+    ] {
+        sqlx::query(pragma).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_database_urls() {
+        assert_eq!(Backend::from_url("sqlite://data/ecmo.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("nonsense"), None);
+        assert_eq!(Backend::from_url("mysql://h/db"), None);
+    }
+}

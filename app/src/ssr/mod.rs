@@ -1,0 +1,5 @@
+//! Server-only services: the database handle and the mail outbox. Nothing here reaches the
+//! browser build.
+pub mod db;
+pub mod outbox;
+pub mod time;

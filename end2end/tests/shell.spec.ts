@@ -1,0 +1,107 @@
+import { test, expect, Page } from "@playwright/test";
+
+/** Fails the test on any console error, e.g. a Content-Security-Policy violation. */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  page.on("pageerror", (err) => errors.push(String(err)));
+  return errors;
+}
+
+async function hydrated(page: Page) {
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+}
+
+test.describe("with JavaScript", () => {
+  test("the page hydrates and its controls respond", async ({ page }) => {
+    const errors = collectErrors(page);
+    await page.goto("/");
+    await hydrated(page);
+    const summary = page.getByTestId("details-vv").locator("summary");
+    await expect(summary).toHaveText("Pokaži, kaj potrebuje center");
+    await summary.click();
+    await expect(summary).toHaveText("Skrij podrobnosti");
+    await expect(page.getByTestId("details-vv")).toHaveAttribute("open", "");
+    expect(errors).toEqual([]);
+  });
+
+  test("the language switches in place, without reloading", async ({ page }) => {
+    const errors = collectErrors(page);
+    await page.goto("/");
+    await hydrated(page);
+    await expect(page.locator("h1")).toHaveText("Predstavite kandidata za ECMO zgodaj");
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    await page.getByRole("link", { name: "EN", exact: true }).click();
+    await expect(page.locator("h1")).toHaveText("Present an ECMO candidate early");
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+    // The choice is remembered by the server on the next visit.
+    await page.reload();
+    await expect(page.locator("h1")).toHaveText("Present an ECMO candidate early");
+    await page.getByRole("link", { name: "SL", exact: true }).click();
+    await expect(page.locator("h1")).toHaveText("Predstavite kandidata za ECMO zgodaj");
+    expect(errors).toEqual([]);
+  });
+
+  test("the centre's phone number is a tel: link on every page", async ({ page }) => {
+    for (const path of ["/", "/no/such/page"]) {
+      await page.goto(path);
+      const phone = page.getByTestId("centre-phone");
+      await expect(phone).toBeVisible();
+      expect(await phone.getAttribute("href")).toMatch(/^tel:\+?\d{6,}$/);
+    }
+  });
+
+  test("an unknown address shows a helpful 404", async ({ page }) => {
+    const response = await page.goto("/no/such/page");
+    expect(response?.status()).toBe(404);
+    await expect(page.locator("h1")).toHaveText("Strani ni mogoče najti");
+    await page.getByRole("link", { name: "Nazaj na domačo stran" }).click();
+    await expect(page).toHaveURL(/\/$/);
+  });
+
+  test("demo installations say so on every page", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.locator(".demo-banner")).toBeVisible();
+  });
+
+  test("keyboard users reach the content and the phone first", async ({ page }) => {
+    await page.goto("/");
+    await hydrated(page);
+    await page.keyboard.press("Tab");
+    await expect(page.locator(".skip-link")).toBeFocused();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    await expect(page.getByTestId("centre-phone")).toBeFocused();
+  });
+});
+
+test.describe("on a phone (375 px)", () => {
+  test.use({ viewport: { width: 375, height: 740 } });
+
+  test("nothing scrolls sideways and the phone number is visible", async ({ page }) => {
+    await page.goto("/");
+    await hydrated(page);
+    await expect(page.getByTestId("centre-phone")).toBeInViewport();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the page reads, the details open and the language switch works", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.locator("h1")).toHaveText("Predstavite kandidata za ECMO zgodaj");
+    await expect(page.getByTestId("centre-phone")).toBeVisible();
+    await page.getByTestId("details-ecpr").locator("summary").click();
+    await expect(page.getByTestId("details-ecpr").locator("p")).toBeVisible();
+    await page.getByRole("link", { name: "EN", exact: true }).click();
+    await expect(page.locator("h1")).toHaveText("Present an ECMO candidate early");
+    await expect(page).toHaveURL(/\/$/);
+    await page.getByRole("link", { name: "SL", exact: true }).click();
+    await expect(page.locator("h1")).toHaveText("Predstavite kandidata za ECMO zgodaj");
+  });
+});

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Browser tests: the release build on a fresh demo database, driven by Playwright in
+# Debian's chromium. Expects scripts/build-release.sh to have run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port="${E2E_PORT:-3100}"
+work=$(mktemp -d)
+log="$work/server.log"
+ECMO_DEMO=1 ECMO_DATA_DIR="$work" ECMO_LISTEN_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
+  ECMO_DATABASE_URL= ECMO_SMTP_URL= target/release/ecmo-referral-server >"$log" 2>&1 &
+server=$!
+cleanup() { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  if ! kill -0 "$server" 2>/dev/null; then echo "the server did not start:"; cat "$log"; exit 1; fi
+  sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server is not healthy:"; cat "$log"; exit 1; }
+cd end2end
+E2E_BASE_URL="http://127.0.0.1:$port" npx playwright test

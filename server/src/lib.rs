@@ -1,0 +1,11 @@
+//! The ECMO Referral server: configuration, start-up, HTTP routes and background workers.
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod health;
+pub mod mail;
+pub mod security;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

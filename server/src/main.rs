@@ -1,0 +1,29 @@
+use ecmo_referral_server::{config::Settings, startup, telemetry};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let app = match startup::Application::build(settings).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("start-up failed: {error:#}");
+            return ExitCode::from(1);
+        }
+    };
+    tokio::spawn(startup::shutdown_on_signal(app.shutdown_token()));
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("server stopped with an error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! What every handler can reach.
+use crate::config::Settings;
+use crate::mail::WorkerHealth;
+use axum::extract::FromRef;
+use ecmo_referral_app::domain::rules::RuleSet;
+use ecmo_referral_app::site::SiteInfo;
+use ecmo_referral_app::ssr::db::Db;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub site: SiteInfo,
+    pub settings: Arc<Settings>,
+    pub mail_health: WorkerHealth,
+    pub worker_stale_after: Duration,
+    /// The clinical rule set in force (the embedded default or the centre's file).
+    pub rules: Arc<RuleSet>,
+}

@@ -1,0 +1,328 @@
+use ecmo_referral_app::ssr::db::Db;
+use ecmo_referral_server::config::Settings;
+use ecmo_referral_server::startup::Application;
+use mailin_embedded::{response, Handler, Response, Server, SslConfig};
+use sqlx::Connection;
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Generates `mod name { sqlite, postgres }` tests that call `name(DbKind)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::DbKind::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_available() {
+                    super::$name($crate::helpers::DbKind::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// True when PostgreSQL tests should run; panics when they are required but not configured.
+pub fn postgres_available() -> bool {
+    let configured = std::env::var("ECMO_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty());
+    if !configured && std::env::var("ECMO_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        panic!("ECMO_TEST_REQUIRE_POSTGRES=1 but ECMO_TEST_POSTGRES_URL is not set");
+    }
+    if !configured {
+        eprintln!("PostgreSQL not configured (ECMO_TEST_POSTGRES_URL): this test ran on SQLite only");
+    }
+    configured
+}
+
+/// A fresh, empty database of the given kind; the SQLite file lives in `dir`.
+pub async fn fresh_database_url(kind: DbKind, dir: &std::path::Path) -> String {
+    match kind {
+        DbKind::Sqlite => format!("sqlite://{}", dir.join("test.db").display()),
+        DbKind::Postgres => {
+            let admin = std::env::var("ECMO_TEST_POSTGRES_URL").expect("ECMO_TEST_POSTGRES_URL");
+            let name = format!("ecmo_test_{}", uuid::Uuid::new_v4().simple());
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+            conn.close().await.ok();
+            let mut url = url::Url::parse(&admin).expect("ECMO_TEST_POSTGRES_URL is a URL");
+            url.set_path(&name);
+            url.to_string()
+        }
+    }
+}
+
+/// One message as the SMTP server received it.
+#[derive(Clone, Debug)]
+pub struct ReceivedMail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl ReceivedMail {
+    pub fn message_id(&self) -> Option<String> {
+        header(&self.data, "Message-ID").map(|v| v.trim_matches(|c| c == '<' || c == '>').to_owned())
+    }
+}
+
+pub fn header(data: &str, name: &str) -> Option<String> {
+    data.lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned()))
+}
+
+/// How the test SMTP server answers.
+#[derive(Clone, Copy, Debug)]
+pub enum SinkMode {
+    Accept,
+    /// 550 to every recipient: a permanent failure.
+    RejectRecipients,
+    /// 451 at the end of data: a temporary failure.
+    TemporaryFailure,
+}
+
+#[derive(Clone)]
+struct SinkHandler {
+    received: Arc<Mutex<Vec<ReceivedMail>>>,
+    current: Option<ReceivedMail>,
+    delay: Duration,
+    mode: SinkMode,
+}
+
+impl Handler for SinkHandler {
+    fn rcpt(&mut self, _to: &str) -> Response {
+        match self.mode {
+            SinkMode::RejectRecipients => response::NO_MAILBOX,
+            _ => response::OK,
+        }
+    }
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.current = Some(ReceivedMail { to: to.to_vec(), data: String::new() });
+        response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        if let Some(mail) = self.current.as_mut() {
+            mail.data.push_str(&String::from_utf8_lossy(buf));
+        }
+        Ok(())
+    }
+    fn data_end(&mut self) -> Response {
+        std::thread::sleep(self.delay);
+        let mail = self.current.take();
+        match self.mode {
+            SinkMode::TemporaryFailure => response::TRANSACTION_FAILED,
+            _ => {
+                if let Some(mail) = mail {
+                    self.received.lock().unwrap().push(mail);
+                }
+                response::OK
+            }
+        }
+    }
+    fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
+        response::OK
+    }
+}
+
+/// A real SMTP server (mailin-embedded) on a loopback port, recording what it accepts.
+#[derive(Clone)]
+pub struct MailSink {
+    pub port: u16,
+    received: Arc<Mutex<Vec<ReceivedMail>>>,
+}
+
+impl MailSink {
+    pub fn start() -> Self {
+        Self::start_with(SinkMode::Accept, Duration::ZERO)
+    }
+
+    pub fn start_with(mode: SinkMode, delay: Duration) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind SMTP port");
+        Self::serve(listener, mode, delay)
+    }
+
+    /// A port where nothing listens yet: connections are refused until `start_on` is called.
+    pub fn reserve_port() -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().unwrap().port()
+    }
+
+    pub fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the reserved SMTP port");
+        Self::serve(listener, SinkMode::Accept, Duration::ZERO)
+    }
+
+    fn serve(listener: TcpListener, mode: SinkMode, delay: Duration) -> Self {
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let handler = SinkHandler { received: received.clone(), current: None, delay, mode };
+        let mut server = Server::new(handler);
+        server.with_name("sink.test").with_ssl(SslConfig::None).unwrap().with_num_threads(4).with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        Self { port, received }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}?tls=none", self.port)
+    }
+
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `count` messages arrived; panics after `timeout`.
+    pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        let start = Instant::now();
+        loop {
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            assert!(start.elapsed() < timeout, "expected {count} messages, got {} within {timeout:?}", messages.len());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub shutdown: CancellationToken,
+    pub data_dir: std::path::PathBuf,
+    pub database_url: String,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+}
+
+/// The variables every test app gets; `overrides` replace or add to them.
+pub fn base_vars(database_url: &str, data_dir: &std::path::Path) -> HashMap<String, String> {
+    [
+        ("ECMO_DATABASE_URL", database_url.to_owned()),
+        ("ECMO_DATA_DIR", data_dir.display().to_string()),
+        ("ECMO_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
+        ("ECMO_PUBLIC_URL", "http://ecmo.test".to_owned()),
+        ("ECMO_CENTRE_PHONE", "+386 1 555 0100".to_owned()),
+        ("ECMO_MAIL_FROM", "ECMO Referral <noreply@ecmo.test>".to_owned()),
+        ("ECMO_MAIL_POLL_MS", "50".to_owned()),
+        ("ECMO_MAIL_BACKOFF_MS", "100".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Starts the application with a fresh database of `kind` and the given mail server.
+pub async fn spawn_app(kind: DbKind, smtp_url: Option<String>, overrides: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database_url(kind, dir.path()).await;
+    let path = dir.path().to_path_buf();
+    let mut app = spawn_app_on(&database_url, &path, smtp_url, overrides).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts the application on an existing database (e.g. a second instance).
+pub async fn spawn_app_on(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    smtp_url: Option<String>,
+    overrides: &[(&str, &str)],
+) -> TestApp {
+    let mut vars = base_vars(database_url, data_dir);
+    if let Some(url) = smtp_url {
+        vars.insert("ECMO_SMTP_URL".into(), url);
+    }
+    for (k, v) in overrides {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
+    let app = Application::build(settings).await.expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state().db.clone();
+    let shutdown = app.shutdown_token();
+    let handle = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        db,
+        client,
+        shutdown,
+        data_dir: data_dir.to_path_buf(),
+        database_url: database_url.to_owned(),
+        handle: Some(handle),
+        _dir: None,
+    }
+}
+
+/// Queues `count` messages in one transaction, as a feature would.
+pub async fn enqueue_mails(db: &Db, count: usize, recipient: &str) -> Vec<String> {
+    use ecmo_referral_app::ssr::outbox::{enqueue, NewMail};
+    let mut tx = db.pool.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..count {
+        let mail = NewMail {
+            kind: "test".into(),
+            recipient: recipient.into(),
+            subject: format!("Test message {i}"),
+            body_text: format!("Body {i}"),
+            body_html: (i % 2 == 0).then(|| format!("<p>Body {i}</p>")),
+        };
+        ids.push(enqueue(&mut tx, &mail, "ecmo.test").await.unwrap());
+    }
+    tx.commit().await.unwrap();
+    ids
+}
+
+/// (status, attempts) of an outbox row, by Message-ID.
+pub async fn outbox_row(db: &Db, message_id: &str) -> (String, i64) {
+    sqlx::query_as("SELECT status, attempts FROM outbox WHERE message_id = $1")
+        .bind(message_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+pub async fn wait_until<F, Fut>(timeout: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !condition().await {
+        assert!(start.elapsed() < timeout, "condition not met within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

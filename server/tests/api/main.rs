@@ -1,0 +1,11 @@
+//! Integration tests: the real application on port 0 with a fresh database (SQLite always,
+//! PostgreSQL when `ECMO_TEST_POSTGRES_URL` names a server) and a real SMTP server.
+mod helpers;
+
+mod config;
+mod demo;
+mod health;
+mod mail;
+mod pages;
+mod scores;
+mod shutdown;

@@ -1,0 +1,120 @@
+use crate::helpers::*;
+
+#[tokio::test]
+async fn home_page_shows_the_centre_phone_and_a_nonce_csp() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"href="tel:+38615550100""#), "the phone is a tel: link");
+    assert!(html.contains("+386 1 555 0100"));
+    // Every inline script carries the nonce named in the header.
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce");
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_page_gets_its_own_nonce() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let a = app.get("/").await.headers()["content-security-policy"].clone();
+    let b = app.get("/").await.headers()["content-security-policy"].clone();
+    assert_ne!(a, b);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn language_follows_cookie_and_defaults_to_slovene() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let sl = app.get("/").await.text().await.unwrap();
+    assert!(sl.contains("Predstavite kandidata za ECMO zgodaj"));
+    assert!(sl.contains(r#"lang="sl""#));
+
+    let en = app
+        .client
+        .get(format!("{}/", app.address))
+        .header("cookie", "i18n_pref_locale=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("Present an ECMO candidate early"));
+    assert!(en.contains(r#"lang="en""#));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn language_switch_sets_the_cookie_and_returns_to_the_page() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let response = app.get("/lang/en?next=/some/page").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/some/page");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("i18n_pref_locale=en;"), "{cookie}");
+
+    for evil in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
+        let response = app.get(&format!("/lang/sl?next={evil}")).await;
+        assert_eq!(response.headers()["location"], "/", "{evil}");
+    }
+    assert_eq!(app.get("/lang/fr").await.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_with_a_way_back() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Strani ni mogoče najti"));
+    assert!(html.contains(r#"href="/""#));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_413() {
+    let app = spawn_app(DbKind::Sqlite, None, &[("ECMO_MAX_BODY_BYTES", "4096")]).await;
+    let response = app
+        .client
+        .post(format!("{}/api/site_info", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 10_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_never_produce_a_500() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let probes = [
+        ("POST", "/api/site_info", "{{{"),
+        ("POST", "/api/no_such_function", ""),
+        ("GET", "/lang/%ff%fe", ""),
+        ("GET", "/%00", ""),
+        ("GET", "/pkg/../../Cargo.toml", ""),
+    ];
+    for (method, path, body) in probes {
+        let response = app
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", app.address))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().as_u16() < 500, "{method} {path} gave {}", response.status());
+    }
+    app.stop().await;
+}
