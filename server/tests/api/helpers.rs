@@ -90,7 +90,7 @@ pub enum SinkMode {
     Accept,
     /// 550 to every recipient: a permanent failure.
     RejectRecipients,
-    /// 451 at the end of data: a temporary failure.
+    /// 451 to every recipient: a temporary failure.
     TemporaryFailure,
 }
 
@@ -106,7 +106,8 @@ impl Handler for SinkHandler {
     fn rcpt(&mut self, _to: &str) -> Response {
         match self.mode {
             SinkMode::RejectRecipients => response::NO_MAILBOX,
-            _ => response::OK,
+            SinkMode::TemporaryFailure => response::INTERNAL_ERROR,
+            SinkMode::Accept => response::OK,
         }
     }
     fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
@@ -121,16 +122,10 @@ impl Handler for SinkHandler {
     }
     fn data_end(&mut self) -> Response {
         std::thread::sleep(self.delay);
-        let mail = self.current.take();
-        match self.mode {
-            SinkMode::TemporaryFailure => response::TRANSACTION_FAILED,
-            _ => {
-                if let Some(mail) = mail {
-                    self.received.lock().unwrap().push(mail);
-                }
-                response::OK
-            }
+        if let Some(mail) = self.current.take() {
+            self.received.lock().unwrap().push(mail);
         }
+        response::OK
     }
     fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
         response::OK
@@ -266,6 +261,9 @@ pub async fn spawn_app_on(
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
+    if std::env::var_os("RUST_LOG").is_some() {
+        ecmo_referral_server::telemetry::init(settings.log_format);
+    }
     let app = Application::build(settings).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
