@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; both install missing tools first.
-.PHONY: run test lint fmt bench-size
+.PHONY: run test lint fmt bench bench-size
 
 run:   ## build a release and serve it on http://127.0.0.1:3000 with demo data
 	scripts/run.sh
@@ -18,3 +18,6 @@ fmt:
 
 bench-size:  ## gzip size of the first load (wasm + js + css) of a release build
 	scripts/first-load-size.sh
+
+bench:  ## time all clinical rules and scores for one complete referral (not a test)
+	cargo bench -p ecmo-referral-app --bench triage

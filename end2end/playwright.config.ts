@@ -12,6 +12,8 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL: process.env.E2E_BASE_URL ?? "http://127.0.0.1:3100",
+    // A Slovene browser: the app follows Accept-Language until a language is chosen.
+    locale: "sl-SI",
     trace: "off",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -27,5 +29,5 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], locale: "sl-SI" } }],
 });

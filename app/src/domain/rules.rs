@@ -131,6 +131,7 @@ pub struct RuleSet {
     pub resp: RespRules,
     pub save: SaveRules,
     pub preserve: PreserveRules,
+    pub triage: super::triage::TriageRules,
 }
 
 #[derive(Debug, thiserror::Error)]
