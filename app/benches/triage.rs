@@ -2,7 +2,9 @@
 //! `cargo bench -p ecmo-referral-app --bench triage` and read the figures.
 use ecmo_referral_app::domain::derived::Vasoactives;
 use ecmo_referral_app::domain::rules::RuleSet;
-use ecmo_referral_app::domain::scores::{murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput};
+use ecmo_referral_app::domain::scores::{
+    murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput,
+};
 use ecmo_referral_app::domain::triage::{evaluate, BloodGas, Case, Pathway};
 use ecmo_referral_app::domain::validation;
 use serde_json::json;
@@ -41,7 +43,11 @@ fn case() -> Case {
         lactate: Some(4.2),
         lactate_previous: Some(2.6),
         hypoperfusion_signs: true,
-        vasoactives: Vasoactives { noradrenaline: 0.4, dobutamine: 5.0, ..Default::default() },
+        vasoactives: Vasoactives {
+            noradrenaline: 0.4,
+            dobutamine: 5.0,
+            ..Default::default()
+        },
         weight_kg: Some(84.0),
         ..Default::default()
     };
@@ -60,7 +66,10 @@ fn main() {
         "cardiac_arrest": false, "diastolic_bp_mmhg": 45, "pulse_pressure_mmhg": 40, "hco3_mmol_l": 18});
     let preserve = json!({"age_years": 52, "bmi": 29, "immunocompromised": true, "mv_days": 1.3, "sofa": 9,
         "prone_positioning": true, "peep_cmh2o": 14, "plateau_cmh2o": 29});
-    let fields: BTreeMap<&str, f64> = validation::DATASET.iter().map(|s| (s.key, (s.hard.0 + s.hard.1) / 2.0)).collect();
+    let fields: BTreeMap<&str, f64> = validation::DATASET
+        .iter()
+        .map(|s| (s.key, (s.hard.0 + s.hard.1) / 2.0))
+        .collect();
     let case = case();
 
     let run = || {

@@ -25,7 +25,8 @@ impl SiteInfo {
 
 #[server(endpoint = "site_info")]
 pub async fn get_site_info() -> Result<SiteInfo, ServerFnError> {
-    use_context::<SiteInfo>().ok_or_else(|| ServerFnError::new("site information is not configured"))
+    use_context::<SiteInfo>()
+        .ok_or_else(|| ServerFnError::new("site information is not configured"))
 }
 
 #[cfg(test)]
@@ -34,7 +35,10 @@ mod tests {
 
     #[test]
     fn tel_href_keeps_only_plus_and_digits() {
-        let info = SiteInfo { centre_phone: "+386 (1) 522-00 00".into(), demo: false };
+        let info = SiteInfo {
+            centre_phone: "+386 (1) 522-00 00".into(),
+            demo: false,
+        };
         assert_eq!(info.tel_href(), "tel:+3861522 0000".replace(' ', ""));
     }
 }

@@ -17,7 +17,10 @@ pub struct ConfigError {
 }
 
 fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { variable, problem: problem.into() }
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +92,11 @@ impl Settings {
 
     /// Builds settings from any source of variables; empty values count as unset.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let demo = parse_bool("ECMO_DEMO", var("ECMO_DEMO"))?.unwrap_or(false);
         let data_dir = PathBuf::from(var("ECMO_DATA_DIR").unwrap_or_else(|| "./data".into()));
@@ -109,14 +116,26 @@ impl Settings {
         let listen_addr: SocketAddr = var("ECMO_LISTEN_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
-            .map_err(|_| invalid("ECMO_LISTEN_ADDR", "must be an address and port, e.g. 127.0.0.1:3000 or 0.0.0.0:8080"))?;
+            .map_err(|_| {
+                invalid(
+                    "ECMO_LISTEN_ADDR",
+                    "must be an address and port, e.g. 127.0.0.1:3000 or 0.0.0.0:8080",
+                )
+            })?;
 
         let public_url = match var("ECMO_PUBLIC_URL") {
             Some(raw) => {
-                let url = Url::parse(&raw)
-                    .map_err(|_| invalid("ECMO_PUBLIC_URL", "must be an absolute URL, e.g. https://ecmo.example.org"))?;
+                let url = Url::parse(&raw).map_err(|_| {
+                    invalid(
+                        "ECMO_PUBLIC_URL",
+                        "must be an absolute URL, e.g. https://ecmo.example.org",
+                    )
+                })?;
                 if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                    return Err(invalid("ECMO_PUBLIC_URL", "must be an http:// or https:// URL with a host"));
+                    return Err(invalid(
+                        "ECMO_PUBLIC_URL",
+                        "must be an http:// or https:// URL with a host",
+                    ));
                 }
                 url
             }
@@ -129,9 +148,14 @@ impl Settings {
         let centre_phone = match var("ECMO_CENTRE_PHONE") {
             Some(phone) => {
                 let digits = phone.chars().filter(char::is_ascii_digit).count();
-                let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c));
+                let allowed = phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-()/".contains(c));
                 if !allowed || !(6..=15).contains(&digits) {
-                    return Err(invalid("ECMO_CENTRE_PHONE", "must be a phone number of 6 to 15 digits, e.g. +386 1 522 0000"));
+                    return Err(invalid(
+                        "ECMO_CENTRE_PHONE",
+                        "must be a phone number of 6 to 15 digits, e.g. +386 1 522 0000",
+                    ));
                 }
                 phone
             }
@@ -152,18 +176,33 @@ impl Settings {
 
         let host = public_url.host_str().unwrap_or("localhost").to_owned();
         let from = match var("ECMO_MAIL_FROM") {
-            Some(raw) => raw
-                .parse::<Mailbox>()
-                .map_err(|_| invalid("ECMO_MAIL_FROM", "must be an email address, e.g. ECMO Referral <ecmo@example.org>"))?,
+            Some(raw) => raw.parse::<Mailbox>().map_err(|_| {
+                invalid(
+                    "ECMO_MAIL_FROM",
+                    "must be an email address, e.g. ECMO Referral <ecmo@example.org>",
+                )
+            })?,
             None => format!("ECMO Referral <noreply@{}>", mail_domain(&host))
                 .parse()
-                .map_err(|_| invalid("ECMO_MAIL_FROM", "is unset and no sender could be derived from ECMO_PUBLIC_URL; set it"))?,
+                .map_err(|_| {
+                    invalid(
+                        "ECMO_MAIL_FROM",
+                        "is unset and no sender could be derived from ECMO_PUBLIC_URL; set it",
+                    )
+                })?,
         };
         let team_email = var("ECMO_TEAM_EMAIL")
             .map(|raw| raw.parse::<Address>())
             .transpose()
-            .map_err(|_| invalid("ECMO_TEAM_EMAIL", "must be an email address, e.g. ecmo-team@example.org"))?;
-        let smtp = var("ECMO_SMTP_URL").map(|raw| parse_smtp_url(&raw)).transpose()?;
+            .map_err(|_| {
+                invalid(
+                    "ECMO_TEAM_EMAIL",
+                    "must be an email address, e.g. ecmo-team@example.org",
+                )
+            })?;
+        let smtp = var("ECMO_SMTP_URL")
+            .map(|raw| parse_smtp_url(&raw))
+            .transpose()?;
 
         Ok(Self {
             database_url: SecretString::from(database_url),
@@ -173,18 +212,45 @@ impl Settings {
             centre_phone,
             demo,
             log_format,
-            site_root: PathBuf::from(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
-            request_timeout: Duration::from_secs(parse_num("ECMO_REQUEST_TIMEOUT_SECS", var("ECMO_REQUEST_TIMEOUT_SECS"), 30, 1..=600)?),
+            site_root: PathBuf::from(
+                var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            ),
+            request_timeout: Duration::from_secs(parse_num(
+                "ECMO_REQUEST_TIMEOUT_SECS",
+                var("ECMO_REQUEST_TIMEOUT_SECS"),
+                30,
+                1..=600,
+            )?),
             rules_file: var("ECMO_RULES_FILE").map(PathBuf::from),
-            max_body_bytes: parse_num("ECMO_MAX_BODY_BYTES", var("ECMO_MAX_BODY_BYTES"), 1_048_576, 1024..=67_108_864)? as usize,
+            max_body_bytes: parse_num(
+                "ECMO_MAX_BODY_BYTES",
+                var("ECMO_MAX_BODY_BYTES"),
+                1_048_576,
+                1024..=67_108_864,
+            )? as usize,
             mail: MailSettings {
                 smtp,
                 from,
                 team_email,
-                max_attempts: parse_num("ECMO_MAIL_MAX_ATTEMPTS", var("ECMO_MAIL_MAX_ATTEMPTS"), 10, 1..=100)? as u32,
-                backoff_base: Duration::from_millis(parse_num("ECMO_MAIL_BACKOFF_MS", var("ECMO_MAIL_BACKOFF_MS"), 30_000, 10..=3_600_000)?),
+                max_attempts: parse_num(
+                    "ECMO_MAIL_MAX_ATTEMPTS",
+                    var("ECMO_MAIL_MAX_ATTEMPTS"),
+                    10,
+                    1..=100,
+                )? as u32,
+                backoff_base: Duration::from_millis(parse_num(
+                    "ECMO_MAIL_BACKOFF_MS",
+                    var("ECMO_MAIL_BACKOFF_MS"),
+                    30_000,
+                    10..=3_600_000,
+                )?),
                 backoff_max: Duration::from_secs(3600),
-                poll_interval: Duration::from_millis(parse_num("ECMO_MAIL_POLL_MS", var("ECMO_MAIL_POLL_MS"), 500, 10..=60_000)?),
+                poll_interval: Duration::from_millis(parse_num(
+                    "ECMO_MAIL_POLL_MS",
+                    var("ECMO_MAIL_POLL_MS"),
+                    500,
+                    10..=60_000,
+                )?),
                 send_timeout: Duration::from_secs(20),
             },
         })
@@ -224,36 +290,68 @@ fn parse_num(
     raw.parse::<u64>()
         .ok()
         .filter(|n| range.contains(n))
-        .ok_or_else(|| invalid(variable, format!("must be a whole number from {} to {}", range.start(), range.end())))
+        .ok_or_else(|| {
+            invalid(
+                variable,
+                format!(
+                    "must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 /// `smtp://[user:pass@]host[:port][?tls=required|opportunistic|none]` (STARTTLS required
 /// unless said otherwise) or `smtps://[user:pass@]host[:port]` (TLS from the start).
 pub fn parse_smtp_url(raw: &str) -> Result<SmtpSettings, ConfigError> {
     const VAR: &str = "ECMO_SMTP_URL";
-    let url = Url::parse(raw).map_err(|_| invalid(VAR, "must be a URL such as smtp://mail.example.org:587"))?;
+    let url = Url::parse(raw)
+        .map_err(|_| invalid(VAR, "must be a URL such as smtp://mail.example.org:587"))?;
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
         .ok_or_else(|| invalid(VAR, "must name a mail server host"))?
         .trim_matches(|c| c == '[' || c == ']')
         .to_owned();
-    let tls_param = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    let tls_param = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
     let (tls, default_port) = match (url.scheme(), tls_param.as_deref()) {
         ("smtps", None) => (SmtpTls::Implicit, 465),
-        ("smtps", Some(_)) => return Err(invalid(VAR, "takes no tls= option with smtps:// (TLS is always on)")),
+        ("smtps", Some(_)) => {
+            return Err(invalid(
+                VAR,
+                "takes no tls= option with smtps:// (TLS is always on)",
+            ))
+        }
         ("smtp", None | Some("required")) => (SmtpTls::StartTls, 587),
         ("smtp", Some("opportunistic")) => (SmtpTls::Opportunistic, 587),
         ("smtp", Some("none")) => (SmtpTls::None, 25),
-        ("smtp", Some(_)) => return Err(invalid(VAR, "tls= must be required, opportunistic or none")),
+        ("smtp", Some(_)) => {
+            return Err(invalid(VAR, "tls= must be required, opportunistic or none"))
+        }
         _ => return Err(invalid(VAR, "must start with smtp:// or smtps://")),
     };
     let decode = |s: &str| {
         percent_decode(s).ok_or_else(|| invalid(VAR, "has a badly encoded user name or password"))
     };
-    let username = (!url.username().is_empty()).then(|| decode(url.username())).transpose()?;
-    let password = url.password().map(decode).transpose()?.map(SecretString::from);
-    Ok(SmtpSettings { host, port: url.port().unwrap_or(default_port), tls, username, password })
+    let username = (!url.username().is_empty())
+        .then(|| decode(url.username()))
+        .transpose()?;
+    let password = url
+        .password()
+        .map(decode)
+        .transpose()?
+        .map(SecretString::from);
+    Ok(SmtpSettings {
+        host,
+        port: url.port().unwrap_or(default_port),
+        tls,
+        username,
+        password,
+    })
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -279,7 +377,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -297,7 +398,12 @@ mod tests {
         let err = settings(&[]).unwrap_err();
         assert_eq!(err.variable, "ECMO_CENTRE_PHONE");
         assert!(settings(&[("ECMO_CENTRE_PHONE", "+386 1 522 0000")]).is_ok());
-        assert_eq!(settings(&[("ECMO_CENTRE_PHONE", "call me")]).unwrap_err().variable, "ECMO_CENTRE_PHONE");
+        assert_eq!(
+            settings(&[("ECMO_CENTRE_PHONE", "call me")])
+                .unwrap_err()
+                .variable,
+            "ECMO_CENTRE_PHONE"
+        );
     }
 
     #[test]
@@ -317,13 +423,20 @@ mod tests {
         for (variable, value) in cases {
             let err = settings(&[("ECMO_DEMO", "1"), (variable, value)]).unwrap_err();
             assert_eq!(err.variable, variable, "{variable}={value}");
-            assert!(!err.to_string().contains(value) || value.len() < 3, "the value is not echoed: {err}");
+            assert!(
+                !err.to_string().contains(value) || value.len() < 3,
+                "the value is not echoed: {err}"
+            );
         }
     }
 
     #[test]
     fn secrets_in_the_database_url_are_not_echoed() {
-        let err = settings(&[("ECMO_DEMO", "1"), ("ECMO_DATABASE_URL", "mysql://u:hunter2@h/db")]).unwrap_err();
+        let err = settings(&[
+            ("ECMO_DEMO", "1"),
+            ("ECMO_DATABASE_URL", "mysql://u:hunter2@h/db"),
+        ])
+        .unwrap_err();
         assert!(!err.to_string().contains("hunter2"));
     }
 
@@ -337,7 +450,10 @@ mod tests {
         use secrecy::ExposeSecret;
         assert_eq!(s.password.unwrap().expose_secret(), "p@ss");
         let s = parse_smtp_url("smtp://127.0.0.1:2525?tls=none").unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.tls), ("127.0.0.1", 2525, SmtpTls::None));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.tls),
+            ("127.0.0.1", 2525, SmtpTls::None)
+        );
         assert!(parse_smtp_url("smtp://").is_err());
     }
 }

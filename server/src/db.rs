@@ -9,8 +9,9 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     if Backend::from_url(url) == Some(Backend::Sqlite) {
         if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(|d| d.to_path_buf())) {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display())
+                })?;
             }
         }
     }
@@ -24,12 +25,17 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
         Backend::Sqlite => &SQLITE_MIGRATIONS,
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
-    migrator.run(&db.pool).await.map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+    migrator
+        .run(&db.pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
     Ok(())
 }
 
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && !path.starts_with(':')).then(|| path.into())
 }

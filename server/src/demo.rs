@@ -13,13 +13,25 @@ const HOSPITALS: &[(&str, &str, &str)] = &[
     ("SB Murska Sobota", "Rakičan", "sb-ms.si"),
     ("SB Slovenj Gradec", "Slovenj Gradec", "sb-sg.si"),
     ("SB Izola", "Izola", "sb-izola.si"),
-    ("SB dr. Franca Derganca Nova Gorica", "Šempeter pri Gorici", "bolnisnica-go.si"),
+    (
+        "SB dr. Franca Derganca Nova Gorica",
+        "Šempeter pri Gorici",
+        "bolnisnica-go.si",
+    ),
     ("SB Jesenice", "Jesenice", "sb-jesenice.si"),
     ("SB Brežice", "Brežice", "sb-brezice.si"),
     ("SB Ptuj", "Ptuj", "sb-ptuj.si"),
     ("SB Trbovlje", "Trbovlje", "sb-trbovlje.si"),
-    ("Bolnišnica Topolšica", "Topolšica", "bolnisnica-topolsica.si"),
-    ("Univerzitetna klinika Golnik", "Golnik", "klinika-golnik.si"),
+    (
+        "Bolnišnica Topolšica",
+        "Topolšica",
+        "bolnisnica-topolsica.si",
+    ),
+    (
+        "Univerzitetna klinika Golnik",
+        "Golnik",
+        "klinika-golnik.si",
+    ),
     ("UKC Maribor", "Maribor", "ukc-mb.si"),
 ];
 
@@ -33,7 +45,9 @@ pub struct DemoAccount {
 /// Seeds the demo data when the database has no hospitals yet. Returns the accounts
 /// created, or an empty list when the database was already in use.
 pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM hospitals").fetch_one(&db.pool).await?;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM hospitals")
+        .fetch_one(&db.pool)
+        .await?;
     if count > 0 {
         return Ok(Vec::new());
     }
@@ -53,9 +67,24 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         .fetch_one(&mut *tx)
         .await?;
     let people = [
-        ("referrer@sb-celje.si", "Demo napotni zdravnik", "referrer", Some(celje)),
-        ("clinician@ecmo.demo", "Demo ECMO clinician", "ecmo_clinician", None),
-        ("admin@ecmo.demo", "Demo administrator", "admin,ecmo_clinician", None),
+        (
+            "referrer@sb-celje.si",
+            "Demo napotni zdravnik",
+            "referrer",
+            Some(celje),
+        ),
+        (
+            "clinician@ecmo.demo",
+            "Demo ECMO clinician",
+            "ecmo_clinician",
+            None,
+        ),
+        (
+            "admin@ecmo.demo",
+            "Demo administrator",
+            "admin,ecmo_clinician",
+            None,
+        ),
     ];
     let mut accounts = Vec::new();
     for (email, name, roles, hospital) in people {
@@ -73,7 +102,11 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        accounts.push(DemoAccount { email: email.to_owned(), role: roles.split(',').next().unwrap_or(roles), password });
+        accounts.push(DemoAccount {
+            email: email.to_owned(),
+            role: roles.split(',').next().unwrap_or(roles),
+            password,
+        });
     }
     sqlx::query("INSERT INTO app_meta (key, value) VALUES ('demo_data', 'true')")
         .execute(&mut *tx)
@@ -84,9 +117,10 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
 
 /// Whether this database holds demonstration data (shown as a banner on every page).
 pub async fn is_demo(db: &Db) -> anyhow::Result<bool> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM app_meta WHERE key = 'demo_data'")
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM app_meta WHERE key = 'demo_data'")
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(row.is_some_and(|(v,)| v == "true"))
 }
 

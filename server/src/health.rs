@@ -24,7 +24,11 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         .mail_health
         .heartbeat_age_ms()
         .is_some_and(|age| age < state.worker_stale_after.as_millis() as i64);
-    let backlog = if database_ok { outbox_backlog(&state).await.ok() } else { None };
+    let backlog = if database_ok {
+        outbox_backlog(&state).await.ok()
+    } else {
+        None
+    };
     let ok = database_ok && worker_ok;
     let body = Health {
         status: if ok { "ok" } else { "unavailable" },
@@ -32,9 +36,18 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         mail_worker: if worker_ok { "ok" } else { "stalled" },
         outbox_pending: backlog.map(|b| b.0),
         outbox_failed: backlog.map(|b| b.2),
-        outbox_oldest_pending_seconds: backlog.and_then(|b| b.1).map(|created| (now_ms() - created).max(0) / 1000),
+        outbox_oldest_pending_seconds: backlog
+            .and_then(|b| b.1)
+            .map(|created| (now_ms() - created).max(0) / 1000),
     };
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }
 
 async fn outbox_backlog(state: &AppState) -> Result<(i64, Option<i64>, i64), sqlx::Error> {

@@ -44,14 +44,22 @@ impl Application {
         }
         let rules = Arc::new(load_rules(settings.rules_file.as_deref())?);
         tracing::info!(version = %rules.version, "clinical rule set loaded");
-        let site = SiteInfo { centre_phone: settings.centre_phone.clone(), demo: demo::is_demo(&db).await? };
+        let site = SiteInfo {
+            centre_phone: settings.centre_phone.clone(),
+            demo: demo::is_demo(&db).await?,
+        };
 
         let transport = Transport::from_settings(&settings.mail, &settings.data_dir)?;
         if let Transport::Files(dir) = &transport {
             tracing::warn!(folder = %dir.display(), "ECMO_SMTP_URL is not set: outgoing mail is written as .eml files");
         }
         let mail_health = WorkerHealth::default();
-        let worker = MailWorker::new(db.clone(), transport, settings.mail.clone(), mail_health.clone());
+        let worker = MailWorker::new(
+            db.clone(),
+            transport,
+            settings.mail.clone(),
+            mail_health.clone(),
+        );
 
         let listener = TcpListener::bind(settings.listen_addr)
             .await
@@ -73,7 +81,13 @@ impl Application {
             rules,
         };
         let router = router(state.clone());
-        Ok(Self { listener, router, worker, shutdown: CancellationToken::new(), state })
+        Ok(Self {
+            listener,
+            router,
+            worker,
+            shutdown: CancellationToken::new(),
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -91,11 +105,20 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { listener, router, worker, shutdown, .. } = self;
+        let Self {
+            listener,
+            router,
+            worker,
+            shutdown,
+            ..
+        } = self;
         let worker_task = tokio::spawn(worker.run(shutdown.clone()));
         tracing::info!(address = %listener.local_addr()?, "listening");
-        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let result = serve.await;
         shutdown.cancel();
         worker_task.await?;
@@ -147,9 +170,10 @@ fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
 
 /// The document shell, with the Content-Security-Policy for this render's nonce.
 fn page_shell(options: LeptosOptions) -> impl IntoView {
-    if let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
         if let Ok(value) = HeaderValue::from_str(&security::page_policy(&nonce.to_string())) {
             response.insert_header(header::CONTENT_SECURITY_POLICY, value);
         }
@@ -170,7 +194,11 @@ struct LanguageQuery {
 /// language switch works without JavaScript.
 async fn set_language(Path(locale): Path<String>, Query(query): Query<LanguageQuery>) -> Response {
     if !matches!(locale.as_str(), "sl" | "en") {
-        return (StatusCode::NOT_FOUND, "Unknown language. Use /lang/sl or /lang/en.").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "Unknown language. Use /lang/sl or /lang/en.",
+        )
+            .into_response();
     }
     // Only a path on this site: no scheme, no host, no protocol-relative "//".
     let next = query
@@ -187,7 +215,9 @@ async fn set_language(Path(locale): Path<String>, Query(query): Query<LanguageQu
 
 /// The embedded rule set, or the centre's file when `ECMO_RULES_FILE` names one.
 fn load_rules(path: Option<&std::path::Path>) -> anyhow::Result<RuleSet> {
-    let Some(path) = path else { return Ok(RuleSet::embedded().clone()) };
+    let Some(path) = path else {
+        return Ok(RuleSet::embedded().clone());
+    };
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("ECMO_RULES_FILE: cannot read {}: {e}", path.display()))?;
     RuleSet::from_json(&text).map_err(|e| anyhow::anyhow!("ECMO_RULES_FILE: {e}"))
@@ -209,7 +239,10 @@ fn print_demo_accounts(accounts: &[crate::demo::DemoAccount]) {
     // Printed to the console once, never logged: these are the only copies in clear text.
     println!("\nDemo data created. Sign-in accounts (shown only now):");
     for account in accounts {
-        println!("  {:<15} {:<28} password: {}", account.role, account.email, account.password);
+        println!(
+            "  {:<15} {:<28} password: {}",
+            account.role, account.email, account.password
+        );
     }
     println!();
 }

@@ -10,6 +10,8 @@ pub fn init(format: LogFormat) {
     // A second call (tests start several apps in one process) keeps the first subscriber.
     let _ = match format {
         LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
-        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init(),
     };
 }

@@ -3,7 +3,9 @@
 //! calculator page in the browser and on the server alike.
 use super::fields::{FieldError, FieldErrors};
 use super::rules::RuleSet;
-use super::scores::{self, murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput, Component};
+use super::scores::{
+    self, murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput, Component,
+};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -19,7 +21,10 @@ pub enum Score {
 pub enum FieldKind {
     Number,
     /// Entered in mmHg or kPa; the unit is a separate form value `<key>_unit`.
-    Pressure { mmhg: &'static str, kpa: &'static str },
+    Pressure {
+        mmhg: &'static str,
+        kpa: &'static str,
+    },
     Boolean,
     Choice(&'static [&'static str]),
     Multi(&'static [&'static str]),
@@ -33,24 +38,54 @@ pub struct FormField {
 }
 
 const fn num(key: &'static str) -> FormField {
-    FormField { key, kind: FieldKind::Number, optional: false }
+    FormField {
+        key,
+        kind: FieldKind::Number,
+        optional: false,
+    }
 }
 const fn flag(key: &'static str) -> FormField {
-    FormField { key, kind: FieldKind::Boolean, optional: false }
+    FormField {
+        key,
+        kind: FieldKind::Boolean,
+        optional: false,
+    }
 }
 
 const MURRAY: &[FormField] = &[
     num("cxr_quadrants"),
-    FormField { key: "pf_ratio", kind: FieldKind::Pressure { mmhg: "pf_ratio_mmhg", kpa: "pf_ratio_kpa" }, optional: false },
+    FormField {
+        key: "pf_ratio",
+        kind: FieldKind::Pressure {
+            mmhg: "pf_ratio_mmhg",
+            kpa: "pf_ratio_kpa",
+        },
+        optional: false,
+    },
     num("peep_cmh2o"),
-    FormField { key: "compliance_ml_per_cmh2o", kind: FieldKind::Number, optional: true },
+    FormField {
+        key: "compliance_ml_per_cmh2o",
+        kind: FieldKind::Number,
+        optional: true,
+    },
 ];
 
 const RESP: &[FormField] = &[
     num("age_years"),
     num("mv_hours"),
-    FormField { key: "diagnosis", kind: FieldKind::Choice(scores::resp::DIAGNOSES), optional: false },
-    FormField { key: "paco2", kind: FieldKind::Pressure { mmhg: "paco2_mmhg", kpa: "paco2_kpa" }, optional: false },
+    FormField {
+        key: "diagnosis",
+        kind: FieldKind::Choice(scores::resp::DIAGNOSES),
+        optional: false,
+    },
+    FormField {
+        key: "paco2",
+        kind: FieldKind::Pressure {
+            mmhg: "paco2_mmhg",
+            kpa: "paco2_kpa",
+        },
+        optional: false,
+    },
     num("pip_cmh2o"),
     flag("immunocompromised"),
     flag("cns_dysfunction"),
@@ -62,7 +97,11 @@ const RESP: &[FormField] = &[
 ];
 
 const SAVE: &[FormField] = &[
-    FormField { key: "diagnoses", kind: FieldKind::Multi(scores::save::DIAGNOSES), optional: false },
+    FormField {
+        key: "diagnoses",
+        kind: FieldKind::Multi(scores::save::DIAGNOSES),
+        optional: false,
+    },
     num("age_years"),
     num("weight_kg"),
     num("intubation_hours"),
@@ -136,7 +175,12 @@ impl Score {
     /// Turns raw form text (as typed, decimal comma allowed) into the score's JSON input.
     /// Unchecked boxes are `false`; empty fields are left out, so they count as missing.
     pub fn form_to_json(self, form: &BTreeMap<String, Vec<String>>) -> Value {
-        let first = |key: &str| form.get(key).and_then(|v| v.first()).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let first = |key: &str| {
+            form.get(key)
+                .and_then(|v| v.first())
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
         let mut map = Map::new();
         for field in self.fields() {
             match field.kind {
@@ -147,7 +191,12 @@ impl Score {
                 }
                 FieldKind::Pressure { mmhg, kpa } => {
                     if let Some(raw) = first(field.key) {
-                        let key = if first(&format!("{}_unit", field.key)).as_deref() == Some("kpa") { kpa } else { mmhg };
+                        let key = if first(&format!("{}_unit", field.key)).as_deref() == Some("kpa")
+                        {
+                            kpa
+                        } else {
+                            mmhg
+                        };
                         map.insert(key.into(), number_or_text(&raw));
                     }
                 }
@@ -194,7 +243,10 @@ impl Score {
                 Outcome {
                     headline: format!("{:.2}", m.score),
                     points: m.points,
-                    class: serde_json::to_value(m.severity).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    class: serde_json::to_value(m.severity)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
                     predicted_survival_pct: None,
                     meets_referral_threshold: Some(m.meets_referral_threshold),
                     provisional: false,
@@ -223,9 +275,12 @@ impl Score {
     }
 }
 
+/// Errors to show beside the fields the user filled in, and the fields still missing.
+pub type SplitErrors = (BTreeMap<&'static str, Vec<FieldError>>, Vec<&'static str>);
+
 /// Splits errors into those to show beside fields the user filled in, and the fields that
 /// are still missing.
-pub fn split_errors(score: Score, errors: &FieldErrors) -> (BTreeMap<&'static str, Vec<FieldError>>, Vec<&'static str>) {
+pub fn split_errors(score: Score, errors: &FieldErrors) -> SplitErrors {
     let mut shown: BTreeMap<&'static str, Vec<FieldError>> = BTreeMap::new();
     let mut missing = Vec::new();
     for (key, errs) in &errors.0 {
@@ -259,24 +314,37 @@ mod tests {
     fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<String>> {
         let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (k, v) in pairs {
-            map.entry((*k).to_owned()).or_default().push((*v).to_owned());
+            map.entry((*k).to_owned())
+                .or_default()
+                .push((*v).to_owned());
         }
         map
     }
 
     #[test]
     fn a_form_with_decimal_commas_and_kpa_gives_the_score() {
-        let f = form(&[("cxr_quadrants", "4"), ("pf_ratio", "10,7"), ("pf_ratio_unit", "kpa"), ("peep_cmh2o", "15"), ("compliance_ml_per_cmh2o", "18")]);
+        let f = form(&[
+            ("cxr_quadrants", "4"),
+            ("pf_ratio", "10,7"),
+            ("pf_ratio_unit", "kpa"),
+            ("peep_cmh2o", "15"),
+            ("compliance_ml_per_cmh2o", "18"),
+        ]);
         let input = Score::Murray.form_to_json(&f);
         assert_eq!(input["pf_ratio_kpa"], json!(10.7));
         let outcome = Score::Murray.compute(&input, RuleSet::embedded()).unwrap();
-        assert_eq!((outcome.headline.as_str(), outcome.class.as_str()), ("4.00", "severe"));
+        assert_eq!(
+            (outcome.headline.as_str(), outcome.class.as_str()),
+            ("4.00", "severe")
+        );
     }
 
     #[test]
     fn missing_and_bad_fields_are_told_apart() {
         let f = form(&[("cxr_quadrants", "9"), ("pf_ratio", "abc")]);
-        let errors = Score::Murray.compute(&Score::Murray.form_to_json(&f), RuleSet::embedded()).unwrap_err();
+        let errors = Score::Murray
+            .compute(&Score::Murray.form_to_json(&f), RuleSet::embedded())
+            .unwrap_err();
         let (shown, missing) = split_errors(Score::Murray, &errors);
         assert!(shown.contains_key("cxr_quadrants"));
         assert!(shown.contains_key("pf_ratio"));
@@ -285,9 +353,15 @@ mod tests {
 
     #[test]
     fn unchecked_boxes_are_false_and_multi_values_are_kept() {
-        let f = form(&[("diagnoses", "myocarditis"), ("diagnoses", "refractory_vt_vf")]);
+        let f = form(&[
+            ("diagnoses", "myocarditis"),
+            ("diagnoses", "refractory_vt_vf"),
+        ]);
         let input = Score::Save.form_to_json(&f);
-        assert_eq!(input["diagnoses"], json!(["myocarditis", "refractory_vt_vf"]));
+        assert_eq!(
+            input["diagnoses"],
+            json!(["myocarditis", "refractory_vt_vf"])
+        );
         assert_eq!(input["cardiac_arrest"], json!(false));
     }
 }

@@ -110,7 +110,11 @@ mod tests {
 
     #[test]
     fn spec_vis_example() {
-        let v = Vasoactives { noradrenaline: 0.3, dobutamine: 5.0, ..Default::default() };
+        let v = Vasoactives {
+            noradrenaline: 0.3,
+            dobutamine: 5.0,
+            ..Default::default()
+        };
         assert!((v.vis(80.0) - 35.0).abs() < 1e-9);
         assert_eq!(v.count(), 2);
     }

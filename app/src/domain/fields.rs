@@ -110,7 +110,12 @@ impl FieldErrors {
     pub fn messages(&self, lang: Lang) -> BTreeMap<String, Vec<String>> {
         self.0
             .iter()
-            .map(|(field, errors)| (field.clone(), errors.iter().map(|e| e.message(lang)).collect()))
+            .map(|(field, errors)| {
+                (
+                    field.clone(),
+                    errors.iter().map(|e| e.message(lang)).collect(),
+                )
+            })
             .collect()
     }
 
@@ -132,7 +137,11 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub fn new(value: &'a Value) -> Result<Self, FieldErrors> {
         match value {
-            Value::Object(map) => Ok(Self { map, seen: BTreeSet::new(), errors: FieldErrors::default() }),
+            Value::Object(map) => Ok(Self {
+                map,
+                seen: BTreeSet::new(),
+                errors: FieldErrors::default(),
+            }),
             _ => Err(FieldErrors::whole_body(FieldError::NotAnObject)),
         }
     }
@@ -196,8 +205,9 @@ impl<'a> Reader<'a> {
         }
         let value = self.raw(key)?;
         let n = self.number_value(key, value)?;
-        if n < 0.0 || n > MAX_AGE {
-            self.errors.add(key, out_of_range(Limits::new(ADULT_AGE, MAX_AGE, "years")));
+        if !(0.0..=MAX_AGE).contains(&n) {
+            self.errors
+                .add(key, out_of_range(Limits::new(ADULT_AGE, MAX_AGE, "years")));
             None
         } else if n < ADULT_AGE {
             self.errors.add(key, FieldError::UnderAge);
@@ -278,13 +288,29 @@ impl<'a> Reader<'a> {
     }
 
     /// A pressure given in exactly one of mmHg or kPa, returned in mmHg (converted, not rounded).
-    pub fn pressure_mmhg(&mut self, mmhg_key: &str, kpa_key: &str, mmhg: Limits, kpa: Limits) -> Option<f64> {
+    pub fn pressure_mmhg(
+        &mut self,
+        mmhg_key: &str,
+        kpa_key: &str,
+        mmhg: Limits,
+        kpa: Limits,
+    ) -> Option<f64> {
         match (self.present(mmhg_key), self.present(kpa_key)) {
             (true, true) => {
                 self.seen.insert(mmhg_key.to_owned());
                 self.seen.insert(kpa_key.to_owned());
-                self.errors.add(mmhg_key, FieldError::OneOf { other: kpa_key.to_owned() });
-                self.errors.add(kpa_key, FieldError::OneOf { other: mmhg_key.to_owned() });
+                self.errors.add(
+                    mmhg_key,
+                    FieldError::OneOf {
+                        other: kpa_key.to_owned(),
+                    },
+                );
+                self.errors.add(
+                    kpa_key,
+                    FieldError::OneOf {
+                        other: mmhg_key.to_owned(),
+                    },
+                );
                 None
             }
             (false, true) => self.optional_number(kpa_key, kpa).map(kpa_to_mmhg),
@@ -314,11 +340,17 @@ impl<'a> Reader<'a> {
 }
 
 fn out_of_range(limits: Limits) -> FieldError {
-    FieldError::OutOfRange { min: limits.min, max: limits.max, unit: limits.unit.to_owned() }
+    FieldError::OutOfRange {
+        min: limits.min,
+        max: limits.max,
+        unit: limits.unit.to_owned(),
+    }
 }
 
 fn unknown_value(allowed: &[&str]) -> FieldError {
-    FieldError::UnknownValue { allowed: allowed.iter().map(|s| (*s).to_owned()).collect() }
+    FieldError::UnknownValue {
+        allowed: allowed.iter().map(|s| (*s).to_owned()).collect(),
+    }
 }
 
 /// Hard limits of the quantities the scores read (domain specification §5).

@@ -4,66 +4,205 @@ use super::i18n::Lang;
 
 /// (key, Slovene, English)
 const FIELDS: &[(&str, &str, &str)] = &[
-    ("cxr_quadrants", "Rentgenogram prsnega koša: kvadranti s konsolidacijo", "Chest X-ray: quadrants with consolidation"),
+    (
+        "cxr_quadrants",
+        "Rentgenogram prsnega koša: kvadranti s konsolidacijo",
+        "Chest X-ray: quadrants with consolidation",
+    ),
     ("pf_ratio", "Razmerje PaO2/FiO2", "PaO2/FiO2 ratio"),
-    ("pf_ratio_mmhg", "Razmerje PaO2/FiO2 (mmHg)", "PaO2/FiO2 ratio (mmHg)"),
-    ("pf_ratio_kpa", "Razmerje PaO2/FiO2 (kPa)", "PaO2/FiO2 ratio (kPa)"),
+    (
+        "pf_ratio_mmhg",
+        "Razmerje PaO2/FiO2 (mmHg)",
+        "PaO2/FiO2 ratio (mmHg)",
+    ),
+    (
+        "pf_ratio_kpa",
+        "Razmerje PaO2/FiO2 (kPa)",
+        "PaO2/FiO2 ratio (kPa)",
+    ),
     ("peep_cmh2o", "PEEP (cmH2O)", "PEEP (cmH2O)"),
-    ("compliance_ml_per_cmh2o", "Statična podajnost (mL/cmH2O), če je znana", "Static compliance (mL/cmH2O), if known"),
+    (
+        "compliance_ml_per_cmh2o",
+        "Statična podajnost (mL/cmH2O), če je znana",
+        "Static compliance (mL/cmH2O), if known",
+    ),
     ("age_years", "Starost (leta)", "Age (years)"),
-    ("immunocompromised", "Imunska oslabelost", "Immunocompromised"),
-    ("mv_hours", "Mehanska ventilacija pred ECMO (ure)", "Mechanical ventilation before ECMO (hours)"),
-    ("diagnosis", "Akutna dihalna diagnoza", "Acute respiratory diagnosis"),
-    ("cns_dysfunction", "Motnja delovanja osrednjega živčevja", "CNS dysfunction"),
-    ("nonpulmonary_infection", "Pridružena zunajpljučna okužba", "Associated non-pulmonary infection"),
-    ("neuromuscular_blockade", "Živčno-mišična blokada pred ECMO", "Neuromuscular blockade before ECMO"),
-    ("nitric_oxide", "Dušikov oksid pred ECMO", "Nitric oxide before ECMO"),
-    ("bicarbonate_infusion", "Infuzija bikarbonata pred ECMO", "Bicarbonate infusion before ECMO"),
-    ("cardiac_arrest", "Srčni zastoj pred ECMO", "Cardiac arrest before ECMO"),
+    (
+        "immunocompromised",
+        "Imunska oslabelost",
+        "Immunocompromised",
+    ),
+    (
+        "mv_hours",
+        "Mehanska ventilacija pred ECMO (ure)",
+        "Mechanical ventilation before ECMO (hours)",
+    ),
+    (
+        "diagnosis",
+        "Akutna dihalna diagnoza",
+        "Acute respiratory diagnosis",
+    ),
+    (
+        "cns_dysfunction",
+        "Motnja delovanja osrednjega živčevja",
+        "CNS dysfunction",
+    ),
+    (
+        "nonpulmonary_infection",
+        "Pridružena zunajpljučna okužba",
+        "Associated non-pulmonary infection",
+    ),
+    (
+        "neuromuscular_blockade",
+        "Živčno-mišična blokada pred ECMO",
+        "Neuromuscular blockade before ECMO",
+    ),
+    (
+        "nitric_oxide",
+        "Dušikov oksid pred ECMO",
+        "Nitric oxide before ECMO",
+    ),
+    (
+        "bicarbonate_infusion",
+        "Infuzija bikarbonata pred ECMO",
+        "Bicarbonate infusion before ECMO",
+    ),
+    (
+        "cardiac_arrest",
+        "Srčni zastoj pred ECMO",
+        "Cardiac arrest before ECMO",
+    ),
     ("paco2", "PaCO2", "PaCO2"),
     ("paco2_mmhg", "PaCO2 (mmHg)", "PaCO2 (mmHg)"),
     ("paco2_kpa", "PaCO2 (kPa)", "PaCO2 (kPa)"),
-    ("pip_cmh2o", "Vršni inspiracijski tlak (cmH2O)", "Peak inspiratory pressure (cmH2O)"),
-    ("diagnoses", "Diagnoza kardiogenega šoka (ena ali več)", "Cardiogenic shock diagnosis (one or more)"),
+    (
+        "pip_cmh2o",
+        "Vršni inspiracijski tlak (cmH2O)",
+        "Peak inspiratory pressure (cmH2O)",
+    ),
+    (
+        "diagnoses",
+        "Diagnoza kardiogenega šoka (ena ali več)",
+        "Cardiogenic shock diagnosis (one or more)",
+    ),
     ("weight_kg", "Telesna masa (kg)", "Weight (kg)"),
-    ("liver_failure", "Akutna odpoved jeter", "Acute liver failure"),
-    ("acute_renal_failure", "Akutna ledvična odpoved", "Acute renal failure"),
-    ("chronic_renal_failure", "Kronična ledvična odpoved", "Chronic renal failure"),
-    ("intubation_hours", "Trajanje intubacije pred ECMO (ure)", "Intubation before ECMO (hours)"),
-    ("ventilated", "Bolnik je mehansko ventiliran", "Patient is mechanically ventilated"),
-    ("diastolic_bp_mmhg", "Diastolični tlak pred ECMO (mmHg)", "Diastolic blood pressure before ECMO (mmHg)"),
-    ("pulse_pressure_mmhg", "Pulzni tlak pred ECMO (mmHg)", "Pulse pressure before ECMO (mmHg)"),
-    ("hco3_mmol_l", "HCO3 pred ECMO (mmol/L)", "HCO3 before ECMO (mmol/L)"),
-    ("bmi", "Indeks telesne mase (kg/m²)", "Body mass index (kg/m²)"),
-    ("mv_days", "Mehanska ventilacija pred ECMO (dnevi)", "Mechanical ventilation before ECMO (days)"),
+    (
+        "liver_failure",
+        "Akutna odpoved jeter",
+        "Acute liver failure",
+    ),
+    (
+        "acute_renal_failure",
+        "Akutna ledvična odpoved",
+        "Acute renal failure",
+    ),
+    (
+        "chronic_renal_failure",
+        "Kronična ledvična odpoved",
+        "Chronic renal failure",
+    ),
+    (
+        "intubation_hours",
+        "Trajanje intubacije pred ECMO (ure)",
+        "Intubation before ECMO (hours)",
+    ),
+    (
+        "ventilated",
+        "Bolnik je mehansko ventiliran",
+        "Patient is mechanically ventilated",
+    ),
+    (
+        "diastolic_bp_mmhg",
+        "Diastolični tlak pred ECMO (mmHg)",
+        "Diastolic blood pressure before ECMO (mmHg)",
+    ),
+    (
+        "pulse_pressure_mmhg",
+        "Pulzni tlak pred ECMO (mmHg)",
+        "Pulse pressure before ECMO (mmHg)",
+    ),
+    (
+        "hco3_mmol_l",
+        "HCO3 pred ECMO (mmol/L)",
+        "HCO3 before ECMO (mmol/L)",
+    ),
+    (
+        "bmi",
+        "Indeks telesne mase (kg/m²)",
+        "Body mass index (kg/m²)",
+    ),
+    (
+        "mv_days",
+        "Mehanska ventilacija pred ECMO (dnevi)",
+        "Mechanical ventilation before ECMO (days)",
+    ),
     ("sofa", "Točke SOFA", "SOFA score"),
-    ("prone_positioning", "Trebušni položaj pred ECMO", "Prone positioning before ECMO"),
-    ("plateau_cmh2o", "Plato tlak (cmH2O)", "Plateau pressure (cmH2O)"),
+    (
+        "prone_positioning",
+        "Trebušni položaj pred ECMO",
+        "Prone positioning before ECMO",
+    ),
+    (
+        "plateau_cmh2o",
+        "Plato tlak (cmH2O)",
+        "Plateau pressure (cmH2O)",
+    ),
 ];
 
 const VALUES: &[(&str, &str, &str)] = &[
     ("viral_pneumonia", "virusna pljučnica", "viral pneumonia"),
-    ("bacterial_pneumonia", "bakterijska pljučnica", "bacterial pneumonia"),
+    (
+        "bacterial_pneumonia",
+        "bakterijska pljučnica",
+        "bacterial pneumonia",
+    ),
     ("asthma", "astma", "asthma"),
     ("trauma_burn", "poškodba ali opeklina", "trauma or burn"),
-    ("aspiration_pneumonitis", "aspiracijski pnevmonitis", "aspiration pneumonitis"),
-    ("other_acute_respiratory", "druga akutna dihalna diagnoza", "other acute respiratory diagnosis"),
-    ("non_respiratory_or_chronic", "nedihalna ali kronična dihalna diagnoza", "non-respiratory or chronic respiratory diagnosis"),
+    (
+        "aspiration_pneumonitis",
+        "aspiracijski pnevmonitis",
+        "aspiration pneumonitis",
+    ),
+    (
+        "other_acute_respiratory",
+        "druga akutna dihalna diagnoza",
+        "other acute respiratory diagnosis",
+    ),
+    (
+        "non_respiratory_or_chronic",
+        "nedihalna ali kronična dihalna diagnoza",
+        "non-respiratory or chronic respiratory diagnosis",
+    ),
     ("myocarditis", "miokarditis", "myocarditis"),
     ("refractory_vt_vf", "refraktarna VT/VF", "refractory VT/VF"),
-    ("post_transplant", "po presaditvi srca ali pljuč", "after heart or lung transplantation"),
-    ("congenital", "prirojena srčna bolezen", "congenital heart disease"),
+    (
+        "post_transplant",
+        "po presaditvi srca ali pljuč",
+        "after heart or lung transplantation",
+    ),
+    (
+        "congenital",
+        "prirojena srčna bolezen",
+        "congenital heart disease",
+    ),
     ("other", "druga diagnoza", "other diagnosis"),
     ("none", "brez", "none"),
     ("mild_moderate", "blaga do zmerna", "mild to moderate"),
     ("severe", "huda (ARDS)", "severe (ARDS)"),
 ];
 
-fn lookup(table: &[(&str, &'static str, &'static str)], key: &str, lang: Lang) -> Option<&'static str> {
-    table.iter().find(|(k, _, _)| *k == key).map(|(_, sl, en)| match lang {
-        Lang::Sl => *sl,
-        Lang::En => *en,
-    })
+fn lookup(
+    table: &[(&str, &'static str, &'static str)],
+    key: &str,
+    lang: Lang,
+) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, sl, en)| match lang {
+            Lang::Sl => *sl,
+            Lang::En => *en,
+        })
 }
 
 /// The label of a field, or the key itself for an unknown field.

@@ -59,7 +59,10 @@ pub struct RiskClass {
 }
 
 pub fn classify(classes: &[RiskClass], points: i32) -> Option<&RiskClass> {
-    classes.iter().find(|c| points >= c.min_points).or(classes.last())
+    classes
+        .iter()
+        .find(|c| points >= c.min_points)
+        .or(classes.last())
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,10 +170,17 @@ impl RuleSet {
             ("preserve", &self.preserve.classes),
         ] {
             if classes.is_empty() {
-                return Err(RuleSetError::Inconsistent(format!("{name}: no risk classes")));
+                return Err(RuleSetError::Inconsistent(format!(
+                    "{name}: no risk classes"
+                )));
             }
-            if classes.windows(2).any(|w| w[0].min_points <= w[1].min_points) {
-                return Err(RuleSetError::Inconsistent(format!("{name}: classes must go from the highest minimum down")));
+            if classes
+                .windows(2)
+                .any(|w| w[0].min_points <= w[1].min_points)
+            {
+                return Err(RuleSetError::Inconsistent(format!(
+                    "{name}: classes must go from the highest minimum down"
+                )));
             }
         }
         Ok(())

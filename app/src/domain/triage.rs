@@ -115,7 +115,13 @@ impl Flag {
 }
 
 /// (id, severity, source, Slovene, English)
-type FlagDef = (&'static str, Severity, &'static str, &'static str, &'static str);
+type FlagDef = (
+    &'static str,
+    Severity,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 use Severity::{Caution as C, ConsultEarly as E, Contraindication as X, Indication as I};
 
@@ -289,7 +295,11 @@ pub struct Scai {
 
 impl Scai {
     pub fn label(&self) -> String {
-        format!("{:?}{}", self.stage, if self.arrest_with_coma { "-A" } else { "" })
+        format!(
+            "{:?}{}",
+            self.stage,
+            if self.arrest_with_coma { "-A" } else { "" }
+        )
     }
 }
 
@@ -319,7 +329,11 @@ const HOUR_MS: f64 = 3_600_000.0;
 
 /// Whether a condition held over a run of consecutive arterial samples spanning more than
 /// `min_hours` with no sample in between that breaks it (spec §1.4).
-fn sustained(gases: &[BloodGas], min_hours: f64, holds: impl Fn(&BloodGas) -> Option<bool>) -> Option<VvState> {
+fn sustained(
+    gases: &[BloodGas],
+    min_hours: f64,
+    holds: impl Fn(&BloodGas) -> Option<bool>,
+) -> Option<VvState> {
     let mut samples: Vec<(i64, bool)> = gases
         .iter()
         .filter(|g| g.arterial)
@@ -340,7 +354,11 @@ fn sustained(gases: &[BloodGas], min_hours: f64, holds: impl Fn(&BloodGas) -> Op
             run_start = None;
         }
     }
-    Some(if samples.last().is_some_and(|s| s.1) { VvState::ThresholdMetDurationUnknown } else { VvState::NotMet })
+    Some(if samples.last().is_some_and(|s| s.1) {
+        VvState::ThresholdMetDurationUnknown
+    } else {
+        VvState::NotMet
+    })
 }
 
 fn criterion(rule: &Sustained) -> impl Fn(&BloodGas) -> Option<bool> + '_ {
@@ -360,18 +378,25 @@ fn criterion(rule: &Sustained) -> impl Fn(&BloodGas) -> Option<bool> + '_ {
 }
 
 fn latest(case: &Case) -> Option<&BloodGas> {
-    case.blood_gases.iter().filter(|g| g.arterial).max_by_key(|g| g.taken_at_ms)
+    case.blood_gases
+        .iter()
+        .filter(|g| g.arterial)
+        .max_by_key(|g| g.taken_at_ms)
 }
 
 pub fn evaluate(pathway: Pathway, case: &Case, rules: &super::rules::RuleSet) -> Evaluation {
     let t = &rules.triage;
-    let mut eval = Evaluation { rule_set_version: rules.version.clone(), ..Default::default() };
+    let mut eval = Evaluation {
+        rule_set_version: rules.version.clone(),
+        ..Default::default()
+    };
     match pathway {
         Pathway::Vv => evaluate_vv(case, &t.vv, &mut eval),
         Pathway::Va => evaluate_va(case, t, &mut eval),
         Pathway::Ecpr => evaluate_ecpr(case, &t.ecpr, &mut eval),
     }
-    eval.flags.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.id.cmp(&b.id)));
+    eval.flags
+        .sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.id.cmp(&b.id)));
     eval.flags.dedup_by(|a, b| a.id == b.id);
     eval
 }
@@ -386,7 +411,11 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
     if case.blood_gases.iter().filter(|g| g.arterial).count() == 0 {
         eval.missing.push("blood_gases".into());
     }
-    for (id, rule) in [("VV-EOL-1", &r.eol1), ("VV-EOL-2", &r.eol2), ("VV-EOL-3", &r.eol3)] {
+    for (id, rule) in [
+        ("VV-EOL-1", &r.eol1),
+        ("VV-EOL-2", &r.eol2),
+        ("VV-EOL-3", &r.eol3),
+    ] {
         match sustained(&case.blood_gases, rule.min_hours, criterion(rule)) {
             Some(VvState::IndicationMet) => {
                 eval.flags.push(flag(id));
@@ -418,7 +447,10 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
         state = VvState::ThresholdMetDurationUnknown;
     }
     let consult = last.is_some_and(|g| {
-        let pf = g.pf_mmhg().zip(g.fio2).is_some_and(|(pf, f)| pf < r.consult_pf_below_mmhg && f >= r.consult_fio2_at_least);
+        let pf = g
+            .pf_mmhg()
+            .zip(g.fio2)
+            .is_some_and(|(pf, f)| pf < r.consult_pf_below_mmhg && f >= r.consult_fio2_at_least);
         let ph = g.ph.is_some_and(|ph| ph < r.consult_ph_below);
         pf || ph
     }) || case.murray.is_some_and(|m| m >= r.murray_consult)
@@ -448,18 +480,25 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
         }
     }
     match case.ventilation_start_ms {
-        Some(start) if (case.now_ms - start) as f64 > r.mv_days_caution_above * 24.0 * HOUR_MS => eval.flags.push(flag("VV-CI-R1")),
+        Some(start) if (case.now_ms - start) as f64 > r.mv_days_caution_above * 24.0 * HOUR_MS => {
+            eval.flags.push(flag("VV-CI-R1"))
+        }
         Some(_) => {}
         None => eval.missing.push("ventilation_start".into()),
     }
     if case.age_years.is_some_and(|a| a > r.age_caution_above) {
         eval.flags.push(flag("VV-CI-R5"));
     }
-    if case.clinical_frailty_scale.is_some_and(|c| c > r.frailty_cfs_above) {
+    if case
+        .clinical_frailty_scale
+        .is_some_and(|c| c > r.frailty_cfs_above)
+    {
         eval.flags.push(flag("VV-CI-R8"));
     }
     if case.sofa.is_some_and(|s| s > r.sofa_above)
-        || case.preserve_points.is_some_and(|p| p >= r.preserve_at_least)
+        || case
+            .preserve_points
+            .is_some_and(|p| p >= r.preserve_at_least)
         || case.resp_points.is_some_and(|p| p <= r.resp_at_most)
     {
         eval.flags.push(flag("VV-CI-R9"));
@@ -468,19 +507,35 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
 
 /// SCAI SHOCK stage (spec §2.1), rule-based; the physician can override it.
 pub fn classify_scai(case: &Case, r: &ScaiRules) -> Scai {
-    let hypotension = case.sbp.is_some_and(|s| s < r.sbp_below) || case.map.is_some_and(|m| m < r.map_below) || case.sbp_drop_over_30;
+    let hypotension = case.sbp.is_some_and(|s| s < r.sbp_below)
+        || case.map.is_some_and(|m| m < r.map_below)
+        || case.sbp_drop_over_30;
     let tachycardia = case.heart_rate.is_some_and(|h| h >= r.hr_at_least);
-    let hypoperfusion = case.hypoperfusion_signs || case.lactate.is_some_and(|l| l >= r.lactate_hypoperfusion);
+    let hypoperfusion =
+        case.hypoperfusion_signs || case.lactate.is_some_and(|l| l >= r.lactate_hypoperfusion);
     let drugs = case.vasoactives.count();
     let lactate_rising = match (case.lactate, case.lactate_previous) {
-        (Some(now), Some(before)) if before > 0.0 => now >= before * (1.0 + r.lactate_rise_fraction),
+        (Some(now), Some(before)) if before > 0.0 => {
+            now >= before * (1.0 + r.lactate_rise_fraction)
+        }
         _ => false,
     };
-    let ph = case.blood_gases.iter().max_by_key(|g| g.taken_at_ms).and_then(|g| g.ph);
-    let extremis_labs = case.lactate.is_some_and(|l| l >= r.lactate_extremis) || ph.is_some_and(|p| p <= r.ph_extremis_at_most);
-    let stage = if case.ongoing_cpr || case.no_sbp_without_resuscitation || (extremis_labs && case.maximal_support) {
+    let ph = case
+        .blood_gases
+        .iter()
+        .max_by_key(|g| g.taken_at_ms)
+        .and_then(|g| g.ph);
+    let extremis_labs = case.lactate.is_some_and(|l| l >= r.lactate_extremis)
+        || ph.is_some_and(|p| p <= r.ph_extremis_at_most);
+    let stage = if case.ongoing_cpr
+        || case.no_sbp_without_resuscitation
+        || (extremis_labs && case.maximal_support)
+    {
         ScaiStage::E
-    } else if hypoperfusion && (drugs > 0 || case.mcs) && (drugs >= 2 || case.escalating_support || lactate_rising) {
+    } else if hypoperfusion
+        && (drugs > 0 || case.mcs)
+        && (drugs >= 2 || case.escalating_support || lactate_rising)
+    {
         ScaiStage::D
     } else if hypoperfusion && (drugs > 0 || case.mcs) {
         ScaiStage::C
@@ -489,7 +544,10 @@ pub fn classify_scai(case: &Case, r: &ScaiRules) -> Scai {
     } else {
         ScaiStage::A
     };
-    Scai { stage, arrest_with_coma: case.cardiac_arrest && case.gcs.is_some_and(|g| g < r.coma_gcs_below) }
+    Scai {
+        stage,
+        arrest_with_coma: case.cardiac_arrest && case.gcs.is_some_and(|g| g < r.coma_gcs_below),
+    }
 }
 
 fn evaluate_va(case: &Case, t: &TriageRules, eval: &mut Evaluation) {
@@ -507,8 +565,13 @@ fn evaluate_va(case: &Case, t: &TriageRules, eval: &mut Evaluation) {
     if case.lactate.is_none() {
         eval.missing.push("lactate".into());
     }
-    let hypotension = case.sbp.is_some_and(|s| s < t.scai.sbp_below) || case.vasoactives.count() > 0;
-    if case.ami && hypotension && case.hypoperfusion_signs && case.lactate.is_some_and(|l| l > r.ami_lactate_above) {
+    let hypotension =
+        case.sbp.is_some_and(|s| s < t.scai.sbp_below) || case.vasoactives.count() > 0;
+    if case.ami
+        && hypotension
+        && case.hypoperfusion_signs
+        && case.lactate.is_some_and(|l| l > r.ami_lactate_above)
+    {
         eval.flags.push(flag("VA-T2"));
     }
     for (item, id) in [
@@ -534,12 +597,16 @@ fn evaluate_va(case: &Case, t: &TriageRules, eval: &mut Evaluation) {
             eval.flags.push(flag(id));
         }
     }
-    let vis_high = case.weight_kg.is_some_and(|w| case.vasoactives.vis(w) > r.vis_high_above);
+    let vis_high = case
+        .weight_kg
+        .is_some_and(|w| case.vasoactives.vis(w) > r.vis_high_above);
     if case.vasoactives.noradrenaline > r.noradrenaline_high_above || vis_high {
         eval.flags.push(flag("VA-T6"));
     }
     if case.age_years.is_some_and(|a| a > r.age_caution_above)
-        || case.clinical_frailty_scale.is_some_and(|c| c > r.frailty_cfs_above)
+        || case
+            .clinical_frailty_scale
+            .is_some_and(|c| c > r.frailty_cfs_above)
         || case.bmi.is_some_and(|b| b > r.bmi_caution_above)
     {
         eval.flags.push(flag("VA-CI-9"));
@@ -573,8 +640,12 @@ fn evaluate_ecpr(case: &Case, r: &EcprRules, eval: &mut Evaluation) {
         None => eval.missing.push("initial_rhythm".into()),
     }
     match case.expected_arrest_to_flow_min {
-        Some(m) if m > r.arrest_to_flow_exclusion_above_min => eval.flags.push(flag("ECPR-ATF-EXCL")),
-        Some(m) if m > r.arrest_to_flow_favourable_max_min => eval.flags.push(flag("ECPR-ATF-UNFAV")),
+        Some(m) if m > r.arrest_to_flow_exclusion_above_min => {
+            eval.flags.push(flag("ECPR-ATF-EXCL"))
+        }
+        Some(m) if m > r.arrest_to_flow_favourable_max_min => {
+            eval.flags.push(flag("ECPR-ATF-UNFAV"))
+        }
         Some(_) => {}
         None => eval.missing.push("expected_arrest_to_flow_min".into()),
     }
@@ -582,16 +653,31 @@ fn evaluate_ecpr(case: &Case, r: &EcprRules, eval: &mut Evaluation) {
     if etco2_low {
         eval.flags.push(flag("ECPR-ETCO2-LOW"));
     }
-    if ["pre_arrest_cpc_3_or_more", "limitation_of_therapy", "terminal_illness"].iter().any(|f| finding(case, f)) {
+    if [
+        "pre_arrest_cpc_3_or_more",
+        "limitation_of_therapy",
+        "terminal_illness",
+    ]
+    .iter()
+    .any(|f| finding(case, f))
+    {
         eval.flags.push(flag("ECPR-PREARREST"));
     }
     if finding(case, "hypothermia") {
         eval.flags.push(flag("ECPR-HYPOTHERMIA"));
     }
     let pao2 = latest(case).and_then(|g| g.pao2_mmhg);
-    let oxygen_low = pao2.is_some_and(|p| p < r.metabolic_pao2_below_mmhg) || case.spo2_pct.is_some_and(|s| s < r.metabolic_spo2_below_pct);
+    let oxygen_low = pao2.is_some_and(|p| p < r.metabolic_pao2_below_mmhg)
+        || case
+            .spo2_pct
+            .is_some_and(|s| s < r.metabolic_spo2_below_pct);
     let lactate_high = case.lactate.is_some_and(|l| l > r.metabolic_lactate_above);
-    if [etco2_low, oxygen_low, lactate_high].iter().filter(|b| **b).count() >= r.metabolic_min_count {
+    if [etco2_low, oxygen_low, lactate_high]
+        .iter()
+        .filter(|b| **b)
+        .count()
+        >= r.metabolic_min_count
+    {
         eval.flags.push(flag("ECPR-METABOLIC"));
     }
 }

@@ -18,12 +18,39 @@ pub struct Spec {
     pub integer: bool,
 }
 
-const fn spec(key: &'static str, unit: &'static str, min: f64, max: f64, soft_below: Option<f64>, soft_above: Option<f64>) -> Spec {
-    Spec { key, unit, hard: (min, max), soft_below, soft_above, integer: false }
+const fn spec(
+    key: &'static str,
+    unit: &'static str,
+    min: f64,
+    max: f64,
+    soft_below: Option<f64>,
+    soft_above: Option<f64>,
+) -> Spec {
+    Spec {
+        key,
+        unit,
+        hard: (min, max),
+        soft_below,
+        soft_above,
+        integer: false,
+    }
 }
 
-const fn int(key: &'static str, unit: &'static str, min: f64, max: f64, soft_above: Option<f64>) -> Spec {
-    Spec { key, unit, hard: (min, max), soft_below: None, soft_above, integer: true }
+const fn int(
+    key: &'static str,
+    unit: &'static str,
+    min: f64,
+    max: f64,
+    soft_above: Option<f64>,
+) -> Spec {
+    Spec {
+        key,
+        unit,
+        hard: (min, max),
+        soft_below: None,
+        soft_above,
+        integer: true,
+    }
 }
 
 /// Numeric fields of §5.2–§5.9. Soft ranges are the specification's design defaults.
@@ -48,7 +75,14 @@ pub const DATASET: &[Spec] = &[
     spec("pao2_kpa", "kPa", 1.0, 100.0, Some(5.0), Some(40.0)),
     spec("paco2_kpa", "kPa", 1.0, 40.0, Some(3.0), Some(15.0)),
     spec("hco3_mmol_l", "mmol/L", 1.0, 60.0, Some(10.0), Some(45.0)),
-    spec("base_excess_mmol_l", "mmol/L", -40.0, 40.0, Some(-15.0), None),
+    spec(
+        "base_excess_mmol_l",
+        "mmol/L",
+        -40.0,
+        40.0,
+        Some(-15.0),
+        None,
+    ),
     spec("sao2_pct", "%", 0.0, 100.0, Some(80.0), None),
     spec("lactate_mmol_l", "mmol/L", 0.0, 40.0, None, Some(15.0)),
     spec("heart_rate", "/min", 0.0, 300.0, Some(40.0), Some(160.0)),
@@ -72,7 +106,14 @@ pub const DATASET: &[Spec] = &[
     spec("inr", "", 0.5, 20.0, None, Some(2.0)),
     spec("aptt_s", "s", 10.0, 250.0, None, Some(60.0)),
     spec("fibrinogen_g_l", "g/L", 0.0, 15.0, Some(1.5), None),
-    spec("creatinine_umol_l", "µmol/L", 10.0, 3000.0, None, Some(133.0)),
+    spec(
+        "creatinine_umol_l",
+        "µmol/L",
+        10.0,
+        3000.0,
+        None,
+        Some(133.0),
+    ),
     spec("bilirubin_umol_l", "µmol/L", 1.0, 1000.0, None, Some(33.0)),
     spec("alt_u_l", "U/L", 0.0, 20000.0, None, Some(200.0)),
     spec("ast_u_l", "U/L", 0.0, 20000.0, None, Some(200.0)),
@@ -93,38 +134,85 @@ pub fn spec_of(key: &str) -> Option<&'static Spec> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Warning {
-    Below { limit: f64, unit: String },
-    Above { limit: f64, unit: String },
+    Below {
+        limit: f64,
+        unit: String,
+    },
+    Above {
+        limit: f64,
+        unit: String,
+    },
     /// HCO3 entered differs from the one computed from pH and PaCO2 (Henderson–Hasselbalch).
-    AcidBaseInconsistent { computed: f64 },
-    TidalVolumePerPbw { ml_per_kg: f64 },
-    Bmi { bmi: f64 },
+    AcidBaseInconsistent {
+        computed: f64,
+    },
+    TidalVolumePerPbw {
+        ml_per_kg: f64,
+    },
+    Bmi {
+        bmi: f64,
+    },
 }
 
 impl Warning {
     pub fn message(&self, lang: Lang) -> String {
         let n = |v: f64| {
             let s = format!("{}", super::units::round_to(v, 2));
-            if lang == Lang::Sl { s.replace('.', ",") } else { s }
+            if lang == Lang::Sl {
+                s.replace('.', ",")
+            } else {
+                s
+            }
         };
         match (self, lang) {
-            (Self::Below { limit, unit }, Lang::En) => format!("unusually low (below {} {unit}): please confirm", n(*limit)),
-            (Self::Below { limit, unit }, Lang::Sl) => format!("nenavadno nizko (pod {} {unit}): prosimo, potrdite", n(*limit)),
-            (Self::Above { limit, unit }, Lang::En) => format!("unusually high (above {} {unit}): please confirm", n(*limit)),
-            (Self::Above { limit, unit }, Lang::Sl) => format!("nenavadno visoko (nad {} {unit}): prosimo, potrdite", n(*limit)),
-            (Self::AcidBaseInconsistent { computed }, Lang::En) => format!("does not match pH and PaCO2 (expected about {} mmol/L): check the entries", n(*computed)),
-            (Self::AcidBaseInconsistent { computed }, Lang::Sl) => format!("se ne ujema s pH in PaCO2 (pričakovano okoli {} mmol/L): preverite vnos", n(*computed)),
-            (Self::TidalVolumePerPbw { ml_per_kg }, Lang::En) => format!("{} mL/kg predicted body weight, outside 4–8: please confirm", n(*ml_per_kg)),
-            (Self::TidalVolumePerPbw { ml_per_kg }, Lang::Sl) => format!("{} mL/kg predvidene telesne mase, zunaj 4–8: prosimo, potrdite", n(*ml_per_kg)),
-            (Self::Bmi { bmi }, Lang::En) => format!("body mass index {} kg/m² is unusual: please confirm weight and height", n(*bmi)),
-            (Self::Bmi { bmi }, Lang::Sl) => format!("indeks telesne mase {} kg/m² je nenavaden: potrdite maso in višino", n(*bmi)),
+            (Self::Below { limit, unit }, Lang::En) => {
+                format!("unusually low (below {} {unit}): please confirm", n(*limit))
+            }
+            (Self::Below { limit, unit }, Lang::Sl) => format!(
+                "nenavadno nizko (pod {} {unit}): prosimo, potrdite",
+                n(*limit)
+            ),
+            (Self::Above { limit, unit }, Lang::En) => format!(
+                "unusually high (above {} {unit}): please confirm",
+                n(*limit)
+            ),
+            (Self::Above { limit, unit }, Lang::Sl) => format!(
+                "nenavadno visoko (nad {} {unit}): prosimo, potrdite",
+                n(*limit)
+            ),
+            (Self::AcidBaseInconsistent { computed }, Lang::En) => format!(
+                "does not match pH and PaCO2 (expected about {} mmol/L): check the entries",
+                n(*computed)
+            ),
+            (Self::AcidBaseInconsistent { computed }, Lang::Sl) => format!(
+                "se ne ujema s pH in PaCO2 (pričakovano okoli {} mmol/L): preverite vnos",
+                n(*computed)
+            ),
+            (Self::TidalVolumePerPbw { ml_per_kg }, Lang::En) => format!(
+                "{} mL/kg predicted body weight, outside 4–8: please confirm",
+                n(*ml_per_kg)
+            ),
+            (Self::TidalVolumePerPbw { ml_per_kg }, Lang::Sl) => format!(
+                "{} mL/kg predvidene telesne mase, zunaj 4–8: prosimo, potrdite",
+                n(*ml_per_kg)
+            ),
+            (Self::Bmi { bmi }, Lang::En) => format!(
+                "body mass index {} kg/m² is unusual: please confirm weight and height",
+                n(*bmi)
+            ),
+            (Self::Bmi { bmi }, Lang::Sl) => format!(
+                "indeks telesne mase {} kg/m² je nenavaden: potrdite maso in višino",
+                n(*bmi)
+            ),
         }
     }
 }
 
 /// Checks one value against its field's limits.
 pub fn check(key: &str, value: f64) -> Result<Option<Warning>, FieldError> {
-    let Some(spec) = spec_of(key) else { return Ok(None) };
+    let Some(spec) = spec_of(key) else {
+        return Ok(None);
+    };
     if !value.is_finite() {
         return Err(FieldError::NotANumber);
     }
@@ -132,16 +220,26 @@ pub fn check(key: &str, value: f64) -> Result<Option<Warning>, FieldError> {
         if key == "age_years" && (0.0..super::fields::ADULT_AGE).contains(&value) {
             return Err(FieldError::UnderAge);
         }
-        return Err(FieldError::OutOfRange { min: spec.hard.0, max: spec.hard.1, unit: spec.unit.to_owned() });
+        return Err(FieldError::OutOfRange {
+            min: spec.hard.0,
+            max: spec.hard.1,
+            unit: spec.unit.to_owned(),
+        });
     }
     if spec.integer && value.fract() != 0.0 {
         return Err(FieldError::NotAWholeNumber);
     }
     if let Some(lo) = spec.soft_below.filter(|lo| value < *lo) {
-        return Ok(Some(Warning::Below { limit: lo, unit: spec.unit.to_owned() }));
+        return Ok(Some(Warning::Below {
+            limit: lo,
+            unit: spec.unit.to_owned(),
+        }));
     }
     if let Some(hi) = spec.soft_above.filter(|hi| value > *hi) {
-        return Ok(Some(Warning::Above { limit: hi, unit: spec.unit.to_owned() }));
+        return Ok(Some(Warning::Above {
+            limit: hi,
+            unit: spec.unit.to_owned(),
+        }));
     }
     Ok(None)
 }
@@ -153,7 +251,10 @@ pub fn hco3_from(ph: f64, paco2_mmhg: f64) -> f64 {
 
 /// Hard errors and warnings of a set of values, each checked alone and then together.
 /// Keys as in [`DATASET`], plus `sex` is not numeric and goes separately.
-pub fn validate(values: &BTreeMap<&str, f64>, male: Option<bool>) -> (FieldErrors, BTreeMap<String, Vec<Warning>>) {
+pub fn validate(
+    values: &BTreeMap<&str, f64>,
+    male: Option<bool>,
+) -> (FieldErrors, BTreeMap<String, Vec<Warning>>) {
     let mut errors = FieldErrors::default();
     let mut warnings: BTreeMap<String, Vec<Warning>> = BTreeMap::new();
     for (key, value) in values {
@@ -164,9 +265,17 @@ pub fn validate(values: &BTreeMap<&str, f64>, male: Option<bool>) -> (FieldError
         }
     }
     // Cross-field checks use only values that passed on their own.
-    let valid: BTreeMap<&str, f64> = values.iter().filter(|(k, _)| errors.get(k).is_none()).map(|(k, v)| (*k, *v)).collect();
+    let valid: BTreeMap<&str, f64> = values
+        .iter()
+        .filter(|(k, _)| errors.get(k).is_none())
+        .map(|(k, v)| (*k, *v))
+        .collect();
     let ok = |k: &str| valid.get(k).copied();
-    let range = |min: f64, max: f64, unit: &str| FieldError::OutOfRange { min, max, unit: unit.to_owned() };
+    let range = |min: f64, max: f64, unit: &str| FieldError::OutOfRange {
+        min,
+        max,
+        unit: unit.to_owned(),
+    };
     if let (Some(peep), Some(plateau)) = (ok("peep_cmh2o"), ok("plateau_cmh2o")) {
         if plateau < peep {
             errors.add("plateau_cmh2o", range(peep, 80.0, "cmH2O"));
@@ -186,26 +295,42 @@ pub fn validate(values: &BTreeMap<&str, f64>, male: Option<bool>) -> (FieldError
     if let (Some(pao2), Some(fio2)) = (ok("pao2_kpa"), ok("fio2")) {
         let ceiling = fio2 * 95.0 + 1.0;
         if pao2 > ceiling {
-            errors.add("pao2_kpa", range(1.0, super::units::round_to(ceiling, 1), "kPa at this FiO2"));
+            errors.add(
+                "pao2_kpa",
+                range(1.0, super::units::round_to(ceiling, 1), "kPa at this FiO2"),
+            );
         }
     }
     if let (Some(ph), Some(paco2), Some(hco3)) = (ok("ph"), ok("paco2_kpa"), ok("hco3_mmol_l")) {
         let computed = hco3_from(ph, super::units::kpa_to_mmhg(paco2));
         if (computed - hco3).abs() > 4.0 {
-            warnings.entry("hco3_mmol_l".into()).or_default().push(Warning::AcidBaseInconsistent { computed });
+            warnings
+                .entry("hco3_mmol_l".into())
+                .or_default()
+                .push(Warning::AcidBaseInconsistent { computed });
         }
     }
     if let (Some(weight), Some(height)) = (ok("weight_kg"), ok("height_cm")) {
         let bmi = super::derived::bmi(weight, height);
         if !(16.0..=40.0).contains(&bmi) {
-            warnings.entry("weight_kg".into()).or_default().push(Warning::Bmi { bmi });
+            warnings
+                .entry("weight_kg".into())
+                .or_default()
+                .push(Warning::Bmi { bmi });
         }
     }
     if let (Some(vt), Some(height), Some(male)) = (ok("tidal_volume_ml"), ok("height_cm"), male) {
-        let sex = if male { super::derived::Sex::Male } else { super::derived::Sex::Female };
+        let sex = if male {
+            super::derived::Sex::Male
+        } else {
+            super::derived::Sex::Female
+        };
         let per_kg = super::derived::tidal_volume_per_pbw(vt, sex, height);
         if !(4.0..=8.0).contains(&per_kg) {
-            warnings.entry("tidal_volume_ml".into()).or_default().push(Warning::TidalVolumePerPbw { ml_per_kg: per_kg });
+            warnings
+                .entry("tidal_volume_ml".into())
+                .or_default()
+                .push(Warning::TidalVolumePerPbw { ml_per_kg: per_kg });
         }
     }
     (errors, warnings)
@@ -222,21 +347,33 @@ mod tests {
 
     #[test]
     fn hard_soft_and_integer_limits() {
-        assert!(matches!(check("ph", 6.4), Err(FieldError::OutOfRange { .. })));
+        assert!(matches!(
+            check("ph", 6.4),
+            Err(FieldError::OutOfRange { .. })
+        ));
         assert!(matches!(check("ph", 6.8), Ok(Some(Warning::Below { .. }))));
         assert_eq!(check("ph", 7.3), Ok(None));
         assert_eq!(check("sofa", 12.5), Err(FieldError::NotAWholeNumber));
         assert_eq!(check("age_years", 16.0), Err(FieldError::UnderAge));
-        assert!(matches!(check("lactate_mmol_l", 16.0), Ok(Some(Warning::Above { .. }))));
+        assert!(matches!(
+            check("lactate_mmol_l", 16.0),
+            Ok(Some(Warning::Above { .. }))
+        ));
         let msg = check("weight_kg", 400.0).unwrap_err().message(Lang::En);
         assert_eq!(msg, "must be from 25 to 350 kg");
     }
 
     #[test]
     fn cross_field_checks() {
-        let (errors, _) = validate(&values(&[("peep_cmh2o", 12.0), ("plateau_cmh2o", 10.0)]), None);
+        let (errors, _) = validate(
+            &values(&[("peep_cmh2o", 12.0), ("plateau_cmh2o", 10.0)]),
+            None,
+        );
         assert!(errors.get("plateau_cmh2o").is_some());
-        let (errors, _) = validate(&values(&[("plateau_cmh2o", 30.0), ("pip_cmh2o", 28.0)]), None);
+        let (errors, _) = validate(
+            &values(&[("plateau_cmh2o", 30.0), ("pip_cmh2o", 28.0)]),
+            None,
+        );
         assert!(errors.get("pip_cmh2o").is_some());
         let (errors, _) = validate(&values(&[("sbp_mmhg", 80.0), ("dbp_mmhg", 80.0)]), None);
         assert!(errors.get("dbp_mmhg").is_some());
@@ -251,17 +388,32 @@ mod tests {
     fn henderson_hasselbalch_consistency() {
         // pH 7.40, PaCO2 40 mmHg (5.33 kPa) → HCO3 ≈ 24.4.
         let paco2 = mmhg_to_kpa(40.0);
-        let (_, warnings) = validate(&values(&[("ph", 7.40), ("paco2_kpa", paco2), ("hco3_mmol_l", 24.0)]), None);
-        assert!(warnings.get("hco3_mmol_l").is_none());
-        let (_, warnings) = validate(&values(&[("ph", 7.40), ("paco2_kpa", paco2), ("hco3_mmol_l", 15.0)]), None);
-        assert!(matches!(warnings["hco3_mmol_l"][0], Warning::AcidBaseInconsistent { .. }));
+        let (_, warnings) = validate(
+            &values(&[("ph", 7.40), ("paco2_kpa", paco2), ("hco3_mmol_l", 24.0)]),
+            None,
+        );
+        assert!(!warnings.contains_key("hco3_mmol_l"));
+        let (_, warnings) = validate(
+            &values(&[("ph", 7.40), ("paco2_kpa", paco2), ("hco3_mmol_l", 15.0)]),
+            None,
+        );
+        assert!(matches!(
+            warnings["hco3_mmol_l"][0],
+            Warning::AcidBaseInconsistent { .. }
+        ));
     }
 
     #[test]
     fn tidal_volume_per_predicted_body_weight() {
-        let (_, w) = validate(&values(&[("tidal_volume_ml", 800.0), ("height_cm", 170.0)]), Some(true));
+        let (_, w) = validate(
+            &values(&[("tidal_volume_ml", 800.0), ("height_cm", 170.0)]),
+            Some(true),
+        );
         assert!(w.contains_key("tidal_volume_ml"));
-        let (_, w) = validate(&values(&[("tidal_volume_ml", 400.0), ("height_cm", 170.0)]), Some(true));
+        let (_, w) = validate(
+            &values(&[("tidal_volume_ml", 400.0), ("height_cm", 170.0)]),
+            Some(true),
+        );
         assert!(!w.contains_key("tidal_volume_ml"));
     }
 

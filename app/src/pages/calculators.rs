@@ -1,7 +1,7 @@
 //! `/calculators`: the four scores, updating as you type once the page is interactive,
 //! and computed by the server from the submitted form when JavaScript is off.
-use crate::domain::calculator::{split_errors, FieldKind, FormField, Outcome, Score};
-use crate::domain::fields::{FieldError, FieldErrors};
+use crate::domain::calculator::{split_errors, FieldKind, FormField, Outcome, Score, SplitErrors};
+use crate::domain::fields::FieldErrors;
 use crate::domain::i18n::Lang;
 use crate::domain::labels::{field_label, value_label};
 use crate::domain::rules::RuleSet;
@@ -117,7 +117,13 @@ fn Result(score: Score, outcome: Outcome) -> impl IntoView {
     let i18n = use_i18n();
     let lang = move || lang_of(i18n.get_locale());
     let class = outcome.class.clone();
-    let class_text = move || if score == Score::Murray { value_label(&class, lang()) } else { class.clone() };
+    let class_text = move || {
+        if score == Score::Murray {
+            value_label(&class, lang())
+        } else {
+            class.clone()
+        }
+    };
     view! {
         <p class="calc-headline">
             <span class="calc-figure" data-testid=format!("figure-{}", score.key())>{outcome.headline.clone()}</span>
@@ -151,27 +157,46 @@ fn Field(
     score: Score,
     field: FormField,
     form: RwSignal<BTreeMap<String, Vec<String>>>,
-    errors: Memo<(BTreeMap<&'static str, Vec<FieldError>>, Vec<&'static str>)>,
+    errors: Memo<SplitErrors>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let lang = move || lang_of(i18n.get_locale());
     let id = format!("{}-{}", score.key(), field.key);
     let error_id = format!("{id}-error");
     let key = field.key;
-    let initial = move |k: &str| form.with_untracked(|f| f.get(k).and_then(|v| v.first()).cloned().unwrap_or_default());
-    let set = move |k: String, v: String| form.update(|f| {
-        f.insert(k, vec![v]);
-    });
+    let initial = move |k: &str| {
+        form.with_untracked(|f| {
+            f.get(k)
+                .and_then(|v| v.first())
+                .cloned()
+                .unwrap_or_default()
+        })
+    };
+    let set = move |k: String, v: String| {
+        form.update(|f| {
+            f.insert(k, vec![v]);
+        })
+    };
     let error_view = {
         let error_id = error_id.clone();
         move || {
-            errors.with(|(shown, _)| shown.get(key).cloned()).map(|errs| {
-                let text = errs.iter().map(|e| e.message(lang())).collect::<Vec<_>>().join("; ");
-                view! { <p class="field-error" id=error_id.clone()>{text}</p> }
-            })
+            errors
+                .with(|(shown, _)| shown.get(key).cloned())
+                .map(|errs| {
+                    let text = errs
+                        .iter()
+                        .map(|e| e.message(lang()))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    view! { <p class="field-error" id=error_id.clone()>{text}</p> }
+                })
         }
     };
-    let invalid = move || errors.with(|(shown, _)| shown.contains_key(key)).then_some("true");
+    let invalid = move || {
+        errors
+            .with(|(shown, _)| shown.contains_key(key))
+            .then_some("true")
+    };
     let label = move || {
         let mut text = field_label(key, lang());
         if field.optional {

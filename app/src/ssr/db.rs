@@ -92,10 +92,19 @@ mod tests {
 
     #[test]
     fn recognises_database_urls() {
-        assert_eq!(Backend::from_url("sqlite://data/ecmo.db"), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("sqlite://data/ecmo.db"),
+            Some(Backend::Sqlite)
+        );
         assert_eq!(Backend::from_url("sqlite::memory:"), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u@h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::from_url("nonsense"), None);
         assert_eq!(Backend::from_url("mysql://h/db"), None);
     }

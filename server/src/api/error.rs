@@ -18,7 +18,9 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            Self::NotFound(what) => (StatusCode::NOT_FOUND, Json(json!({ "error": what }))).into_response(),
+            Self::NotFound(what) => {
+                (StatusCode::NOT_FOUND, Json(json!({ "error": what }))).into_response()
+            }
             Self::Unprocessable(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({ "errors": errors.messages(Lang::En) })),

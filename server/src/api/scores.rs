@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::Json;
 use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
 use ecmo_referral_app::domain::i18n::Lang;
-use ecmo_referral_app::domain::scores::{self, murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput};
+use ecmo_referral_app::domain::scores::{
+    self, murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput,
+};
 use serde_json::Value;
 
 pub async fn calculate(
@@ -23,10 +25,17 @@ pub async fn calculate(
         "resp" => to_value(RespInput::parse(&input)?.score(rules)),
         "save" => to_value(SaveInput::parse(&input)?.score(rules)),
         "preserve" => to_value(PreserveInput::parse(&input)?.score(rules)),
-        _ => return Err(ApiError::NotFound("unknown score: use murray, resp, save or preserve")),
+        _ => {
+            return Err(ApiError::NotFound(
+                "unknown score: use murray, resp, save or preserve",
+            ))
+        }
     };
     if let Value::Object(map) = &mut result {
-        map.insert("caveat".into(), Value::String(scores::elso_caveat(Lang::En).into()));
+        map.insert(
+            "caveat".into(),
+            Value::String(scores::elso_caveat(Lang::En).into()),
+        );
     }
     Ok(Json(result))
 }

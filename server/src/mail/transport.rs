@@ -64,19 +64,28 @@ impl Transport {
                 }
             }),
             Self::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| SendError::Transient(e.into()))?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| SendError::Transient(e.into()))?;
                 let name = mail.message_id.replace(['/', '\\', '@'], "_");
                 let path = dir.join(format!("{name}.eml"));
                 let tmp = dir.join(format!(".{name}.tmp"));
                 // Written under a temporary name and renamed, so a reader never sees half a file.
-                tokio::fs::write(&tmp, message.formatted()).await.map_err(|e| SendError::Transient(e.into()))?;
-                tokio::fs::rename(&tmp, &path).await.map_err(|e| SendError::Transient(e.into()))
+                tokio::fs::write(&tmp, message.formatted())
+                    .await
+                    .map_err(|e| SendError::Transient(e.into()))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| SendError::Transient(e.into()))
             }
         }
     }
 }
 
-fn smtp_transport(smtp: &SmtpSettings, timeout: Duration) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+fn smtp_transport(
+    smtp: &SmtpSettings,
+    timeout: Duration,
+) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let tls = match smtp.tls {
         SmtpTls::None => Tls::None,
         SmtpTls::StartTls => Tls::Required(TlsParameters::new(smtp.host.clone())?),
@@ -88,7 +97,11 @@ fn smtp_transport(smtp: &SmtpSettings, timeout: Duration) -> anyhow::Result<Asyn
         .tls(tls)
         .timeout(Some(timeout));
     if let Some(user) = &smtp.username {
-        let password = smtp.password.as_ref().map(|p| p.expose_secret().to_owned()).unwrap_or_default();
+        let password = smtp
+            .password
+            .as_ref()
+            .map(|p| p.expose_secret().to_owned())
+            .unwrap_or_default();
         builder = builder.credentials(Credentials::new(user.clone(), password));
     }
     Ok(builder.build())
@@ -103,8 +116,13 @@ fn build_message(from: &Mailbox, mail: &OutgoingMail) -> anyhow::Result<Message>
         .message_id(Some(format!("<{}>", mail.message_id)))
         .date(date.min(SystemTime::now()));
     let message = match &mail.body_html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.body_text.clone(), html.clone()))?,
-        None => builder.header(ContentType::TEXT_PLAIN).body(mail.body_text.clone())?,
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            mail.body_text.clone(),
+            html.clone(),
+        ))?,
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body_text.clone())?,
     };
     Ok(message)
 }

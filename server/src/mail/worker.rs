@@ -52,7 +52,13 @@ pub struct MailWorker {
 
 impl MailWorker {
     pub fn new(db: Db, transport: Transport, settings: MailSettings, health: WorkerHealth) -> Self {
-        Self { db, transport, from: settings.from.clone(), settings, health }
+        Self {
+            db,
+            transport,
+            from: settings.from.clone(),
+            settings,
+            health,
+        }
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -62,7 +68,9 @@ impl MailWorker {
             match self.deliver_next().await {
                 Ok(true) => continue,
                 Ok(false) => {}
-                Err(error) => tracing::error!(error = %error, "mail worker could not read the outbox"),
+                Err(error) => {
+                    tracing::error!(error = %error, "mail worker could not read the outbox")
+                }
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -75,7 +83,9 @@ impl MailWorker {
 
     /// Sends one due message if there is one; `Ok(true)` when a message was handled.
     pub async fn deliver_next(&self) -> Result<bool, sqlx::Error> {
-        let Some(mail) = self.claim().await? else { return Ok(false) };
+        let Some(mail) = self.claim().await? else {
+            return Ok(false);
+        };
         let outcome = self.transport.send(&self.from, &mail).await;
         let now = now_ms();
         match outcome {
@@ -85,7 +95,11 @@ impl MailWorker {
                     .bind(mail.id)
                     .execute(&self.db.pool)
                     .await?;
-                tracing::info!(outbox_id = mail.id, attempt = mail.attempts, "mail delivered");
+                tracing::info!(
+                    outbox_id = mail.id,
+                    attempt = mail.attempts,
+                    "mail delivered"
+                );
             }
             Err(error) => {
                 let permanent = matches!(error, SendError::Permanent(_));
@@ -135,7 +149,10 @@ impl MailWorker {
 /// Exponential backoff: base × 2^(attempt − 1), capped.
 pub fn backoff(settings: &MailSettings, attempt: u32) -> Duration {
     let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-    settings.backoff_base.saturating_mul(factor).min(settings.backoff_max)
+    settings
+        .backoff_base
+        .saturating_mul(factor)
+        .min(settings.backoff_max)
 }
 
 #[cfg(test)]
@@ -144,9 +161,10 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        let settings = crate::config::Settings::from_lookup(|k| (k == "ECMO_DEMO").then(|| "1".to_owned()))
-            .unwrap()
-            .mail;
+        let settings =
+            crate::config::Settings::from_lookup(|k| (k == "ECMO_DEMO").then(|| "1".to_owned()))
+                .unwrap()
+                .mail;
         assert_eq!(backoff(&settings, 1), Duration::from_secs(30));
         assert_eq!(backoff(&settings, 2), Duration::from_secs(60));
         assert_eq!(backoff(&settings, 4), Duration::from_secs(240));

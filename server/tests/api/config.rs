@@ -9,7 +9,10 @@ fn run_with(vars: &[(&str, &str)]) -> (i32, String) {
         .envs(vars.iter().copied())
         .output()
         .unwrap();
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -31,7 +34,10 @@ fn every_bad_setting_is_reported_without_a_panic() {
     ] {
         let (code, stderr) = run_with(&[("ECMO_DEMO", "1"), (variable, value)]);
         assert_eq!(code, 2, "{variable}");
-        assert!(stderr.starts_with(&format!("configuration error: {variable}:")), "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("configuration error: {variable}:")),
+            "{stderr}"
+        );
         assert!(!stderr.contains("panicked"));
     }
 }
@@ -40,10 +46,16 @@ fn every_bad_setting_is_reported_without_a_panic() {
 fn an_unreachable_database_is_a_clear_start_up_error() {
     let (code, stderr) = run_with(&[
         ("ECMO_DEMO", "1"),
-        ("ECMO_DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none"),
+        (
+            "ECMO_DATABASE_URL",
+            "postgres://nobody:secret@127.0.0.1:1/none",
+        ),
     ]);
     assert_eq!(code, 1);
     assert!(stderr.starts_with("start-up failed:"), "{stderr}");
-    assert!(!stderr.contains("secret"), "no password in the message: {stderr}");
+    assert!(
+        !stderr.contains("secret"),
+        "no password in the message: {stderr}"
+    );
     assert!(!stderr.contains("panicked"));
 }

@@ -42,7 +42,9 @@ pub fn postgres_available() -> bool {
         panic!("ECMO_TEST_REQUIRE_POSTGRES=1 but ECMO_TEST_POSTGRES_URL is not set");
     }
     if !configured {
-        eprintln!("PostgreSQL not configured (ECMO_TEST_POSTGRES_URL): this test ran on SQLite only");
+        eprintln!(
+            "PostgreSQL not configured (ECMO_TEST_POSTGRES_URL): this test ran on SQLite only"
+        );
     }
     configured
 }
@@ -55,8 +57,13 @@ pub async fn fresh_database_url(kind: DbKind, dir: &std::path::Path) -> String {
             let admin = std::env::var("ECMO_TEST_POSTGRES_URL").expect("ECMO_TEST_POSTGRES_URL");
             let name = format!("ecmo_test_{}", uuid::Uuid::new_v4().simple());
             sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect to PostgreSQL");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
             conn.close().await.ok();
             let mut url = url::Url::parse(&admin).expect("ECMO_TEST_POSTGRES_URL is a URL");
             url.set_path(&name);
@@ -74,14 +81,17 @@ pub struct ReceivedMail {
 
 impl ReceivedMail {
     pub fn message_id(&self) -> Option<String> {
-        header(&self.data, "Message-ID").map(|v| v.trim_matches(|c| c == '<' || c == '>').to_owned())
+        header(&self.data, "Message-ID")
+            .map(|v| v.trim_matches(|c| c == '<' || c == '>').to_owned())
     }
 }
 
 pub fn header(data: &str, name: &str) -> Option<String> {
-    data.lines()
-        .take_while(|l| !l.is_empty())
-        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned()))
+    data.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+        l.split_once(':')
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+    })
 }
 
 /// How the test SMTP server answers.
@@ -111,7 +121,10 @@ impl Handler for SinkHandler {
         }
     }
     fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
-        self.current = Some(ReceivedMail { to: to.to_vec(), data: String::new() });
+        self.current = Some(ReceivedMail {
+            to: to.to_vec(),
+            data: String::new(),
+        });
         response::OK
     }
     fn data(&mut self, buf: &[u8]) -> io::Result<()> {
@@ -163,9 +176,19 @@ impl MailSink {
     fn serve(listener: TcpListener, mode: SinkMode, delay: Duration) -> Self {
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let handler = SinkHandler { received: received.clone(), current: None, delay, mode };
+        let handler = SinkHandler {
+            received: received.clone(),
+            current: None,
+            delay,
+            mode,
+        };
         let mut server = Server::new(handler);
-        server.with_name("sink.test").with_ssl(SslConfig::None).unwrap().with_num_threads(4).with_tcp_listener(listener);
+        server
+            .with_name("sink.test")
+            .with_ssl(SslConfig::None)
+            .unwrap()
+            .with_num_threads(4)
+            .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
         });
@@ -188,7 +211,11 @@ impl MailSink {
             if messages.len() >= count {
                 return messages;
             }
-            assert!(start.elapsed() < timeout, "expected {count} messages, got {} within {timeout:?}", messages.len());
+            assert!(
+                start.elapsed() < timeout,
+                "expected {count} messages, got {} within {timeout:?}",
+                messages.len()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -207,14 +234,21 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         if let Some(handle) = self.handle.take() {
-            handle.await.expect("server task").expect("server stopped cleanly");
+            handle
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
     }
 }
@@ -227,7 +261,10 @@ pub fn base_vars(database_url: &str, data_dir: &std::path::Path) -> HashMap<Stri
         ("ECMO_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
         ("ECMO_PUBLIC_URL", "http://ecmo.test".to_owned()),
         ("ECMO_CENTRE_PHONE", "+386 1 555 0100".to_owned()),
-        ("ECMO_MAIL_FROM", "ECMO Referral <noreply@ecmo.test>".to_owned()),
+        (
+            "ECMO_MAIL_FROM",
+            "ECMO Referral <noreply@ecmo.test>".to_owned(),
+        ),
         ("ECMO_MAIL_POLL_MS", "50".to_owned()),
         ("ECMO_MAIL_BACKOFF_MS", "100".to_owned()),
     ]
@@ -237,7 +274,11 @@ pub fn base_vars(database_url: &str, data_dir: &std::path::Path) -> HashMap<Stri
 }
 
 /// Starts the application with a fresh database of `kind` and the given mail server.
-pub async fn spawn_app(kind: DbKind, smtp_url: Option<String>, overrides: &[(&str, &str)]) -> TestApp {
+pub async fn spawn_app(
+    kind: DbKind,
+    smtp_url: Option<String>,
+    overrides: &[(&str, &str)],
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(kind, dir.path()).await;
     let path = dir.path().to_path_buf();
@@ -260,11 +301,14 @@ pub async fn spawn_app_on(
     for (k, v) in overrides {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
-    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
+    let settings =
+        Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
     if std::env::var_os("RUST_LOG").is_some() {
         ecmo_referral_server::telemetry::init(settings.log_format);
     }
-    let app = Application::build(settings).await.expect("application builds");
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
     let shutdown = app.shutdown_token();
@@ -320,7 +364,10 @@ where
 {
     let start = Instant::now();
     while !condition().await {
-        assert!(start.elapsed() < timeout, "condition not met within {timeout:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "condition not met within {timeout:?}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

@@ -23,9 +23,17 @@ async fn queued_mail_is_delivered_once_with_its_message_id(kind: DbKind) {
 
     let got: HashSet<String> = received.iter().filter_map(|m| m.message_id()).collect();
     assert_eq!(got, ids.iter().cloned().collect::<HashSet<_>>());
-    assert!(received.iter().all(|m| m.to == vec!["oncall@ecmo.test".to_string()]));
-    let html = received.iter().find(|m| m.data.contains("Test message 0")).unwrap();
-    assert!(html.data.contains("multipart/alternative"), "text and HTML parts");
+    assert!(received
+        .iter()
+        .all(|m| m.to == vec!["oncall@ecmo.test".to_string()]));
+    let html = received
+        .iter()
+        .find(|m| m.data.contains("Test message 0"))
+        .unwrap();
+    assert!(
+        html.data.contains("multipart/alternative"),
+        "text and HTML parts"
+    );
     for id in &ids {
         wait_until(WAIT, || async { outbox_row(&app.db, id).await.0 == "sent" }).await;
         assert_eq!(outbox_row(&app.db, id).await, ("sent".to_owned(), 1));
@@ -74,7 +82,11 @@ async fn mail_waits_for_an_smtp_server_that_is_down(kind: DbKind) {
         wait_until(WAIT, || async { outbox_row(&app.db, id).await.0 == "sent" }).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(sink.messages().len(), 2, "each message exactly once: {received:?}");
+    assert_eq!(
+        sink.messages().len(),
+        2,
+        "each message exactly once: {received:?}"
+    );
     app.stop().await;
 }
 
@@ -82,22 +94,41 @@ async fn permanent_rejections_become_dead_letters_at_once(kind: DbKind) {
     let sink = MailSink::start_with(SinkMode::RejectRecipients, Duration::ZERO);
     let app = spawn_app(kind, Some(sink.url()), &[]).await;
     let ids = enqueue_mails(&app.db, 1, "nobody@ecmo.test").await;
-    wait_until(WAIT, || async { outbox_row(&app.db, &ids[0]).await.0 == "failed" }).await;
-    assert_eq!(outbox_row(&app.db, &ids[0]).await.1, 1, "no retry after a 5xx");
-    let (error,): (Option<String>,) = sqlx::query_as("SELECT last_error FROM outbox WHERE message_id = $1")
-        .bind(&ids[0])
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    wait_until(WAIT, || async {
+        outbox_row(&app.db, &ids[0]).await.0 == "failed"
+    })
+    .await;
+    assert_eq!(
+        outbox_row(&app.db, &ids[0]).await.1,
+        1,
+        "no retry after a 5xx"
+    );
+    let (error,): (Option<String>,) =
+        sqlx::query_as("SELECT last_error FROM outbox WHERE message_id = $1")
+            .bind(&ids[0])
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert!(error.is_some_and(|e| !e.is_empty()), "the cause is kept");
     app.stop().await;
 }
 
 async fn temporary_failures_are_retried_up_to_the_limit(kind: DbKind) {
     let sink = MailSink::start_with(SinkMode::TemporaryFailure, Duration::ZERO);
-    let app = spawn_app(kind, Some(sink.url()), &[("ECMO_MAIL_MAX_ATTEMPTS", "3"), ("ECMO_MAIL_BACKOFF_MS", "20")]).await;
+    let app = spawn_app(
+        kind,
+        Some(sink.url()),
+        &[
+            ("ECMO_MAIL_MAX_ATTEMPTS", "3"),
+            ("ECMO_MAIL_BACKOFF_MS", "20"),
+        ],
+    )
+    .await;
     let ids = enqueue_mails(&app.db, 1, "oncall@ecmo.test").await;
-    wait_until(WAIT, || async { outbox_row(&app.db, &ids[0]).await.0 == "failed" }).await;
+    wait_until(WAIT, || async {
+        outbox_row(&app.db, &ids[0]).await.0 == "failed"
+    })
+    .await;
     assert_eq!(outbox_row(&app.db, &ids[0]).await.1, 3);
     let health: serde_json::Value = app.get("/healthz").await.json().await.unwrap();
     assert_eq!(health["outbox_failed"], 1);
@@ -112,7 +143,11 @@ async fn two_instances_never_send_the_same_message(kind: DbKind) {
 
     let received = sink.wait_for(40, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let received = if sink.messages().len() > received.len() { sink.messages() } else { received };
+    let received = if sink.messages().len() > received.len() {
+        sink.messages()
+    } else {
+        received
+    };
     let got: Vec<String> = received.iter().filter_map(|m| m.message_id()).collect();
     let unique: HashSet<&String> = got.iter().collect();
     assert_eq!(got.len(), 40, "no duplicates");
@@ -126,8 +161,14 @@ async fn two_instances_never_send_the_same_message(kind: DbKind) {
 async fn without_smtp_mail_is_written_as_eml_files() {
     let app = spawn_app(DbKind::Sqlite, None, &[]).await;
     let ids = enqueue_mails(&app.db, 1, "oncall@ecmo.test").await;
-    wait_until(WAIT, || async { outbox_row(&app.db, &ids[0]).await.0 == "sent" }).await;
-    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("mail")).unwrap().flatten().collect();
+    wait_until(WAIT, || async {
+        outbox_row(&app.db, &ids[0]).await.0 == "sent"
+    })
+    .await;
+    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("mail"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(files[0].path()).unwrap();
     assert!(text.contains(&ids[0]));

@@ -6,20 +6,34 @@ async fn home_page_shows_the_centre_phone_and_a_nonce_csp() {
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
-    let csp = headers["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
     let html = response.text().await.unwrap();
-    assert!(html.contains(r#"href="tel:+38615550100""#), "the phone is a tel: link");
+    assert!(
+        html.contains(r#"href="tel:+38615550100""#),
+        "the phone is a tel: link"
+    );
     assert!(html.contains("+386 1 555 0100"));
     // Every inline script with content carries the nonce named in the header (an empty
     // placeholder is never run, so CSP does not apply to it).
-    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce");
     let scripts = html.matches("<script").count() - html.matches("<script></script>").count();
     assert!(scripts > 0);
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{html}"
+    );
     app.stop().await;
 }
 
@@ -63,7 +77,11 @@ async fn language_switch_sets_the_cookie_and_returns_to_the_page() {
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("i18n_pref_locale=en;"), "{cookie}");
 
-    for evil in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
         let response = app.get(&format!("/lang/sl?next={evil}")).await;
         assert_eq!(response.headers()["location"], "/", "{evil}");
     }
@@ -115,7 +133,11 @@ async fn malformed_requests_never_produce_a_500() {
             .send()
             .await
             .unwrap();
-        assert!(response.status().as_u16() < 500, "{method} {path} gave {}", response.status());
+        assert!(
+            response.status().as_u16() < 500,
+            "{method} {path} gave {}",
+            response.status()
+        );
     }
     app.stop().await;
 }

@@ -36,20 +36,41 @@ async fn the_four_scores_answer_the_spec_vectors() {
 
     let (status, r) = post(&app, "resp", resp_r1().to_string()).await;
     assert_eq!(status, 200, "{r}");
-    assert_eq!((r["points"].as_i64(), r["risk_class"].as_str(), r["predicted_survival_pct"].as_i64()), (Some(7), Some("I"), Some(92)));
+    assert_eq!(
+        (
+            r["points"].as_i64(),
+            r["risk_class"].as_str(),
+            r["predicted_survival_pct"].as_i64()
+        ),
+        (Some(7), Some("I"), Some(92))
+    );
 
     let s2 = json!({"diagnoses": ["other"], "age_years": 58, "weight_kg": 82, "liver_failure": false, "cns_dysfunction": false,
                     "acute_renal_failure": true, "chronic_renal_failure": false, "intubation_hours": 15, "pip_cmh2o": 26,
                     "cardiac_arrest": true, "diastolic_bp_mmhg": 38, "pulse_pressure_mmhg": 17, "hco3_mmol_l": 14});
     let (status, s) = post(&app, "save", s2.to_string()).await;
     assert_eq!(status, 200, "{s}");
-    assert_eq!((s["points"].as_i64(), s["risk_class"].as_str(), s["predicted_survival_pct"].as_i64()), (Some(-13), Some("V"), Some(18)));
+    assert_eq!(
+        (
+            s["points"].as_i64(),
+            s["risk_class"].as_str(),
+            s["predicted_survival_pct"].as_i64()
+        ),
+        (Some(-13), Some("V"), Some(18))
+    );
 
     let p2 = json!({"age_years": 50, "bmi": 32, "immunocompromised": true, "sofa": 13, "mv_days": 8,
                     "prone_positioning": false, "peep_cmh2o": 12, "plateau_cmh2o": 29});
     let (status, p) = post(&app, "preserve", p2.to_string()).await;
     assert_eq!(status, 200, "{p}");
-    assert_eq!((p["points"].as_i64(), p["risk_class"].as_str(), p["predicted_survival_pct"].as_i64()), (Some(5), Some("5-6"), Some(54)));
+    assert_eq!(
+        (
+            p["points"].as_i64(),
+            p["risk_class"].as_str(),
+            p["predicted_survival_pct"].as_i64()
+        ),
+        (Some(5), Some("5-6"), Some(54))
+    );
     assert_eq!(p["provisional"], true);
     app.stop().await;
 }
@@ -62,21 +83,50 @@ async fn bad_requests_are_422_with_field_messages_never_500() {
     assert_eq!(status, 422);
     assert!(body["errors"]["body"].is_array());
 
-    let (status, body) = post(&app, "murray", json!({"cxr_quadrants": "four", "pf_ratio_mmhg": 900}).to_string()).await;
+    let (status, body) = post(
+        &app,
+        "murray",
+        json!({"cxr_quadrants": "four", "pf_ratio_mmhg": 900}).to_string(),
+    )
+    .await;
     assert_eq!(status, 422);
-    assert!(body["errors"]["cxr_quadrants"][0].as_str().unwrap().contains("number"));
-    assert!(body["errors"]["pf_ratio_mmhg"][0].as_str().unwrap().contains("mmHg"), "the range names the unit: {body}");
-    assert!(body["errors"]["peep_cmh2o"][0].as_str().unwrap().contains("required"));
+    assert!(body["errors"]["cxr_quadrants"][0]
+        .as_str()
+        .unwrap()
+        .contains("number"));
+    assert!(
+        body["errors"]["pf_ratio_mmhg"][0]
+            .as_str()
+            .unwrap()
+            .contains("mmHg"),
+        "the range names the unit: {body}"
+    );
+    assert!(body["errors"]["peep_cmh2o"][0]
+        .as_str()
+        .unwrap()
+        .contains("required"));
 
     let mut young = resp_r1();
     young["age_years"] = json!(16);
     young["diagnosis"] = json!("covid");
     let (status, body) = post(&app, "resp", young.to_string()).await;
     assert_eq!(status, 422);
-    assert!(body["errors"]["age_years"][0].as_str().unwrap().contains("18"));
-    assert!(body["errors"]["diagnosis"][0].as_str().unwrap().contains("viral_pneumonia"));
+    assert!(body["errors"]["age_years"][0]
+        .as_str()
+        .unwrap()
+        .contains("18"));
+    assert!(body["errors"]["diagnosis"][0]
+        .as_str()
+        .unwrap()
+        .contains("viral_pneumonia"));
 
-    for body in ["[]", "null", "42", "\"x\"", "{\"diagnoses\": \"myocarditis\"}"] {
+    for body in [
+        "[]",
+        "null",
+        "42",
+        "\"x\"",
+        "{\"diagnoses\": \"myocarditis\"}",
+    ] {
         let (status, _) = post(&app, "save", body).await;
         assert_eq!(status, 422, "{body}");
     }

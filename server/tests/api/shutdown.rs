@@ -16,7 +16,10 @@ fn start_server(vars: &HashMap<String, String>) -> Child {
 }
 
 fn sigterm(child: &Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -55,7 +58,10 @@ async fn sigterm_during_delivery_loses_and_duplicates_nothing() {
     let status = wait_exit(&mut server, Duration::from_secs(20));
     assert!(status.success(), "graceful exit, got {status}");
     let before_restart = sink.messages().len();
-    assert!(before_restart < COUNT, "SIGTERM arrived before all mail was sent");
+    assert!(
+        before_restart < COUNT,
+        "SIGTERM arrived before all mail was sent"
+    );
 
     let mut server = start_server(&vars);
     sink.wait_for(COUNT, Duration::from_secs(30)).await;
@@ -63,7 +69,11 @@ async fn sigterm_during_delivery_loses_and_duplicates_nothing() {
     sigterm(&server);
     assert!(wait_exit(&mut server, Duration::from_secs(20)).success());
 
-    let received: Vec<String> = sink.messages().iter().filter_map(|m| m.message_id()).collect();
+    let received: Vec<String> = sink
+        .messages()
+        .iter()
+        .filter_map(|m| m.message_id())
+        .collect();
     assert_eq!(received.len(), COUNT, "exactly once each");
     let mut sorted_received = received.clone();
     sorted_received.sort();

@@ -3,10 +3,10 @@
 //! their sum.
 pub mod murray;
 pub mod preserve;
-pub mod resp;
-pub mod save;
 #[cfg(test)]
 mod properties;
+pub mod resp;
+pub mod save;
 
 use super::fields::{FieldError, FieldErrors};
 use super::i18n::Lang;
@@ -20,7 +20,10 @@ pub struct Component {
 }
 
 pub(crate) fn component(item: &str, points: i32) -> Component {
-    Component { item: item.to_owned(), points }
+    Component {
+        item: item.to_owned(),
+        points,
+    }
 }
 
 /// ELSO: outcome scores are not for selecting individual patients (spec §4, [SRC-8]).

@@ -37,7 +37,12 @@ impl MurrayInput {
     pub fn parse(value: &Value) -> Result<Self, FieldErrors> {
         let mut r = Reader::new(value)?;
         let cxr = r.integer("cxr_quadrants", limits::CXR_QUADRANTS);
-        let pf = r.pressure_mmhg("pf_ratio_mmhg", "pf_ratio_kpa", limits::PF_RATIO_MMHG, limits::PF_RATIO_KPA);
+        let pf = r.pressure_mmhg(
+            "pf_ratio_mmhg",
+            "pf_ratio_kpa",
+            limits::PF_RATIO_MMHG,
+            limits::PF_RATIO_KPA,
+        );
         let peep = r.number("peep_cmh2o", limits::PEEP_CMH2O);
         let compliance = r.optional_number("compliance_ml_per_cmh2o", limits::COMPLIANCE);
         r.finish()?;
@@ -93,12 +98,40 @@ mod tests {
 
     #[test]
     fn spec_vectors() {
-        let m1 = score(json!({"cxr_quadrants": 4, "pf_ratio_mmhg": 80, "peep_cmh2o": 15, "compliance_ml_per_cmh2o": 18}));
-        assert_eq!((m1.points, m1.score, m1.severity, m1.meets_referral_threshold), (16, 4.0, Severity::Severe, true));
-        let m2 = score(json!({"cxr_quadrants": 3, "pf_ratio_mmhg": 150, "peep_cmh2o": 10, "compliance_ml_per_cmh2o": 35}));
-        assert_eq!((m2.points, m2.score, m2.severity, m2.meets_referral_threshold), (11, 2.75, Severity::Severe, false));
+        let m1 = score(
+            json!({"cxr_quadrants": 4, "pf_ratio_mmhg": 80, "peep_cmh2o": 15, "compliance_ml_per_cmh2o": 18}),
+        );
+        assert_eq!(
+            (
+                m1.points,
+                m1.score,
+                m1.severity,
+                m1.meets_referral_threshold
+            ),
+            (16, 4.0, Severity::Severe, true)
+        );
+        let m2 = score(
+            json!({"cxr_quadrants": 3, "pf_ratio_mmhg": 150, "peep_cmh2o": 10, "compliance_ml_per_cmh2o": 35}),
+        );
+        assert_eq!(
+            (
+                m2.points,
+                m2.score,
+                m2.severity,
+                m2.meets_referral_threshold
+            ),
+            (11, 2.75, Severity::Severe, false)
+        );
         let m3 = score(json!({"cxr_quadrants": 2, "pf_ratio_mmhg": 230, "peep_cmh2o": 8}));
-        assert_eq!((m3.points, m3.score, m3.severity, m3.meets_referral_threshold), (4, 1.33, Severity::MildModerate, false));
+        assert_eq!(
+            (
+                m3.points,
+                m3.score,
+                m3.severity,
+                m3.meets_referral_threshold
+            ),
+            (4, 1.33, Severity::MildModerate, false)
+        );
     }
 
     #[test]
@@ -113,18 +146,35 @@ mod tests {
 
     #[test]
     fn zero_is_no_injury() {
-        let r = score(json!({"cxr_quadrants": 0, "pf_ratio_mmhg": 400, "peep_cmh2o": 5, "compliance_ml_per_cmh2o": 90}));
+        let r = score(
+            json!({"cxr_quadrants": 0, "pf_ratio_mmhg": 400, "peep_cmh2o": 5, "compliance_ml_per_cmh2o": 90}),
+        );
         assert_eq!((r.score, r.severity), (0.0, Severity::None));
     }
 
     #[test]
     fn errors_name_every_field() {
-        let errors = MurrayInput::parse(&json!({"cxr_quadrants": 5, "pf_ratio_mmhg": 100, "pf_ratio_kpa": 13, "extra": 1})).unwrap_err();
-        for field in ["cxr_quadrants", "pf_ratio_mmhg", "pf_ratio_kpa", "peep_cmh2o", "extra"] {
+        let errors = MurrayInput::parse(
+            &json!({"cxr_quadrants": 5, "pf_ratio_mmhg": 100, "pf_ratio_kpa": 13, "extra": 1}),
+        )
+        .unwrap_err();
+        for field in [
+            "cxr_quadrants",
+            "pf_ratio_mmhg",
+            "pf_ratio_kpa",
+            "peep_cmh2o",
+            "extra",
+        ] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }
-        assert!(MurrayInput::parse(&json!({"cxr_quadrants": 2.5, "pf_ratio_mmhg": 100, "peep_cmh2o": 5})).is_err());
+        assert!(MurrayInput::parse(
+            &json!({"cxr_quadrants": 2.5, "pf_ratio_mmhg": 100, "peep_cmh2o": 5})
+        )
+        .is_err());
         assert!(MurrayInput::parse(&json!([1, 2])).is_err());
-        assert!(MurrayInput::parse(&json!({"cxr_quadrants": "4", "pf_ratio_mmhg": 100, "peep_cmh2o": 5})).is_err());
+        assert!(MurrayInput::parse(
+            &json!({"cxr_quadrants": "4", "pf_ratio_mmhg": 100, "peep_cmh2o": 5})
+        )
+        .is_err());
     }
 }

@@ -14,7 +14,14 @@ fn rules() -> &'static RuleSet {
     RuleSet::embedded()
 }
 
-fn resp_json(age: f64, hours: f64, dx: usize, flags: [bool; 7], paco2: (&str, f64), pip: f64) -> Value {
+fn resp_json(
+    age: f64,
+    hours: f64,
+    dx: usize,
+    flags: [bool; 7],
+    paco2: (&str, f64),
+    pip: f64,
+) -> Value {
     let mut v = json!({
         "age_years": age, "mv_hours": hours, "diagnosis": RESP_DIAGNOSES[dx],
         "immunocompromised": flags[0], "cns_dysfunction": flags[1], "nonpulmonary_infection": flags[2],
@@ -86,17 +93,33 @@ proptest! {
 
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let keys = proptest::sample::select(vec![
-        "cxr_quadrants", "pf_ratio_mmhg", "pf_ratio_kpa", "peep_cmh2o", "age_years", "diagnosis", "diagnoses",
-        "mv_hours", "pip_cmh2o", "paco2_kpa", "sofa", "bmi", "ventilated", "weight_kg", "other",
+        "cxr_quadrants",
+        "pf_ratio_mmhg",
+        "pf_ratio_kpa",
+        "peep_cmh2o",
+        "age_years",
+        "diagnosis",
+        "diagnoses",
+        "mv_hours",
+        "pip_cmh2o",
+        "paco2_kpa",
+        "sofa",
+        "bmi",
+        "ventilated",
+        "weight_kg",
+        "other",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         (-1000i64..1000).prop_map(Value::from),
         "[a-z_]{0,12}".prop_map(Value::from),
     ];
-    let value = leaf.prop_recursive(2, 8, 4, |inner| proptest::collection::vec(inner, 0..4).prop_map(Value::Array));
+    let value = leaf.prop_recursive(2, 8, 4, |inner| {
+        proptest::collection::vec(inner, 0..4).prop_map(Value::Array)
+    });
     proptest::collection::btree_map(keys, value, 0..15)
         .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
 }
@@ -104,34 +127,116 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 /// Class boundaries, checked on both sides of every boundary in the rule set.
 #[test]
 fn class_boundaries_on_both_sides() {
-    for classes in [&rules().resp.classes, &rules().save.classes, &rules().preserve.classes] {
+    for classes in [
+        &rules().resp.classes,
+        &rules().save.classes,
+        &rules().preserve.classes,
+    ] {
         for pair in classes.windows(2) {
             let (upper, lower) = (&pair[0], &pair[1]);
-            assert_eq!(classify(classes, upper.min_points).unwrap().class, upper.class);
-            assert_eq!(classify(classes, upper.min_points - 1).unwrap().class, lower.class);
+            assert_eq!(
+                classify(classes, upper.min_points).unwrap().class,
+                upper.class
+            );
+            assert_eq!(
+                classify(classes, upper.min_points - 1).unwrap().class,
+                lower.class
+            );
         }
     }
     let expect = |classes, cases: &[(i32, &str)]| {
         for (points, class) in cases {
-            assert_eq!(classify(classes, *points).unwrap().class, *class, "{points}");
+            assert_eq!(
+                classify(classes, *points).unwrap().class,
+                *class,
+                "{points}"
+            );
         }
     };
-    expect(&rules().resp.classes, &[(6, "I"), (5, "II"), (3, "II"), (2, "III"), (-1, "III"), (-2, "IV"), (-5, "IV"), (-6, "V"), (-22, "V")]);
-    expect(&rules().save.classes, &[(6, "I"), (5, "II"), (1, "II"), (0, "III"), (-4, "III"), (-5, "IV"), (-9, "IV"), (-10, "V"), (-35, "V")]);
-    expect(&rules().preserve.classes, &[(7, ">=7"), (6, "5-6"), (5, "5-6"), (4, "3-4"), (3, "3-4"), (2, "0-2"), (-2, "0-2")]);
+    expect(
+        &rules().resp.classes,
+        &[
+            (6, "I"),
+            (5, "II"),
+            (3, "II"),
+            (2, "III"),
+            (-1, "III"),
+            (-2, "IV"),
+            (-5, "IV"),
+            (-6, "V"),
+            (-22, "V"),
+        ],
+    );
+    expect(
+        &rules().save.classes,
+        &[
+            (6, "I"),
+            (5, "II"),
+            (1, "II"),
+            (0, "III"),
+            (-4, "III"),
+            (-5, "IV"),
+            (-9, "IV"),
+            (-10, "V"),
+            (-35, "V"),
+        ],
+    );
+    expect(
+        &rules().preserve.classes,
+        &[
+            (7, ">=7"),
+            (6, "5-6"),
+            (5, "5-6"),
+            (4, "3-4"),
+            (3, "3-4"),
+            (2, "0-2"),
+            (-2, "0-2"),
+        ],
+    );
 }
 
 /// Murray component bands on both sides of each published boundary.
 #[test]
 fn murray_band_boundaries() {
     let m = &rules().murray;
-    for (pf, points) in [(300.0, 0), (299.99, 1), (225.0, 1), (224.99, 2), (175.0, 2), (174.99, 3), (100.0, 3), (99.99, 4)] {
+    for (pf, points) in [
+        (300.0, 0),
+        (299.99, 1),
+        (225.0, 1),
+        (224.99, 2),
+        (175.0, 2),
+        (174.99, 3),
+        (100.0, 3),
+        (99.99, 4),
+    ] {
         assert_eq!(m.pf_ratio_mmhg.points(pf), points, "P/F {pf}");
     }
-    for (peep, points) in [(5.0, 0), (5.01, 1), (8.0, 1), (8.01, 2), (11.0, 2), (11.01, 3), (14.0, 3), (14.01, 4)] {
+    for (peep, points) in [
+        (5.0, 0),
+        (5.01, 1),
+        (8.0, 1),
+        (8.01, 2),
+        (11.0, 2),
+        (11.01, 3),
+        (14.0, 3),
+        (14.01, 4),
+    ] {
         assert_eq!(m.peep_cmh2o.points(peep), points, "PEEP {peep}");
     }
-    for (c, points) in [(80.0, 0), (79.99, 1), (60.0, 1), (59.99, 2), (40.0, 2), (39.99, 3), (20.0, 3), (19.99, 4)] {
-        assert_eq!(m.compliance_ml_per_cmh2o.points(c), points, "compliance {c}");
+    for (c, points) in [
+        (80.0, 0),
+        (79.99, 1),
+        (60.0, 1),
+        (59.99, 2),
+        (40.0, 2),
+        (39.99, 3),
+        (20.0, 3),
+        (19.99, 4),
+    ] {
+        assert_eq!(
+            m.compliance_ml_per_cmh2o.points(c),
+            points,
+            "compliance {c}"
+        );
     }
 }

@@ -48,7 +48,12 @@ impl RespInput {
         let mv_hours = r.number("mv_hours", limits::MV_HOURS);
         let diagnosis = r.choice("diagnosis", DIAGNOSES);
         let flags: Vec<Option<bool>> = FLAGS.iter().map(|f| r.boolean(f)).collect();
-        let paco2 = r.pressure_mmhg("paco2_mmhg", "paco2_kpa", limits::PACO2_MMHG, limits::PACO2_KPA);
+        let paco2 = r.pressure_mmhg(
+            "paco2_mmhg",
+            "paco2_kpa",
+            limits::PACO2_MMHG,
+            limits::PACO2_KPA,
+        );
         let pip = r.number("pip_cmh2o", limits::PIP_CMH2O);
         r.finish()?;
         let flag = |i: usize| flags[i].ok_or_else(super::incomplete);
@@ -73,15 +78,36 @@ impl RespInput {
         let when = |yes: bool, points: i32| if yes { points } else { 0 };
         let components = vec![
             component("age", r.age_years.points(self.age_years)),
-            component("immunocompromised", when(self.immunocompromised, r.immunocompromised)),
+            component(
+                "immunocompromised",
+                when(self.immunocompromised, r.immunocompromised),
+            ),
             component("mv_duration", r.mv_hours.points(self.mv_hours)),
-            component("diagnosis", r.diagnosis.get(&self.diagnosis).copied().unwrap_or(0)),
-            component("cns_dysfunction", when(self.cns_dysfunction, r.cns_dysfunction)),
-            component("nonpulmonary_infection", when(self.nonpulmonary_infection, r.nonpulmonary_infection)),
-            component("neuromuscular_blockade", when(self.neuromuscular_blockade, r.neuromuscular_blockade)),
+            component(
+                "diagnosis",
+                r.diagnosis.get(&self.diagnosis).copied().unwrap_or(0),
+            ),
+            component(
+                "cns_dysfunction",
+                when(self.cns_dysfunction, r.cns_dysfunction),
+            ),
+            component(
+                "nonpulmonary_infection",
+                when(self.nonpulmonary_infection, r.nonpulmonary_infection),
+            ),
+            component(
+                "neuromuscular_blockade",
+                when(self.neuromuscular_blockade, r.neuromuscular_blockade),
+            ),
             component("nitric_oxide", when(self.nitric_oxide, r.nitric_oxide)),
-            component("bicarbonate_infusion", when(self.bicarbonate_infusion, r.bicarbonate_infusion)),
-            component("cardiac_arrest", when(self.cardiac_arrest, r.cardiac_arrest)),
+            component(
+                "bicarbonate_infusion",
+                when(self.bicarbonate_infusion, r.bicarbonate_infusion),
+            ),
+            component(
+                "cardiac_arrest",
+                when(self.cardiac_arrest, r.cardiac_arrest),
+            ),
             component("paco2", r.paco2_mmhg.points(self.paco2_mmhg)),
             component("pip", r.pip_cmh2o.points(self.pip_cmh2o)),
         ];
@@ -110,28 +136,46 @@ mod tests {
     #[test]
     fn spec_vectors() {
         let r1 = score(&base());
-        assert_eq!((r1.points, r1.risk_class.as_str(), r1.predicted_survival_pct), (7, "I", 92));
+        assert_eq!(
+            (r1.points, r1.risk_class.as_str(), r1.predicted_survival_pct),
+            (7, "I", 92)
+        );
 
         let mut r2 = base();
         for (k, v) in [
-            ("age_years", json!(55)), ("immunocompromised", json!(true)), ("mv_hours", json!(96)),
-            ("diagnosis", json!("bacterial_pneumonia")), ("nonpulmonary_infection", json!(true)),
-            ("nitric_oxide", json!(true)), ("paco2_mmhg", json!(80)), ("pip_cmh2o", json!(40)),
+            ("age_years", json!(55)),
+            ("immunocompromised", json!(true)),
+            ("mv_hours", json!(96)),
+            ("diagnosis", json!("bacterial_pneumonia")),
+            ("nonpulmonary_infection", json!(true)),
+            ("nitric_oxide", json!(true)),
+            ("paco2_mmhg", json!(80)),
+            ("pip_cmh2o", json!(40)),
         ] {
             r2[k] = v;
         }
         let r2 = score(&r2);
-        assert_eq!((r2.points, r2.risk_class.as_str(), r2.predicted_survival_pct), (-4, "IV", 33));
+        assert_eq!(
+            (r2.points, r2.risk_class.as_str(), r2.predicted_survival_pct),
+            (-4, "IV", 33)
+        );
 
         let mut r3 = base();
         for (k, v) in [
-            ("age_years", json!(28)), ("mv_hours", json!(12)), ("diagnosis", json!("asthma")),
-            ("bicarbonate_infusion", json!(true)), ("paco2_mmhg", json!(95)), ("pip_cmh2o", json!(45)),
+            ("age_years", json!(28)),
+            ("mv_hours", json!(12)),
+            ("diagnosis", json!("asthma")),
+            ("bicarbonate_infusion", json!(true)),
+            ("paco2_mmhg", json!(95)),
+            ("pip_cmh2o", json!(45)),
         ] {
             r3[k] = v;
         }
         let r3 = score(&r3);
-        assert_eq!((r3.points, r3.risk_class.as_str(), r3.predicted_survival_pct), (11, "I", 92));
+        assert_eq!(
+            (r3.points, r3.risk_class.as_str(), r3.predicted_survival_pct),
+            (11, "I", 92)
+        );
     }
 
     #[test]

@@ -21,14 +21,23 @@ fn gas(hours: f64, pao2_mmhg: f64, fio2: f64) -> BloodGas {
 }
 
 fn vv(gases: Vec<BloodGas>) -> Evaluation {
-    let case = Case { now_ms: 10 * H, blood_gases: gases, ventilation_start_ms: Some(0), ..Default::default() };
+    let case = Case {
+        now_ms: 10 * H,
+        blood_gases: gases,
+        ventilation_start_ms: Some(0),
+        ..Default::default()
+    };
     evaluate(Pathway::Vv, &case, rules())
 }
 
 #[test]
 fn eol2_needs_more_than_six_hours_without_a_break() {
     // P/F 70 at 0 h, 3 h and 6.5 h: more than 6 h → indication.
-    let e = vv(vec![gas(0.0, 70.0, 1.0), gas(3.0, 70.0, 1.0), gas(6.5, 70.0, 1.0)]);
+    let e = vv(vec![
+        gas(0.0, 70.0, 1.0),
+        gas(3.0, 70.0, 1.0),
+        gas(6.5, 70.0, 1.0),
+    ]);
     assert_eq!(e.vv_state, Some(VvState::IndicationMet));
     assert!(e.has("VV-EOL-2"));
     assert!(!e.has("VV-EOL-1"));
@@ -39,7 +48,11 @@ fn eol2_needs_more_than_six_hours_without_a_break() {
     assert!(e.has("VV-EOL-DURATION"));
 
     // An intervening sample at or above 80 breaks the run.
-    let e = vv(vec![gas(0.0, 70.0, 1.0), gas(3.0, 85.0, 1.0), gas(6.5, 70.0, 1.0)]);
+    let e = vv(vec![
+        gas(0.0, 70.0, 1.0),
+        gas(3.0, 85.0, 1.0),
+        gas(6.5, 70.0, 1.0),
+    ]);
     assert!(!e.has("VV-EOL-2"));
     assert_eq!(e.vv_state, Some(VvState::ThresholdMetDurationUnknown));
 }
@@ -53,9 +66,15 @@ fn eol1_over_three_hours_and_sample_order_does_not_matter() {
 #[test]
 fn kpa_entries_are_compared_after_conversion() {
     // 6.67 kPa = 50.03 mmHg: not below 50.
-    let e = vv(vec![gas(0.0, kpa_to_mmhg(6.67), 1.0), gas(4.0, kpa_to_mmhg(6.67), 1.0)]);
+    let e = vv(vec![
+        gas(0.0, kpa_to_mmhg(6.67), 1.0),
+        gas(4.0, kpa_to_mmhg(6.67), 1.0),
+    ]);
     assert!(!e.has("VV-EOL-1"));
-    let e = vv(vec![gas(0.0, kpa_to_mmhg(6.66), 1.0), gas(4.0, kpa_to_mmhg(6.66), 1.0)]);
+    let e = vv(vec![
+        gas(0.0, kpa_to_mmhg(6.66), 1.0),
+        gas(4.0, kpa_to_mmhg(6.66), 1.0),
+    ]);
     assert!(e.has("VV-EOL-1"));
 }
 
@@ -72,7 +91,11 @@ fn venous_samples_do_not_count_for_pf_criteria() {
 
 #[test]
 fn eol3_hypercapnic_acidosis() {
-    let g = |h: f64| BloodGas { ph: Some(7.20), paco2_mmhg: Some(70.0), ..gas(h, 200.0, 0.5) };
+    let g = |h: f64| BloodGas {
+        ph: Some(7.20),
+        paco2_mmhg: Some(70.0),
+        ..gas(h, 200.0, 0.5)
+    };
     let e = vv(vec![g(0.0), g(7.0)]);
     assert!(e.has("VV-EOL-3"));
 }
@@ -89,39 +112,77 @@ fn consult_early_band() {
 
 #[test]
 fn murray_and_uncompensated_hypercapnia() {
-    let case = Case { murray: Some(3.0), ..Default::default() };
+    let case = Case {
+        murray: Some(3.0),
+        ..Default::default()
+    };
     assert!(evaluate(Pathway::Vv, &case, rules()).has("VV-NHS-1"));
-    let case = Case { murray: Some(2.75), ..Default::default() };
+    let case = Case {
+        murray: Some(2.75),
+        ..Default::default()
+    };
     let e = evaluate(Pathway::Vv, &case, rules());
     assert!(!e.has("VV-NHS-1"));
     assert!(e.has("VV-CONSULT"));
-    let g = BloodGas { ph: Some(7.18), rr: Some(36.0), ..gas(0.0, 200.0, 0.5) };
+    let g = BloodGas {
+        ph: Some(7.18),
+        rr: Some(36.0),
+        ..gas(0.0, 200.0, 0.5)
+    };
     assert!(vv(vec![g]).has("VV-NHS-2"));
 }
 
 #[test]
 fn contraindications_are_flags_never_a_verdict() {
-    let mut case = Case { now_ms: 8 * 24 * H, ventilation_start_ms: Some(0), age_years: Some(70.0), clinical_frailty_scale: Some(5), sofa: Some(14), ..Default::default() };
+    let mut case = Case {
+        now_ms: 8 * 24 * H,
+        ventilation_start_ms: Some(0),
+        age_years: Some(70.0),
+        clinical_frailty_scale: Some(5),
+        sofa: Some(14),
+        ..Default::default()
+    };
     case.findings.insert("limitation_of_therapy".into());
     case.blood_gases = vec![gas(0.0, 45.0, 1.0), gas(4.0, 45.0, 1.0)];
     let e = evaluate(Pathway::Vv, &case, rules());
-    for id in ["VV-EOL-1", "VV-CI-A1", "VV-CI-R1", "VV-CI-R5", "VV-CI-R8", "VV-CI-R9"] {
+    for id in [
+        "VV-EOL-1", "VV-CI-A1", "VV-CI-R1", "VV-CI-R5", "VV-CI-R8", "VV-CI-R9",
+    ] {
         assert!(e.has(id), "{id}: {:?}", e.flags);
     }
     // The indication stands beside the contraindications: nothing merges them.
     assert_eq!(e.vv_state, Some(VvState::IndicationMet));
-    assert!(e.flags.iter().all(|f| !f.text(Lang::Sl).is_empty() && !f.text(Lang::En).is_empty()));
+    assert!(e
+        .flags
+        .iter()
+        .all(|f| !f.text(Lang::Sl).is_empty() && !f.text(Lang::En).is_empty()));
 }
 
 fn shock() -> Case {
-    Case { sbp: Some(80.0), lactate: Some(4.0), hypoperfusion_signs: true, ..Default::default() }
+    Case {
+        sbp: Some(80.0),
+        lactate: Some(4.0),
+        hypoperfusion_signs: true,
+        ..Default::default()
+    }
 }
 
 #[test]
 fn scai_stages() {
     let r = &rules().triage.scai;
     assert_eq!(classify_scai(&Case::default(), r).stage, ScaiStage::A);
-    assert_eq!(classify_scai(&Case { sbp: Some(85.0), lactate: Some(1.2), ..Default::default() }, r).stage, ScaiStage::B);
+    assert_eq!(
+        classify_scai(
+            &Case {
+                sbp: Some(85.0),
+                lactate: Some(1.2),
+                ..Default::default()
+            },
+            r
+        )
+        .stage,
+        ScaiStage::B
+    );
     let mut c = shock();
     c.vasoactives.noradrenaline = 0.2;
     assert_eq!(classify_scai(&c, r).stage, ScaiStage::C);
@@ -132,7 +193,12 @@ fn scai_stages() {
     rising.lactate_previous = Some(2.5);
     rising.lactate = Some(3.8);
     assert_eq!(classify_scai(&rising, r).stage, ScaiStage::D);
-    let cpr = Case { ongoing_cpr: true, cardiac_arrest: true, gcs: Some(3), ..Default::default() };
+    let cpr = Case {
+        ongoing_cpr: true,
+        cardiac_arrest: true,
+        gcs: Some(3),
+        ..Default::default()
+    };
     let s = classify_scai(&cpr, r);
     assert_eq!((s.stage, s.label().as_str()), (ScaiStage::E, "E-A"));
 }
@@ -164,7 +230,10 @@ fn ecpr_screening() {
         ..Default::default()
     };
     let e = evaluate(Pathway::Ecpr, &good, rules());
-    assert_eq!(e.flags.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), vec!["ECPR-PHONE"]);
+    assert_eq!(
+        e.flags.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        vec!["ECPR-PHONE"]
+    );
     assert!(e.missing.is_empty());
 
     let bad = Case {
@@ -178,11 +247,22 @@ fn ecpr_screening() {
         ..Default::default()
     };
     let e = evaluate(Pathway::Ecpr, &bad, rules());
-    for id in ["ECPR-AGE-EXCL", "ECPR-UNWITNESSED", "ECPR-NOFLOW-EXCL", "ECPR-RHYTHM-ASYSTOLE", "ECPR-ATF-EXCL", "ECPR-ETCO2-LOW", "ECPR-METABOLIC"] {
+    for id in [
+        "ECPR-AGE-EXCL",
+        "ECPR-UNWITNESSED",
+        "ECPR-NOFLOW-EXCL",
+        "ECPR-RHYTHM-ASYSTOLE",
+        "ECPR-ATF-EXCL",
+        "ECPR-ETCO2-LOW",
+        "ECPR-METABOLIC",
+    ] {
         assert!(e.has(id), "{id}: {:?}", e.flags);
     }
     // One metabolic marker alone is not the exclusion.
-    let one = Case { lactate: Some(19.0), ..good };
+    let one = Case {
+        lactate: Some(19.0),
+        ..good
+    };
     assert!(!evaluate(Pathway::Ecpr, &one, rules()).has("ECPR-METABOLIC"));
 }
 
@@ -191,6 +271,9 @@ fn every_catalogue_entry_is_unique_and_bilingual() {
     let mut ids = std::collections::BTreeSet::new();
     for (id, _, source, sl, en) in CATALOGUE {
         assert!(ids.insert(*id), "duplicate {id}");
-        assert!(!sl.is_empty() && !en.is_empty() && !source.is_empty(), "{id}");
+        assert!(
+            !sl.is_empty() && !en.is_empty() && !source.is_empty(),
+            "{id}"
+        );
     }
 }
