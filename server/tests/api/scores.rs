@@ -134,3 +134,189 @@ async fn bad_requests_are_422_with_field_messages_never_500() {
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+/// Every vector of the specification (§4.1–§4.4), through the API.
+#[tokio::test]
+async fn every_spec_vector_through_the_api() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let murray = [
+        (
+            json!({"cxr_quadrants": 4, "pf_ratio_mmhg": 80, "peep_cmh2o": 15, "compliance_ml_per_cmh2o": 18}),
+            4.0,
+            "severe",
+            true,
+        ),
+        (
+            json!({"cxr_quadrants": 3, "pf_ratio_mmhg": 150, "peep_cmh2o": 10, "compliance_ml_per_cmh2o": 35}),
+            2.75,
+            "severe",
+            false,
+        ),
+        (
+            json!({"cxr_quadrants": 2, "pf_ratio_mmhg": 230, "peep_cmh2o": 8}),
+            1.33,
+            "mild_moderate",
+            false,
+        ),
+    ];
+    for (input, score, severity, threshold) in murray {
+        let (status, r) = post(&app, "murray", input.to_string()).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (
+                r["score"].as_f64(),
+                r["severity"].as_str(),
+                r["meets_referral_threshold"].as_bool()
+            ),
+            (Some(score), Some(severity), Some(threshold)),
+            "{input}"
+        );
+    }
+    let with = |base: Value, changes: Value| {
+        let mut v = base;
+        for (k, x) in changes.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    let resp = [
+        (resp_r1(), 7, "I", 92),
+        (
+            with(
+                resp_r1(),
+                json!({"age_years": 55, "immunocompromised": true, "mv_hours": 96, "diagnosis": "bacterial_pneumonia",
+            "nonpulmonary_infection": true, "nitric_oxide": true, "paco2_mmhg": 80, "pip_cmh2o": 40}),
+            ),
+            -4,
+            "IV",
+            33,
+        ),
+        (
+            with(
+                resp_r1(),
+                json!({"age_years": 28, "mv_hours": 12, "diagnosis": "asthma", "bicarbonate_infusion": true,
+            "paco2_mmhg": 95, "pip_cmh2o": 45}),
+            ),
+            11,
+            "I",
+            92,
+        ),
+    ];
+    let save_base = json!({"diagnoses": ["myocarditis"], "age_years": 30, "weight_kg": 60, "liver_failure": false, "cns_dysfunction": false,
+        "acute_renal_failure": false, "chronic_renal_failure": false, "intubation_hours": 5, "pip_cmh2o": 18,
+        "cardiac_arrest": false, "diastolic_bp_mmhg": 45, "pulse_pressure_mmhg": 30, "hco3_mmol_l": 18});
+    let save = [
+        (save_base.clone(), 11, "I", 75),
+        (
+            with(
+                save_base.clone(),
+                json!({"diagnoses": ["other"], "age_years": 58, "weight_kg": 82, "acute_renal_failure": true,
+            "intubation_hours": 15, "pip_cmh2o": 26, "cardiac_arrest": true, "diastolic_bp_mmhg": 38, "pulse_pressure_mmhg": 17, "hco3_mmol_l": 14}),
+            ),
+            -13,
+            "V",
+            18,
+        ),
+        (
+            with(
+                save_base.clone(),
+                json!({"diagnoses": ["refractory_vt_vf"], "age_years": 45, "weight_kg": 95, "intubation_hours": 2,
+            "pip_cmh2o": 22, "cardiac_arrest": true, "diastolic_bp_mmhg": 42, "pulse_pressure_mmhg": 25, "hco3_mmol_l": 17}),
+            ),
+            1,
+            "II",
+            58,
+        ),
+        (
+            with(
+                save_base,
+                json!({"diagnoses": ["other"], "age_years": 50, "weight_kg": 75, "intubation_hours": 20, "pip_cmh2o": 24,
+            "diastolic_bp_mmhg": 40, "pulse_pressure_mmhg": 20, "hco3_mmol_l": 16}),
+            ),
+            -1,
+            "III",
+            42,
+        ),
+    ];
+    let p = |age: i32,
+             bmi: i32,
+             ic: bool,
+             sofa: i32,
+             mv: i32,
+             prone: bool,
+             peep: i32,
+             pplat: i32| {
+        json!({"age_years": age, "bmi": bmi,
+        "immunocompromised": ic, "sofa": sofa, "mv_days": mv, "prone_positioning": prone, "peep_cmh2o": peep, "plateau_cmh2o": pplat})
+    };
+    let preserve = [
+        (p(40, 28, false, 9, 2, true, 14, 28), 0, "0-2", 97),
+        (p(50, 32, true, 13, 8, false, 12, 29), 5, "5-6", 54),
+        (p(60, 24, true, 14, 7, false, 10, 30), 8, ">=7", 16),
+    ];
+    for (score, cases) in [
+        ("resp", resp.to_vec()),
+        ("save", save.to_vec()),
+        ("preserve", preserve.to_vec()),
+    ] {
+        for (input, points, class, survival) in cases {
+            let (status, r) = post(&app, score, input.to_string()).await;
+            assert_eq!(status, 200, "{r}");
+            assert_eq!(
+                (
+                    r["points"].as_i64(),
+                    r["risk_class"].as_str(),
+                    r["predicted_survival_pct"].as_i64()
+                ),
+                (Some(points), Some(class), Some(survival)),
+                "{score}: {input}"
+            );
+        }
+    }
+    app.stop().await;
+}
+
+/// The centre's own rule-set file replaces the embedded default, and results name it.
+#[tokio::test]
+async fn a_rule_file_changes_thresholds_without_a_code_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rules: Value =
+        serde_json::from_str(include_str!("../../../app/rules/default.json")).unwrap();
+    rules["version"] = json!("koiim-test-1");
+    rules["murray"]["referral_threshold"] = json!(2.5);
+    let path = dir.path().join("rules.json");
+    std::fs::write(&path, rules.to_string()).unwrap();
+
+    let app = spawn_app(
+        DbKind::Sqlite,
+        None,
+        &[("ECMO_RULES_FILE", path.to_str().unwrap())],
+    )
+    .await;
+    let (_, r) = post(&app, "murray", json!({"cxr_quadrants": 3, "pf_ratio_mmhg": 150, "peep_cmh2o": 10, "compliance_ml_per_cmh2o": 35}).to_string()).await;
+    assert_eq!(
+        r["meets_referral_threshold"], true,
+        "2.75 meets the centre's 2.5"
+    );
+    assert_eq!(r["rule_set_version"], "koiim-test-1");
+    app.stop().await;
+}
+
+#[test]
+fn an_invalid_rule_file_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.json");
+    std::fs::write(&path, "{\"version\": \"x\"}").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ecmo-referral-server"))
+        .env_clear()
+        .current_dir(dir.path())
+        .env("ECMO_DEMO", "1")
+        .env("ECMO_RULES_FILE", &path)
+        .env("ECMO_LISTEN_ADDR", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("ECMO_RULES_FILE"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
