@@ -1,7 +1,9 @@
 //! The document shell, the router and the layout every page shares.
 use crate::components::layout::Layout;
 use crate::i18n::*;
-use crate::pages::{calculators::CalculatorsPage, home::HomePage, not_found::NotFoundPage};
+use crate::pages::{
+    calculators::CalculatorsPage, error::ErrorPage, home::HomePage, not_found::NotFoundPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -43,10 +45,13 @@ pub fn App() -> impl IntoView {
             <AppTitle />
             <Router>
                 <Layout>
-                    <Routes fallback=NotFoundPage>
-                        <Route path=path!("") view=HomePage />
-                        <Route path=path!("/calculators") view=CalculatorsPage />
-                    </Routes>
+                    // A failing page shows what to do instead of a blank screen.
+                    <ErrorBoundary fallback=|_| view! { <ErrorPage /> }>
+                        <Routes fallback=NotFoundPage>
+                            <Route path=path!("") view=HomePage />
+                            <Route path=path!("/calculators") view=CalculatorsPage />
+                        </Routes>
+                    </ErrorBoundary>
                 </Layout>
             </Router>
         </I18nContextProvider>

@@ -191,6 +191,92 @@ const VALUES: &[(&str, &str, &str)] = &[
     ("severe", "huda (ARDS)", "severe (ARDS)"),
 ];
 
+/// Items of the score breakdowns.
+const COMPONENTS: &[(&str, &str, &str)] = &[
+    ("cxr_quadrants", "Rentgenogram prsnega koša", "Chest X-ray"),
+    ("pf_ratio", "PaO2/FiO2", "PaO2/FiO2"),
+    ("peep", "PEEP", "PEEP"),
+    ("compliance", "Statična podajnost", "Static compliance"),
+    ("age", "Starost", "Age"),
+    (
+        "immunocompromised",
+        "Imunska oslabelost",
+        "Immunocompromised",
+    ),
+    (
+        "mv_duration",
+        "Trajanje mehanske ventilacije",
+        "Duration of mechanical ventilation",
+    ),
+    ("diagnosis", "Diagnoza", "Diagnosis"),
+    (
+        "cns_dysfunction",
+        "Motnja osrednjega živčevja",
+        "CNS dysfunction",
+    ),
+    (
+        "nonpulmonary_infection",
+        "Zunajpljučna okužba",
+        "Non-pulmonary infection",
+    ),
+    (
+        "neuromuscular_blockade",
+        "Živčno-mišična blokada",
+        "Neuromuscular blockade",
+    ),
+    ("nitric_oxide", "Dušikov oksid", "Nitric oxide"),
+    (
+        "bicarbonate_infusion",
+        "Infuzija bikarbonata",
+        "Bicarbonate infusion",
+    ),
+    ("cardiac_arrest", "Srčni zastoj", "Cardiac arrest"),
+    ("paco2", "PaCO2", "PaCO2"),
+    (
+        "pip",
+        "Vršni inspiracijski tlak",
+        "Peak inspiratory pressure",
+    ),
+    ("weight", "Telesna masa", "Weight"),
+    ("liver_failure", "Odpoved jeter", "Liver failure"),
+    (
+        "acute_renal_failure",
+        "Akutna ledvična odpoved",
+        "Acute renal failure",
+    ),
+    (
+        "chronic_renal_failure",
+        "Kronična ledvična odpoved",
+        "Chronic renal failure",
+    ),
+    (
+        "intubation_duration",
+        "Trajanje intubacije",
+        "Duration of intubation",
+    ),
+    (
+        "diastolic_bp",
+        "Diastolični tlak",
+        "Diastolic blood pressure",
+    ),
+    ("pulse_pressure", "Pulzni tlak", "Pulse pressure"),
+    ("hco3", "HCO3", "HCO3"),
+    ("constant", "Konstanta", "Constant"),
+    ("bmi", "Indeks telesne mase", "Body mass index"),
+    ("sofa", "SOFA", "SOFA"),
+    (
+        "no_prone_positioning",
+        "Brez trebušnega položaja",
+        "No prone positioning",
+    ),
+    ("plateau", "Plato tlak", "Plateau pressure"),
+];
+
+/// The label of a score breakdown item, or the item itself.
+pub fn component_label(item: &str, lang: Lang) -> String {
+    lookup(COMPONENTS, item, lang).map_or_else(|| item.to_owned(), str::to_owned)
+}
+
 fn lookup(
     table: &[(&str, &'static str, &'static str)],
     key: &str,
@@ -219,6 +305,33 @@ pub fn value_label(value: &str, lang: Lang) -> String {
 mod tests {
     use super::*;
     use crate::domain::scores::{resp, save};
+
+    #[test]
+    fn every_breakdown_item_has_a_label() {
+        use crate::domain::calculator::Score;
+        use crate::domain::rules::RuleSet;
+        let inputs = [
+            serde_json::json!({"cxr_quadrants": 1, "pf_ratio_mmhg": 200, "peep_cmh2o": 5, "compliance_ml_per_cmh2o": 50}),
+            serde_json::json!({"age_years": 40, "immunocompromised": false, "mv_hours": 10, "diagnosis": "asthma",
+                "cns_dysfunction": false, "nonpulmonary_infection": false, "neuromuscular_blockade": false, "nitric_oxide": false,
+                "bicarbonate_infusion": false, "cardiac_arrest": false, "paco2_mmhg": 50, "pip_cmh2o": 30}),
+            serde_json::json!({"diagnoses": ["other"], "age_years": 40, "weight_kg": 70, "liver_failure": false, "cns_dysfunction": false,
+                "acute_renal_failure": false, "chronic_renal_failure": false, "intubation_hours": 5, "pip_cmh2o": 20,
+                "cardiac_arrest": false, "diastolic_bp_mmhg": 50, "pulse_pressure_mmhg": 30, "hco3_mmol_l": 20}),
+            serde_json::json!({"age_years": 40, "bmi": 25, "immunocompromised": false, "mv_days": 2, "sofa": 5,
+                "prone_positioning": true, "peep_cmh2o": 10, "plateau_cmh2o": 25}),
+        ];
+        for (score, input) in Score::ALL.into_iter().zip(inputs) {
+            let outcome = score.compute(&input, RuleSet::embedded()).unwrap();
+            for c in outcome.components {
+                assert!(
+                    lookup(COMPONENTS, &c.item, Lang::Sl).is_some(),
+                    "{}",
+                    c.item
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_diagnosis_has_both_labels() {

@@ -3,7 +3,7 @@
 use crate::domain::calculator::{split_errors, FieldKind, FormField, Outcome, Score, SplitErrors};
 use crate::domain::fields::FieldErrors;
 use crate::domain::i18n::Lang;
-use crate::domain::labels::{field_label, value_label};
+use crate::domain::labels::{component_label, field_label, value_label};
 use crate::domain::rules::RuleSet;
 use crate::domain::scores::elso_caveat;
 use crate::i18n::*;
@@ -142,8 +142,9 @@ fn Result(score: Score, outcome: Outcome) -> impl IntoView {
             <summary>{t!(i18n, calc_breakdown)}" ("{outcome.points}")"</summary>
             <table>
                 <tbody>
-                    {outcome.components.iter().map(|c| view! {
-                        <tr><td>{c.item.clone()}</td><td class="num">{c.points}</td></tr>
+                    {outcome.components.iter().map(|c| {
+                        let item = c.item.clone();
+                        view! { <tr><td>{move || component_label(&item, lang())}</td><td class="num">{c.points}</td></tr> }
                     }).collect_view()}
                 </tbody>
             </table>
