@@ -277,3 +277,122 @@ fn every_catalogue_entry_is_unique_and_bilingual() {
         );
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn opt(range: std::ops::RangeInclusive<f64>) -> impl Strategy<Value = Option<f64>> {
+        proptest::option::of(range)
+    }
+
+    fn gas() -> impl Strategy<Value = BloodGas> {
+        (
+            0i64..400,
+            any::<bool>(),
+            opt(6.5..=8.0),
+            opt(7.5..=750.0),
+            opt(7.5..=300.0),
+            opt(0.21..=1.0),
+            opt(0.0..=80.0),
+            opt(0.0..=40.0),
+        )
+            .prop_map(
+                |(h, arterial, ph, pao2, paco2, fio2, rr, lactate)| BloodGas {
+                    taken_at_ms: h * H / 4,
+                    arterial,
+                    ph,
+                    pao2_mmhg: pao2,
+                    paco2_mmhg: paco2,
+                    fio2,
+                    rr,
+                    lactate,
+                },
+            )
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        let items = proptest::sample::subsequence(
+            vec![
+                "limitation_of_therapy",
+                "aortic_dissection",
+                "immunosuppressed",
+                "refractory_vt_vf",
+                "hypothermia",
+                "terminal_illness",
+            ],
+            0..4,
+        );
+        (
+            proptest::collection::vec(gas(), 0..12),
+            (
+                opt(18.0..=110.0),
+                opt(0.0..=4.0),
+                opt(0.0..=300.0),
+                opt(0.0..=40.0),
+                opt(0.0..=2.0),
+            ),
+            (
+                opt(0.0..=60.0),
+                opt(0.0..=120.0),
+                opt(0.0..=15.0),
+                proptest::option::of(0u8..=24),
+                proptest::option::of(1u8..=9),
+            ),
+            (
+                any::<[bool; 6]>(),
+                items,
+                proptest::option::of(-1000i64..1000),
+            ),
+        )
+            .prop_map(
+                |(
+                    gases,
+                    (age, murray, sbp, lactate, norad),
+                    (no_flow, atf, etco2_kpa, sofa, cfs),
+                    (b, items, vent),
+                )| {
+                    let mut case = Case {
+                        now_ms: 200 * H,
+                        age_years: age,
+                        murray,
+                        sbp,
+                        lactate,
+                        no_flow_min: no_flow,
+                        expected_arrest_to_flow_min: atf,
+                        etco2_mmhg: etco2_kpa.map(crate::domain::units::kpa_to_mmhg),
+                        sofa,
+                        clinical_frailty_scale: cfs,
+                        ventilation_start_ms: vent.map(|h| h * H),
+                        blood_gases: gases,
+                        witnessed: Some(b[0]),
+                        ongoing_cpr: b[1],
+                        hypoperfusion_signs: b[2],
+                        ami: b[3],
+                        cardiac_arrest: b[4],
+                        failed_prone_trial: Some(b[5]),
+                        weight_kg: Some(70.0),
+                        ..Default::default()
+                    };
+                    case.vasoactives.noradrenaline = norad.unwrap_or(0.0);
+                    case.findings = items.into_iter().map(String::from).collect();
+                    case
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn any_case_evaluates_without_panic_to_known_sorted_flags(case in case()) {
+            for pathway in [Pathway::Vv, Pathway::Va, Pathway::Ecpr] {
+                let e = evaluate(pathway, &case, rules());
+                for f in &e.flags {
+                    prop_assert!(CATALOGUE.iter().any(|d| d.0 == f.id), "{} is not in the catalogue", f.id);
+                }
+                prop_assert!(e.flags.windows(2).all(|w| (w[0].severity, &w[0].id) < (w[1].severity, &w[1].id)), "sorted, no repeats");
+                prop_assert_eq!(e.vv_state.is_some(), pathway == Pathway::Vv);
+                prop_assert_eq!(e.scai.is_some(), pathway == Pathway::Va);
+            }
+        }
+    }
+}
