@@ -23,10 +23,21 @@ impl SiteInfo {
     }
 }
 
-#[server(endpoint = "site_info")]
-pub async fn get_site_info() -> Result<SiteInfo, ServerFnError> {
-    use_context::<SiteInfo>()
-        .ok_or_else(|| ServerFnError::new("site information is not configured"))
+/// The installation's facts, rendered into the first HTML synchronously (never streamed
+/// later, so the phone number is there without JavaScript) and read back by the browser
+/// during hydration.
+pub fn use_site_info() -> Option<SiteInfo> {
+    SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<SiteInfo>()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    })
+    .into_inner()
 }
 
 #[cfg(test)]

@@ -1,31 +1,24 @@
 //! The frame around every page: the centre's phone number, navigation, the language
 //! switch and, on demonstration installations, a banner that says so.
 use crate::i18n::*;
-use crate::site::{get_site_info, SiteInfo};
+use crate::site::{use_site_info, SiteInfo};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
-    let info = OnceResource::new_blocking(get_site_info());
+    let info = use_site_info();
+    let demo = info.as_ref().is_some_and(|i| i.demo);
     view! {
         <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                info.await.ok().filter(|info| info.demo).map(|_| view! {
-                    <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div>
-                })
-            })}
-        </Suspense>
+        {demo.then(|| view! { <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div> })}
         <header class="site-header">
             <div class="brand">
                 <a href="/" class="brand-name">{t!(i18n, app_name)}</a>
                 <span class="brand-centre">{t!(i18n, centre_name)}</span>
             </div>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move { info.await.ok().map(|info| view! { <PhoneLink info /> }) })}
-            </Suspense>
+            {info.map(|info| view! { <PhoneLink info /> })}
             <nav class="site-nav" aria-label=move || t_string!(i18n, nav_main)>
                 <a href="/">{t!(i18n, nav_home)}</a>
                 <a href="/calculators">{t!(i18n, nav_calculators)}</a>

@@ -11,12 +11,20 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 
-/// The rule set in force on the server, so the browser computes exactly what it would.
-#[server(endpoint = "active_rules")]
-pub async fn active_rules() -> Result<RuleSet, ServerFnError> {
-    use_context::<std::sync::Arc<RuleSet>>()
-        .map(|rules| (*rules).clone())
-        .ok_or_else(|| ServerFnError::new("no rule set is configured"))
+/// The rule set in force on the server, sent with the page so that the browser computes
+/// exactly what the server would.
+fn use_active_rules() -> Option<RuleSet> {
+    SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<std::sync::Arc<RuleSet>>().map(|rules| (*rules).clone())
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    })
+    .into_inner()
 }
 
 pub fn lang_of(locale: Locale) -> Lang {
@@ -30,7 +38,7 @@ pub fn lang_of(locale: Locale) -> Lang {
 pub fn CalculatorsPage() -> impl IntoView {
     let i18n = use_i18n();
     let lang = move || lang_of(i18n.get_locale());
-    let rules = OnceResource::new_blocking(active_rules());
+    let rules = use_active_rules();
     view! {
         <h1>{t!(i18n, calc_title)}</h1>
         <p class="lead">{t!(i18n, calc_lead)}</p>
@@ -38,18 +46,14 @@ pub fn CalculatorsPage() -> impl IntoView {
         <nav class="calc-index" aria-label=move || t_string!(i18n, calc_title)>
             {Score::ALL.into_iter().map(|s| view! { <a href=format!("#{}", s.key())>{s.title()}</a> }).collect_view()}
         </nav>
-        <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match rules.await {
-                    Ok(rules) => Score::ALL
-                        .into_iter()
-                        .map(|score| view! { <Calculator score rules=rules.clone() /> })
-                        .collect_view()
-                        .into_any(),
-                    Err(_) => view! { <p class="field-error">{t!(i18n, error_body)}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {match rules {
+            Some(rules) => Score::ALL
+                .into_iter()
+                .map(|score| view! { <Calculator score rules=rules.clone() /> })
+                .collect_view()
+                .into_any(),
+            None => view! { <p class="field-error">{t!(i18n, error_body)}</p> }.into_any(),
+        }}
     }
 }
 

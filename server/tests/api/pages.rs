@@ -105,7 +105,7 @@ async fn oversized_bodies_are_refused_with_413() {
     let app = spawn_app(DbKind::Sqlite, None, &[("ECMO_MAX_BODY_BYTES", "4096")]).await;
     let response = app
         .client
-        .post(format!("{}/api/site_info", app.address))
+        .post(format!("{}/api/v1/scores/murray", app.address))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(vec![b'a'; 10_000])
         .send()
@@ -119,7 +119,7 @@ async fn oversized_bodies_are_refused_with_413() {
 async fn malformed_requests_never_produce_a_500() {
     let app = spawn_app(DbKind::Sqlite, None, &[]).await;
     let probes = [
-        ("POST", "/api/site_info", "{{{"),
+        ("POST", "/api/v1/scores/murray", "{{{"),
         ("POST", "/api/no_such_function", ""),
         ("GET", "/lang/%ff%fe", ""),
         ("GET", "/%00", ""),
