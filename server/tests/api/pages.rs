@@ -20,6 +20,11 @@ async fn home_page_shows_the_centre_phone_and_a_nonce_csp() {
         "the phone is a tel: link"
     );
     assert!(html.contains("+386 1 555 0100"));
+    // Nothing waits in an out-of-order chunk that only JavaScript would reveal.
+    assert!(
+        !html.contains("<template"),
+        "the page is complete without JavaScript"
+    );
     // Every inline script with content carries the nonce named in the header (an empty
     // placeholder is never run, so CSP does not apply to it).
     let nonce = csp
@@ -34,6 +39,25 @@ async fn home_page_shows_the_centre_phone_and_a_nonce_csp() {
         scripts,
         "{html}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_calculators_render_complete_without_javascript() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let query = "/calculators?score=murray&cxr_quadrants=4&pf_ratio=10%2C7&pf_ratio_unit=kpa&peep_cmh2o=15&compliance_ml_per_cmh2o=18";
+    let response = app.get(query).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(!html.contains("<template"));
+    // Attribute order is Leptos's business: find the figure after its test id.
+    let figure = html
+        .split(r#"data-testid="figure-murray""#)
+        .nth(1)
+        .and_then(|rest| rest.split('>').nth(1))
+        .and_then(|text| text.split('<').next());
+    assert_eq!(figure, Some("4.00"), "the server computed the score");
+    assert!(html.contains("+386 1 555 0100"));
     app.stop().await;
 }
 
