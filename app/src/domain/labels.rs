@@ -191,64 +191,22 @@ const VALUES: &[(&str, &str, &str)] = &[
     ("severe", "huda (ARDS)", "severe (ARDS)"),
 ];
 
-/// Items of the score breakdowns.
+/// Items of the score breakdowns whose key is not a field's (others use the field label).
 const COMPONENTS: &[(&str, &str, &str)] = &[
-    ("cxr_quadrants", "Rentgenogram prsnega koša", "Chest X-ray"),
-    ("pf_ratio", "PaO2/FiO2", "PaO2/FiO2"),
     ("peep", "PEEP", "PEEP"),
     ("compliance", "Statična podajnost", "Static compliance"),
     ("age", "Starost", "Age"),
-    (
-        "immunocompromised",
-        "Imunska oslabelost",
-        "Immunocompromised",
-    ),
     (
         "mv_duration",
         "Trajanje mehanske ventilacije",
         "Duration of mechanical ventilation",
     ),
-    ("diagnosis", "Diagnoza", "Diagnosis"),
-    (
-        "cns_dysfunction",
-        "Motnja osrednjega živčevja",
-        "CNS dysfunction",
-    ),
-    (
-        "nonpulmonary_infection",
-        "Zunajpljučna okužba",
-        "Non-pulmonary infection",
-    ),
-    (
-        "neuromuscular_blockade",
-        "Živčno-mišična blokada",
-        "Neuromuscular blockade",
-    ),
-    ("nitric_oxide", "Dušikov oksid", "Nitric oxide"),
-    (
-        "bicarbonate_infusion",
-        "Infuzija bikarbonata",
-        "Bicarbonate infusion",
-    ),
-    ("cardiac_arrest", "Srčni zastoj", "Cardiac arrest"),
-    ("paco2", "PaCO2", "PaCO2"),
     (
         "pip",
         "Vršni inspiracijski tlak",
         "Peak inspiratory pressure",
     ),
     ("weight", "Telesna masa", "Weight"),
-    ("liver_failure", "Odpoved jeter", "Liver failure"),
-    (
-        "acute_renal_failure",
-        "Akutna ledvična odpoved",
-        "Acute renal failure",
-    ),
-    (
-        "chronic_renal_failure",
-        "Kronična ledvična odpoved",
-        "Chronic renal failure",
-    ),
     (
         "intubation_duration",
         "Trajanje intubacije",
@@ -262,8 +220,6 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
     ("pulse_pressure", "Pulzni tlak", "Pulse pressure"),
     ("hco3", "HCO3", "HCO3"),
     ("constant", "Konstanta", "Constant"),
-    ("bmi", "Indeks telesne mase", "Body mass index"),
-    ("sofa", "SOFA", "SOFA"),
     (
         "no_prone_positioning",
         "Brez trebušnega položaja",
@@ -272,9 +228,9 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
     ("plateau", "Plato tlak", "Plateau pressure"),
 ];
 
-/// The label of a score breakdown item, or the item itself.
+/// The label of a score breakdown item: its own short label, else the field it comes from.
 pub fn component_label(item: &str, lang: Lang) -> String {
-    lookup(COMPONENTS, item, lang).map_or_else(|| item.to_owned(), str::to_owned)
+    lookup(COMPONENTS, item, lang).map_or_else(|| field_label(item, lang), str::to_owned)
 }
 
 fn lookup(
@@ -324,11 +280,9 @@ mod tests {
         for (score, input) in Score::ALL.into_iter().zip(inputs) {
             let outcome = score.compute(&input, RuleSet::embedded()).unwrap();
             for c in outcome.components {
-                assert!(
-                    lookup(COMPONENTS, &c.item, Lang::Sl).is_some(),
-                    "{}",
-                    c.item
-                );
+                let labelled = lookup(COMPONENTS, &c.item, Lang::Sl)
+                    .or_else(|| lookup(FIELDS, &c.item, Lang::Sl));
+                assert!(labelled.is_some(), "{}", c.item);
             }
         }
     }

@@ -314,10 +314,6 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    pub fn with_severity(&self, severity: Severity) -> impl Iterator<Item = &Flag> {
-        self.flags.iter().filter(move |f| f.severity == severity)
-    }
-
     pub fn has(&self, id: &str) -> bool {
         self.flags.iter().any(|f| f.id == id)
     }

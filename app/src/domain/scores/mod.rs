@@ -34,16 +34,6 @@ pub fn elso_caveat(lang: Lang) -> &'static str {
     }
 }
 
-/// The inputs a partial entry still lacks, from the errors of parsing it.
-pub fn missing_inputs(errors: &FieldErrors) -> Vec<String> {
-    errors
-        .0
-        .iter()
-        .filter(|(_, errs)| errs.iter().any(|e| matches!(e, FieldError::Missing)))
-        .map(|(field, _)| field.clone())
-        .collect()
-}
-
 /// A score's risk class and the survival published for it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RiskResult {
