@@ -2,12 +2,21 @@
 use crate::components::layout::Layout;
 use crate::i18n::*;
 use crate::pages::{
-    calculators::CalculatorsPage, error::ErrorPage, home::HomePage, not_found::NotFoundPage,
+    account::{
+        ConfirmEmailPage, ForgotPasswordPage, InvitationPage, LoginPage, ProfilePage, RegisterPage,
+        ResetPasswordPage,
+    },
+    admin::{AdminHospitalsPage, AdminUsersPage},
+    calculators::CalculatorsPage,
+    error::ErrorPage,
+    home::HomePage,
+    not_found::NotFoundPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 /// The HTML document rendered on the server around the application.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,6 +59,17 @@ pub fn App() -> impl IntoView {
                         <Routes fallback=NotFoundPage>
                             <Route path=path!("") view=HomePage />
                             <Route path=path!("/calculators") view=CalculatorsPage />
+                            // Pages that load data wait for it on the server, so that their
+                            // first HTML is complete and usable without JavaScript.
+                            <Route path=path!("/login") view=LoginPage />
+                            <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                            <Route path=path!("/account/confirm") view=ConfirmEmailPage />
+                            <Route path=path!("/account/invitation") view=InvitationPage />
+                            <Route path=path!("/account/forgot") view=ForgotPasswordPage />
+                            <Route path=path!("/account/reset") view=ResetPasswordPage />
+                            <Route path=path!("/profile") view=ProfilePage />
+                            <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                            <Route path=path!("/admin/hospitals") view=AdminHospitalsPage ssr=SsrMode::Async />
                         </Routes>
                     </ErrorBoundary>
                 </Layout>

@@ -2,9 +2,11 @@
 //! (behind the `ssr` feature) the server-side services the pages call.
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod app;
 pub mod components;
 pub mod domain;
+pub mod error;
 pub mod pages;
 pub mod site;
 #[cfg(feature = "ssr")]

@@ -78,6 +78,25 @@ pub struct Settings {
     /// A rule-set file maintained by the centre, replacing the embedded default.
     pub rules_file: Option<PathBuf>,
     pub mail: MailSettings,
+    pub accounts: AccountSettings,
+}
+
+/// Sessions and sign-in throttling.
+#[derive(Clone, Debug)]
+pub struct AccountSettings {
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: Duration,
+    /// Consecutive failed sign-ins that lock an account, and for how long.
+    pub login_max_failures: u32,
+    pub login_lockout: Duration,
+    /// Sign-in, registration and reset attempts per client address: a burst, refilled at
+    /// one attempt per `address_refill`.
+    pub address_burst: u32,
+    pub address_refill: Duration,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy).
+    pub trust_proxy: bool,
 }
 
 /// The number shown in demonstration mode when none is configured; it is marked as such.
@@ -99,19 +118,7 @@ impl Settings {
         };
 
         let demo = parse_bool("ECMO_DEMO", var("ECMO_DEMO"))?.unwrap_or(false);
-        let data_dir = PathBuf::from(var("ECMO_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = match var("ECMO_DATABASE_URL") {
-            Some(url) => {
-                if ecmo_referral_app::ssr::db::Backend::from_url(&url).is_none() {
-                    return Err(invalid(
-                        "ECMO_DATABASE_URL",
-                        "must start with sqlite:// (e.g. sqlite://data/ecmo.db) or postgres://user:password@host/database",
-                    ));
-                }
-                url
-            }
-            None => format!("sqlite://{}", data_dir.join("ecmo-referral.db").display()),
-        };
+        let (data_dir, database_url) = database(&var)?;
 
         let listen_addr: SocketAddr = var("ECMO_LISTEN_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
@@ -253,13 +260,87 @@ impl Settings {
                 )?),
                 send_timeout: Duration::from_secs(20),
             },
+            accounts: AccountSettings {
+                session_idle: Duration::from_secs(
+                    60 * parse_num(
+                        "ECMO_SESSION_IDLE_MINUTES",
+                        var("ECMO_SESSION_IDLE_MINUTES"),
+                        120,
+                        1..=1440,
+                    )?,
+                ),
+                session_absolute: Duration::from_secs(
+                    3600 * parse_num(
+                        "ECMO_SESSION_ABSOLUTE_HOURS",
+                        var("ECMO_SESSION_ABSOLUTE_HOURS"),
+                        12,
+                        1..=720,
+                    )?,
+                ),
+                login_max_failures: parse_num(
+                    "ECMO_LOGIN_MAX_FAILURES",
+                    var("ECMO_LOGIN_MAX_FAILURES"),
+                    10,
+                    3..=100,
+                )? as u32,
+                login_lockout: Duration::from_secs(parse_num(
+                    "ECMO_LOGIN_LOCKOUT_SECS",
+                    var("ECMO_LOGIN_LOCKOUT_SECS"),
+                    900,
+                    1..=86_400,
+                )?),
+                address_burst: parse_num(
+                    "ECMO_LOGIN_ADDRESS_BURST",
+                    var("ECMO_LOGIN_ADDRESS_BURST"),
+                    30,
+                    1..=10_000,
+                )? as u32,
+                address_refill: Duration::from_secs(parse_num(
+                    "ECMO_LOGIN_ADDRESS_REFILL_SECS",
+                    var("ECMO_LOGIN_ADDRESS_REFILL_SECS"),
+                    10,
+                    1..=3600,
+                )?),
+                trust_proxy: parse_bool("ECMO_TRUST_PROXY", var("ECMO_TRUST_PROXY"))?
+                    .unwrap_or(false),
+            },
         })
+    }
+
+    /// Only the database, for command-line tasks that do not serve pages.
+    pub fn database_url_from_env() -> Result<SecretString, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        database(&var).map(|(_, url)| SecretString::from(url))
     }
 
     /// The domain part of generated Message-IDs.
     pub fn message_id_domain(&self) -> String {
         mail_domain(self.public_url.host_str().unwrap_or("localhost"))
     }
+}
+
+/// The data folder and the database URL (default: a SQLite file in the data folder).
+fn database(var: &dyn Fn(&str) -> Option<String>) -> Result<(PathBuf, String), ConfigError> {
+    let data_dir = PathBuf::from(var("ECMO_DATA_DIR").unwrap_or_else(|| "./data".into()));
+    let url = match var("ECMO_DATABASE_URL") {
+        Some(url) => {
+            if ecmo_referral_app::ssr::db::Backend::from_url(&url).is_none() {
+                return Err(invalid(
+                    "ECMO_DATABASE_URL",
+                    "must start with sqlite:// (e.g. sqlite://data/ecmo.db) or postgres://user:password@host/database",
+                ));
+            }
+            url
+        }
+        None => format!("sqlite://{}", data_dir.join("ecmo-referral.db").display()),
+    };
+    Ok((data_dir, url))
 }
 
 fn mail_domain(host: &str) -> String {

@@ -1,12 +1,13 @@
-//! Demonstration data for a first look: referring hospitals from the domain specification
-//! and one account per role. Seeded only into an empty database and only when asked
-//! (`ECMO_DEMO=1`); the passwords are printed once, to the console, and stored hashed.
+//! Demonstration data for a first look: example email domains for the referring hospitals
+//! (which the migrations seed from the specification) and one account per role. Seeded
+//! only into a database without accounts and only when asked (`ECMO_DEMO=1`); the
+//! passwords are printed once, to the console, and stored hashed.
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::Argon2;
 use ecmo_referral_app::ssr::{db::Db, time::now_ms};
 use rand::distr::{Alphanumeric, SampleString};
 
-/// Referring hospitals (spec §7.2). City and phone are left for the centre to complete.
+/// Example email domains of referring hospitals, so that self-registration can be tried.
 const HOSPITALS: &[(&str, &str, &str)] = &[
     ("SB Celje", "Celje", "sb-celje.si"),
     ("SB Novo mesto", "Novo mesto", "sb-nm.si"),
@@ -42,10 +43,10 @@ pub struct DemoAccount {
     pub password: String,
 }
 
-/// Seeds the demo data when the database has no hospitals yet. Returns the accounts
+/// Seeds the demo data when the database has no accounts yet. Returns the accounts
 /// created, or an empty list when the database was already in use.
 pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM hospitals")
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(&db.pool)
         .await?;
     if count > 0 {
@@ -54,13 +55,16 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     for (name, city, domain) in HOSPITALS {
-        sqlx::query("INSERT INTO hospitals (name, city, email_domains, active, created_at) VALUES ($1, $2, $3, TRUE, $4)")
-            .bind(*name)
-            .bind(*city)
-            .bind(*domain)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO hospitals (name, city, email_domains, active, created_at) VALUES ($1, $2, $3, TRUE, $4) \
+             ON CONFLICT (name) DO UPDATE SET email_domains = excluded.email_domains",
+        )
+        .bind(*name)
+        .bind(*city)
+        .bind(*domain)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     }
     let (celje,): (i64,) = sqlx::query_as("SELECT id FROM hospitals WHERE name = $1")
         .bind("SB Celje")
@@ -108,9 +112,12 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
             password,
         });
     }
-    sqlx::query("INSERT INTO app_meta (key, value) VALUES ('demo_data', 'true')")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO app_meta (key, value) VALUES ('demo_data', 'true') \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(accounts)
 }

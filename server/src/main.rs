@@ -1,8 +1,20 @@
+use clap::Parser;
+use ecmo_referral_server::cli::{self, Cli, Command};
 use ecmo_referral_server::{config::Settings, startup, telemetry};
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::CreateUser {
+        email,
+        name,
+        role,
+        hospital,
+    }) = &cli.command
+    {
+        return cli::create_user(email, name, role, hospital.as_deref()).await;
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {

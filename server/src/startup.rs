@@ -3,7 +3,7 @@
 use crate::config::Settings;
 use crate::mail::{MailWorker, Transport, WorkerHealth};
 use crate::state::AppState;
-use crate::{db, demo, health, security};
+use crate::{auth, db, demo, health, security};
 use axum::{
     extract::{Path, Query, Request, State},
     http::{header, HeaderValue, StatusCode},
@@ -14,6 +14,10 @@ use axum::{
 use ecmo_referral_app::app::{shell, App};
 use ecmo_referral_app::domain::rules::RuleSet;
 use ecmo_referral_app::site::SiteInfo;
+use ecmo_referral_app::ssr::accounts::service::Accounts;
+use ecmo_referral_app::ssr::accounts::throttle::AddressLimiter;
+use ecmo_referral_app::ssr::accounts::AccountConfig;
+use ecmo_referral_app::ssr::session::SessionDb;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -26,6 +30,9 @@ use tower_http::{
     catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
     timeout::TimeoutLayer, trace::TraceLayer,
 };
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub struct Application {
     listener: TcpListener,
@@ -33,6 +40,7 @@ pub struct Application {
     worker: MailWorker,
     shutdown: CancellationToken,
     state: AppState,
+    sessions: SessionDb,
 }
 
 impl Application {
@@ -42,6 +50,9 @@ impl Application {
             let accounts = demo::seed_if_empty(&db).await?;
             print_demo_accounts(&accounts);
         }
+        let sessions = SessionDb::open(settings.database_url.expose_secret(), db.backend)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot prepare the session table: {e}"))?;
         let rules = Arc::new(load_rules(settings.rules_file.as_deref())?);
         tracing::info!(version = %rules.version, "clinical rule set loaded");
         let site = SiteInfo {
@@ -71,6 +82,27 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .build();
         let worker_stale_after = settings.mail.send_timeout * 3 + settings.mail.poll_interval * 4;
+        let accounts = Accounts {
+            db: db.clone(),
+            config: Arc::new(AccountConfig {
+                public_url: settings
+                    .public_url
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_owned(),
+                message_id_domain: settings.message_id_domain(),
+                absolute_timeout: settings.accounts.session_absolute,
+                max_failures: settings.accounts.login_max_failures,
+                lockout: settings.accounts.login_lockout,
+                invitation_ttl: Duration::from_secs(72 * 3600),
+                confirmation_ttl: Duration::from_secs(72 * 3600),
+                reset_ttl: Duration::from_secs(3600),
+            }),
+            limiter: AddressLimiter::new(
+                settings.accounts.address_burst,
+                settings.accounts.address_refill,
+            ),
+        };
         let state = AppState {
             leptos_options,
             db,
@@ -79,14 +111,16 @@ impl Application {
             mail_health,
             worker_stale_after,
             rules,
+            accounts,
         };
-        let router = router(state.clone());
+        let router = router(state.clone(), sessions.clone());
         Ok(Self {
             listener,
             router,
             worker,
             shutdown: CancellationToken::new(),
             state,
+            sessions,
         })
     }
 
@@ -110,9 +144,11 @@ impl Application {
             router,
             worker,
             shutdown,
+            sessions,
             ..
         } = self;
         let worker_task = tokio::spawn(worker.run(shutdown.clone()));
+        let sweeper = tokio::spawn(sessions.continuously_delete_expired(Duration::from_secs(600)));
         tracing::info!(address = %listener.local_addr()?, "listening");
         let serve = axum::serve(
             listener,
@@ -121,6 +157,7 @@ impl Application {
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let result = serve.await;
         shutdown.cancel();
+        sweeper.abort();
         worker_task.await?;
         result?;
         tracing::info!("stopped");
@@ -128,11 +165,39 @@ impl Application {
     }
 }
 
-fn router(state: AppState) -> Router {
+/// Every route the server answers, for the access-control test: the JSON API, the pages,
+/// the server functions and the few plain handlers.
+pub fn route_list() -> Vec<(http::Method, String)> {
+    let mut routes = vec![
+        (http::Method::GET, "/healthz".to_owned()),
+        (http::Method::GET, "/lang/{locale}".to_owned()),
+    ];
+    routes.extend(crate::api::route_list());
+    for route in generate_route_list(App) {
+        routes.push((http::Method::GET, route.path().to_owned()));
+    }
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        routes.push((method, path.to_owned()));
+    }
+    routes.sort_by(|a, b| (a.1.as_str(), a.0.as_str()).cmp(&(b.1.as_str(), b.0.as_str())));
+    routes.dedup();
+    routes
+}
+
+fn router(state: AppState, sessions: SessionDb) -> Router {
     let routes = generate_route_list(App);
     let context = page_context(state.clone());
     let max_body = state.settings.max_body_bytes;
     let timeout = state.settings.request_timeout;
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("ecmo_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.public_url.scheme() == "https")
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(state.settings.accounts.session_idle)
+                .unwrap_or(time::Duration::hours(2)),
+        ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/lang/{locale}", get(set_language))
@@ -146,6 +211,9 @@ fn router(state: AppState) -> Router {
             move || page_shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, page_shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::same_origin))
         .with_state(state)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
@@ -164,6 +232,7 @@ fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(state.site.clone());
         provide_context(state.db.clone());
         provide_context(state.rules.clone());
+        provide_context(state.accounts.clone());
         leptos::nonce::provide_nonce();
     }
 }
@@ -181,8 +250,23 @@ fn page_shell(options: LeptosOptions) -> impl IntoView {
     shell(options)
 }
 
-async fn server_fn(State(state): State<AppState>, request: Request) -> impl IntoResponse {
-    leptos_axum::handle_server_fns_with_context(page_context(state), request).await
+/// Runs a server function. A request it could not even read (wrong encoding, a field of
+/// the wrong type) is the caller's mistake: 400, not the framework's 500.
+async fn server_fn(State(state): State<AppState>, request: Request) -> Response {
+    let response = leptos_axum::handle_server_fns_with_context(page_context(state), request)
+        .await
+        .into_response();
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(ecmo_referral_app::error::AppError::Request(_)) = serde_json::from_slice(&bytes) {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 #[derive(serde::Deserialize)]

@@ -4,6 +4,7 @@ use crate::mail::WorkerHealth;
 use axum::extract::FromRef;
 use ecmo_referral_app::domain::rules::RuleSet;
 use ecmo_referral_app::site::SiteInfo;
+use ecmo_referral_app::ssr::accounts::service::Accounts;
 use ecmo_referral_app::ssr::db::Db;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -19,4 +20,5 @@ pub struct AppState {
     pub worker_stale_after: Duration,
     /// The clinical rule set in force (the embedded default or the centre's file).
     pub rules: Arc<RuleSet>,
+    pub accounts: Accounts,
 }

@@ -1,6 +1,10 @@
 //! The frame around every page: the centre's phone number, navigation, the language
 //! switch and, on demonstration installations, a banner that says so.
+use crate::accounts::use_current_user;
+use crate::components::forms::tr;
+use crate::domain::policy::{permits, Action};
 use crate::i18n::*;
+use crate::pages::account::SignOutButton;
 use crate::site::{use_site_info, SiteInfo};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -10,6 +14,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let info = use_site_info();
     let demo = info.as_ref().is_some_and(|i| i.demo);
+    let user = use_current_user();
+    let admin = permits(user.as_ref(), Action::ManageUsers);
     view! {
         <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
         {demo.then(|| view! { <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div> })}
@@ -22,6 +28,17 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav class="site-nav" aria-label=move || t_string!(i18n, nav_main)>
                 <a href="/">{t!(i18n, nav_home)}</a>
                 <a href="/calculators">{t!(i18n, nav_calculators)}</a>
+                {admin.then(|| view! {
+                    <a href="/admin/users">{tr("Uporabniki", "Users")}</a>
+                    <a href="/admin/hospitals">{tr("Bolnišnice", "Hospitals")}</a>
+                })}
+                {match user {
+                    Some(user) => view! {
+                        <a href="/profile" data-testid="profile-link">{user.name}</a>
+                        <SignOutButton />
+                    }.into_any(),
+                    None => view! { <a href="/login" data-testid="sign-in-link">{tr("Prijava", "Sign in")}</a> }.into_any(),
+                }}
                 <LanguageSwitch />
             </nav>
         </header>

@@ -1,2 +1,3 @@
 //! Components shared by several pages.
+pub mod forms;
 pub mod layout;

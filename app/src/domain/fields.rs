@@ -41,6 +41,22 @@ pub enum FieldError {
     OneOf { other: String },
     UnknownField,
     NotAnObject,
+    // Accounts
+    InvalidEmail,
+    TooShort { min: usize },
+    TooLong { max: usize },
+    WeakPassword { min_length: usize },
+    PasswordsDiffer,
+    InvalidPhone,
+    UnknownHospital,
+    DomainNotAccepted,
+    LinkInvalid,
+    AlreadyRegistered,
+    NoRole,
+    ReferrerNeedsHospital,
+    ReferrerOnly,
+    CentreRoleWithoutHospital,
+    OwnAccount,
 }
 
 impl FieldError {
@@ -85,6 +101,44 @@ impl FieldError {
             (Self::UnknownField, Lang::Sl) => "ni polje te zahteve".into(),
             (Self::NotAnObject, Lang::En) => "the request body must be a JSON object".into(),
             (Self::NotAnObject, Lang::Sl) => "telo zahteve mora biti objekt JSON".into(),
+            (Self::InvalidEmail, Lang::En) => "is not an email address (name@hospital.si)".into(),
+            (Self::InvalidEmail, Lang::Sl) => "ni e-poštni naslov (ime@bolnisnica.si)".into(),
+            (Self::TooShort { min }, Lang::En) => format!("must have at least {min} characters"),
+            (Self::TooShort { min }, Lang::Sl) => format!("mora imeti vsaj {min} znakov"),
+            (Self::TooLong { max }, Lang::En) => format!("must have at most {max} characters"),
+            (Self::TooLong { max }, Lang::Sl) => format!("ima lahko največ {max} znakov"),
+            (Self::WeakPassword { min_length }, Lang::En) => format!(
+                "is too easy to guess: use at least {min_length} characters, e.g. three or four unrelated words"
+            ),
+            (Self::WeakPassword { min_length }, Lang::Sl) => format!(
+                "je preveč predvidljivo: uporabite vsaj {min_length} znakov, npr. tri ali štiri nepovezane besede"
+            ),
+            (Self::PasswordsDiffer, Lang::En) => "does not match the password".into(),
+            (Self::PasswordsDiffer, Lang::Sl) => "se ne ujema z geslom".into(),
+            (Self::InvalidPhone, Lang::En) => "must be a phone number of 6 to 15 digits, e.g. +386 3 423 3000".into(),
+            (Self::InvalidPhone, Lang::Sl) => "mora biti telefonska številka s 6 do 15 števkami, npr. +386 3 423 3000".into(),
+            (Self::UnknownHospital, Lang::En) => "is not a hospital on the list".into(),
+            (Self::UnknownHospital, Lang::Sl) => "ni bolnišnica s seznama".into(),
+            (Self::DomainNotAccepted, Lang::En) => {
+                "use your work email: this hospital accepts self-registration only from its own email domains; otherwise ask the ECMO centre for an invitation".into()
+            }
+            (Self::DomainNotAccepted, Lang::Sl) => {
+                "uporabite službeni e-naslov: bolnišnica sprejema samoregistracijo le z lastnih domen; sicer prosite ECMO center za povabilo".into()
+            }
+            (Self::LinkInvalid, Lang::En) => "this link has expired or was already used: ask for a new one".into(),
+            (Self::LinkInvalid, Lang::Sl) => "povezava je potekla ali je bila že uporabljena: zahtevajte novo".into(),
+            (Self::AlreadyRegistered, Lang::En) => "already has an account".into(),
+            (Self::AlreadyRegistered, Lang::Sl) => "že ima račun".into(),
+            (Self::NoRole, Lang::En) => "choose at least one role".into(),
+            (Self::NoRole, Lang::Sl) => "izberite vsaj eno vlogo".into(),
+            (Self::ReferrerNeedsHospital, Lang::En) => "a referring physician belongs to one hospital: choose it".into(),
+            (Self::ReferrerNeedsHospital, Lang::Sl) => "napotni zdravnik pripada eni bolnišnici: izberite jo".into(),
+            (Self::ReferrerOnly, Lang::En) => "a referring physician cannot also hold a centre role".into(),
+            (Self::ReferrerOnly, Lang::Sl) => "napotni zdravnik ne more imeti tudi vloge v centru".into(),
+            (Self::CentreRoleWithoutHospital, Lang::En) => "centre staff belong to no referring hospital: leave it empty".into(),
+            (Self::CentreRoleWithoutHospital, Lang::Sl) => "osebje centra ne pripada napotni bolnišnici: pustite prazno".into(),
+            (Self::OwnAccount, Lang::En) => "you cannot do this to your own account: ask another administrator".into(),
+            (Self::OwnAccount, Lang::Sl) => "tega ne morete storiti lastnemu računu: prosite drugega skrbnika".into(),
         }
     }
 }
@@ -117,6 +171,12 @@ impl FieldErrors {
                 )
             })
             .collect()
+    }
+
+    pub fn single(field: &str, error: FieldError) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, error);
+        errors
     }
 
     pub fn whole_body(error: FieldError) -> Self {

@@ -1,10 +1,12 @@
 //! The clinical domain: pure rules and types with no IO, compiled for the browser and the
 //! server alike so that both show the same results.
+pub mod account;
 pub mod calculator;
 pub mod derived;
 pub mod fields;
 pub mod i18n;
 pub mod labels;
+pub mod policy;
 pub mod rules;
 pub mod scores;
 pub mod triage;

@@ -1,4 +1,6 @@
 //! One module per page.
+pub mod account;
+pub mod admin;
 pub mod calculators;
 pub mod error;
 pub mod home;

@@ -1,5 +1,7 @@
 //! Server-only services: the database handle and the mail outbox. Nothing here reaches the
 //! browser build.
+pub mod accounts;
 pub mod db;
 pub mod outbox;
+pub mod session;
 pub mod time;

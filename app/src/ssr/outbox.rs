@@ -2,7 +2,7 @@
 //! outbox row in its own transaction, and the delivery worker sends it later, retrying
 //! with backoff until it is delivered or marked failed.
 use super::time::now_ms;
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 
 /// A message to be sent. Callers put no patient identifier in any field.
 #[derive(Clone, Debug)]
@@ -15,10 +15,10 @@ pub struct NewMail {
     pub body_html: Option<String>,
 }
 
-/// Queues a message inside the caller's transaction and returns its Message-ID, which stays
+/// Queues a message on the caller's connection — normally inside its transaction — and returns its Message-ID, which stays
 /// the same across retries so that a receiver can recognise a repeated delivery.
 pub async fn enqueue(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     mail: &NewMail,
     message_id_domain: &str,
 ) -> Result<String, sqlx::Error> {
@@ -36,7 +36,7 @@ pub async fn enqueue(
     .bind(&mail.body_text)
     .bind(mail.body_html.as_deref())
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(message_id)
 }

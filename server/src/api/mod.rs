@@ -1,10 +1,47 @@
 //! The JSON API under `/api/v1`.
+pub mod accounts;
 pub mod error;
 pub mod scores;
 
 use crate::state::AppState;
-use axum::{routing::post, Router};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use http::Method;
+
+/// Every API endpoint: path, methods and handler, in one table that both builds the
+/// router and lists the routes for the access-control test.
+fn endpoints() -> Vec<(&'static str, Vec<Method>, MethodRouter<AppState>)> {
+    vec![
+        (
+            "/api/v1/scores/{score}",
+            vec![Method::POST],
+            post(scores::calculate),
+        ),
+        (
+            "/api/v1/hospitals",
+            vec![Method::GET],
+            get(accounts::hospitals),
+        ),
+        (
+            "/api/v1/session",
+            vec![Method::POST, Method::DELETE],
+            post(accounts::sign_in).delete(accounts::sign_out),
+        ),
+        ("/api/v1/me", vec![Method::GET], get(accounts::me)),
+    ]
+}
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/scores/{score}", post(scores::calculate))
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, (path, _, handler)| {
+            router.route(path, handler)
+        })
+}
+
+pub fn route_list() -> Vec<(Method, String)> {
+    endpoints()
+        .into_iter()
+        .flat_map(|(path, methods, _)| methods.into_iter().map(move |m| (m, path.to_owned())))
+        .collect()
 }

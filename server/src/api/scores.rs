@@ -40,12 +40,6 @@ pub async fn calculate(
     Ok(Json(result))
 }
 
-impl From<FieldErrors> for ApiError {
-    fn from(errors: FieldErrors) -> Self {
-        ApiError::Unprocessable(errors)
-    }
-}
-
 fn to_value(result: impl serde::Serialize) -> Value {
     serde_json::to_value(result).unwrap_or(Value::Null)
 }

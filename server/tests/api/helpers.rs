@@ -371,3 +371,117 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// The origin of `ECMO_PUBLIC_URL` in test apps; browsers send it with every POST.
+pub const ORIGIN: &str = "http://ecmo.test";
+
+/// A password that passes the policy.
+pub const GOOD_PASSWORD: &str = "kisik membrana Vrhnika 42";
+
+impl TestApp {
+    /// A client that keeps cookies, like a browser, and does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Calls a server function as the page's script does (form-encoded, our Origin).
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}{path}", self.address))
+            .header("origin", ORIGIN)
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in through the JSON API; returns the status.
+    pub async fn sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> u16 {
+        client
+            .post(format!("{}/api/v1/session", self.address))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16()
+    }
+
+    pub async fn me(&self, client: &reqwest::Client) -> reqwest::Response {
+        client
+            .get(format!("{}/api/v1/me", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates an active account as the command line would.
+    pub async fn create_user(&self, email: &str, roles: &[&str], hospital: Option<&str>) -> i64 {
+        use ecmo_referral_app::domain::account::Role;
+        let roles: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
+        ecmo_referral_app::ssr::accounts::service::create_user_directly(
+            &self.db,
+            email,
+            "Test Person",
+            &roles,
+            hospital,
+            secrecy::SecretString::from(GOOD_PASSWORD),
+        )
+        .await
+        .expect("user created")
+    }
+
+    pub async fn hospital_id(&self, name: &str) -> i64 {
+        let (id,): (i64,) = sqlx::query_as("SELECT id FROM hospitals WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("seeded hospital");
+        id
+    }
+
+    /// The token in the newest queued mail of `kind` to `recipient`.
+    pub async fn token_from_mail(&self, recipient: &str, kind: &str) -> String {
+        let (body,): (String,) = sqlx::query_as(
+            "SELECT body_text FROM outbox WHERE recipient = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(recipient)
+        .bind(kind)
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap_or_else(|_| panic!("a {kind} mail to {recipient}"));
+        body.split("token=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("a token in the link")
+            .to_owned()
+    }
+
+    pub async fn mail_count(&self, recipient: &str, kind: &str) -> i64 {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND kind = $2")
+                .bind(recipient)
+                .bind(kind)
+                .fetch_one(&self.db.pool)
+                .await
+                .unwrap();
+        n
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM audit_events ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await
+            .unwrap();
+        rows.into_iter().map(|(a,)| a).collect()
+    }
+}

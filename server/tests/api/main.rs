@@ -2,6 +2,9 @@
 //! PostgreSQL when `ECMO_TEST_POSTGRES_URL` names a server) and a real SMTP server.
 mod helpers;
 
+mod access;
+mod accounts;
+
 mod config;
 mod demo;
 mod health;

@@ -1,0 +1,657 @@
+//! Accounts as the pages see them: the data that crosses the wire and the server functions
+//! behind the account pages. Each server function is thin: read the form, call one service
+//! in `ssr::accounts::service`, map the error.
+use crate::domain::account::{roles_from_csv, CurrentUser, Role};
+use crate::domain::i18n::Lang;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HospitalOption {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HospitalRecord {
+    pub id: i64,
+    pub name: String,
+    pub city: String,
+    pub icu_phone: String,
+    /// Comma-separated, lower-case.
+    pub email_domains: String,
+    pub active: bool,
+    /// Still as seeded from the specification's list: the centre should confirm it.
+    pub seeded: bool,
+}
+
+impl HospitalRecord {
+    /// Whether an address belongs to one of the hospital's email domains (exactly, or a
+    /// subdomain of one).
+    pub fn accepts_email(&self, email: &str) -> bool {
+        let Some((_, domain)) = email.rsplit_once('@') else {
+            return false;
+        };
+        let domain = domain.to_lowercase();
+        self.email_domains
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .any(|d| domain == d || domain.ends_with(&format!(".{d}")))
+    }
+}
+
+/// Normalises a list of email domains typed by an administrator ("a.si, b.si" or one per
+/// line) into the stored comma-separated form; refuses anything that is not a domain.
+#[allow(clippy::result_unit_err)]
+pub fn parse_domains(text: &str) -> Result<String, ()> {
+    let mut domains = Vec::new();
+    for raw in text.split([',', ' ', '\n', '\r', ';']) {
+        let domain = raw.trim().trim_start_matches('@').to_lowercase();
+        if domain.is_empty() {
+            continue;
+        }
+        let labels_ok = domain.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+        });
+        if !domain.contains('.') || !labels_ok || domain.len() > 253 {
+            return Err(());
+        }
+        if !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    Ok(domains.join(","))
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub phone: String,
+    pub roles: Vec<Role>,
+    pub hospital_id: Option<i64>,
+    pub hospital_name: Option<String>,
+    pub active: bool,
+    pub email_confirmed: bool,
+    pub approved: bool,
+    pub invitation_pending: bool,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct RegistrationInput {
+    pub email: String,
+    pub name: String,
+    pub phone: String,
+    pub hospital_id: Option<i64>,
+    pub password: String,
+    pub password_confirm: String,
+    pub language: Lang,
+}
+
+#[derive(Clone, Debug)]
+pub struct InvitationInput {
+    pub email: String,
+    pub name: String,
+    pub phone: String,
+    pub roles: Vec<Role>,
+    pub hospital_id: Option<i64>,
+    pub language: Lang,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProfileInput {
+    pub name: String,
+    pub phone: String,
+    pub language: Lang,
+}
+
+#[derive(Clone, Debug)]
+pub struct RolesInput {
+    pub user_id: i64,
+    pub roles: Vec<Role>,
+    pub hospital_id: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HospitalInput {
+    pub id: Option<i64>,
+    pub name: String,
+    pub city: String,
+    pub icu_phone: String,
+    pub email_domains: String,
+    pub active: bool,
+}
+
+/// The role choices of the admin forms: one select instead of checkboxes.
+pub const ROLE_CHOICES: &[&str] = &[
+    "referrer",
+    "ecmo_clinician",
+    "admin",
+    "admin,ecmo_clinician",
+];
+
+pub fn parse_language(code: &str) -> Lang {
+    if code == "en" {
+        Lang::En
+    } else {
+        Lang::Sl
+    }
+}
+
+/// The signed-in user, rendered into the first HTML and read back by the browser.
+pub fn use_current_user() -> Option<CurrentUser> {
+    if let Some(user) = use_context::<CurrentUserContext>() {
+        return user.0;
+    }
+    let user = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            server::identity().user
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    })
+    .into_inner();
+    provide_context(CurrentUserContext(user.clone()));
+    user
+}
+
+#[derive(Clone, Debug)]
+struct CurrentUserContext(Option<CurrentUser>);
+
+#[cfg(feature = "ssr")]
+pub mod server {
+    //! What server functions share: the services, who is asking, and how errors answer.
+    use crate::error::AppError;
+    use crate::ssr::accounts::service::Accounts;
+    use crate::ssr::accounts::RequestIdentity;
+    use leptos::prelude::*;
+
+    pub fn accounts() -> Result<Accounts, AppError> {
+        use_context::<Accounts>().ok_or(AppError::Internal)
+    }
+
+    pub fn identity() -> RequestIdentity {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<RequestIdentity>().cloned())
+            .unwrap_or_default()
+    }
+
+    pub async fn session() -> Result<tower_sessions::Session, AppError> {
+        leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|_| AppError::Internal)
+    }
+
+    /// True for a plain HTML form post (no JavaScript): the answer is then a redirect.
+    pub fn from_html_form() -> bool {
+        use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        })
+    }
+
+    /// Gives an error its HTTP status (and `Retry-After`) for script callers; a plain
+    /// form post keeps the redirect back to its page, which shows the error.
+    pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(error) = &result {
+            if !from_html_form() {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+                        response.set_status(status);
+                    }
+                    if let AppError::TooManyAttempts { retry_after_secs } = error {
+                        if let Ok(value) =
+                            http::HeaderValue::from_str(&retry_after_secs.to_string())
+                        {
+                            response.insert_header(http::header::RETRY_AFTER, value);
+                        }
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// Sends a plain form post on to `path`; script callers navigate themselves.
+    pub fn redirect_form(path: &str) {
+        if from_html_form() {
+            leptos_axum::redirect(path);
+        }
+    }
+}
+
+fn parse_id(field: &str, text: &str) -> Result<Option<i64>, AppError> {
+    use crate::domain::fields::{FieldError, FieldErrors};
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<i64>()
+        .map(Some)
+        .map_err(|_| FieldErrors::single(field, FieldError::NotAWholeNumber).into())
+}
+
+fn parse_roles(text: &str) -> Vec<Role> {
+    roles_from_csv(text)
+}
+
+/// Only a path on this site, never another host.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+#[server(endpoint = "account/sign-in")]
+pub async fn sign_in(
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<String, AppError> {
+    let accounts = server::accounts()?;
+    let session = server::session().await?;
+    let identity = server::identity();
+    let result = accounts
+        .sign_in(
+            &session,
+            &identity,
+            &email,
+            secrecy::SecretString::from(password),
+        )
+        .await
+        .map(|_| safe_next(next.as_deref().unwrap_or("/")));
+    if let Ok(path) = &result {
+        server::redirect_form(path);
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let accounts = server::accounts()?;
+    let session = server::session().await?;
+    let result = accounts.sign_out(&session, &server::identity()).await;
+    if result.is_ok() {
+        server::redirect_form("/");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/sign-out-everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let accounts = server::accounts()?;
+    let session = server::session().await?;
+    let result = accounts
+        .sign_out_everywhere(&session, &server::identity())
+        .await;
+    if result.is_ok() {
+        server::redirect_form("/login?signed_out=everywhere");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/hospitals")]
+pub async fn hospital_options() -> Result<Vec<HospitalOption>, AppError> {
+    let accounts = server::accounts()?;
+    let mut conn = accounts.db.pool.acquire().await?;
+    let hospitals = crate::ssr::accounts::store::hospitals(&mut conn, true).await?;
+    Ok(hospitals
+        .into_iter()
+        .map(|h| HospitalOption {
+            id: h.id,
+            name: h.name,
+        })
+        .collect())
+}
+
+#[server(endpoint = "account/register")]
+pub async fn register(
+    #[server(default)] email: String,
+    #[server(default)] name: String,
+    #[server(default)] phone: String,
+    #[server(default)] hospital_id: String,
+    #[server(default)] password: String,
+    #[server(default)] password_confirm: String,
+    #[server(default)] language: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let accounts = server::accounts()?;
+        let input = RegistrationInput {
+            email,
+            name,
+            phone,
+            hospital_id: parse_id("hospital_id", &hospital_id)?,
+            password,
+            password_confirm,
+            language: parse_language(&language),
+        };
+        accounts.register(&server::identity(), input).await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/register?sent=1");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/confirm")]
+pub async fn confirm_email(#[server(default)] token: String) -> Result<bool, AppError> {
+    let result = async {
+        server::accounts()?
+            .confirm_email(&server::identity(), &token)
+            .await
+    }
+    .await;
+    if let Ok(pending) = result {
+        server::redirect_form(if pending {
+            "/account/confirm?done=pending"
+        } else {
+            "/account/confirm?done=active"
+        });
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/accept-invitation")]
+pub async fn accept_invitation(
+    #[server(default)] token: String,
+    #[server(default)] password: String,
+    #[server(default)] password_confirm: String,
+) -> Result<(), AppError> {
+    use crate::ssr::accounts::tokens::Purpose;
+    let result = async {
+        server::accounts()?
+            .set_password_with_link(
+                &server::identity(),
+                &token,
+                Purpose::Invitation,
+                password,
+                password_confirm,
+            )
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/login?password_set=1");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/forgot")]
+pub async fn forgot_password(#[server(default)] email: String) -> Result<(), AppError> {
+    let result = async {
+        server::accounts()?
+            .request_password_reset(&server::identity(), &email)
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/account/forgot?sent=1");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/reset")]
+pub async fn reset_password(
+    #[server(default)] token: String,
+    #[server(default)] password: String,
+    #[server(default)] password_confirm: String,
+) -> Result<(), AppError> {
+    use crate::ssr::accounts::tokens::Purpose;
+    let result = async {
+        server::accounts()?
+            .set_password_with_link(
+                &server::identity(),
+                &token,
+                Purpose::PasswordReset,
+                password,
+                password_confirm,
+            )
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/login?password_set=1");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "account/profile")]
+pub async fn update_profile(
+    #[server(default)] name: String,
+    #[server(default)] phone: String,
+    #[server(default)] language: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let input = ProfileInput {
+            name,
+            phone,
+            language: parse_language(&language),
+        };
+        server::accounts()?
+            .update_profile(&server::identity(), input)
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/profile?saved=1");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "admin/users")]
+pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
+    let result = async {
+        let users = server::accounts()?.users(&server::identity()).await?;
+        Ok(users.iter().map(|u| u.summary()).collect())
+    }
+    .await;
+    server::respond(result)
+}
+
+#[server(endpoint = "admin/invite")]
+pub async fn invite_user(
+    #[server(default)] email: String,
+    #[server(default)] name: String,
+    #[server(default)] phone: String,
+    #[server(default)] role: String,
+    #[server(default)] hospital_id: String,
+    #[server(default)] language: String,
+) -> Result<i64, AppError> {
+    let result = async {
+        let input = InvitationInput {
+            email,
+            name,
+            phone,
+            roles: parse_roles(&role),
+            hospital_id: parse_id("hospital_id", &hospital_id)?,
+            language: parse_language(&language),
+        };
+        server::accounts()?.invite(&server::identity(), input).await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/admin/users?invited=1");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "admin/user-active")]
+pub async fn set_user_active(
+    #[server(default)] user_id: String,
+    #[server(default)] active: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let id = parse_id("user_id", &user_id)?.ok_or(AppError::NotFound)?;
+        server::accounts()?
+            .set_active(&server::identity(), id, active == "true")
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/admin/users");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "admin/user-approve")]
+pub async fn approve_user(#[server(default)] user_id: String) -> Result<(), AppError> {
+    let result = async {
+        let id = parse_id("user_id", &user_id)?.ok_or(AppError::NotFound)?;
+        server::accounts()?.approve(&server::identity(), id).await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/admin/users");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "admin/user-roles")]
+pub async fn change_roles(
+    #[server(default)] user_id: String,
+    #[server(default)] role: String,
+    #[server(default)] hospital_id: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let input = RolesInput {
+            user_id: parse_id("user_id", &user_id)?.ok_or(AppError::NotFound)?,
+            roles: parse_roles(&role),
+            hospital_id: parse_id("hospital_id", &hospital_id)?,
+        };
+        server::accounts()?
+            .set_roles(&server::identity(), input)
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/admin/users");
+    }
+    server::respond(result)
+}
+
+/// The hospitals with every field, and whether self-registration needs approval.
+#[server(endpoint = "admin/hospitals")]
+pub async fn list_hospitals() -> Result<(Vec<HospitalRecord>, bool), AppError> {
+    use crate::domain::policy::Action;
+    use crate::ssr::accounts::service::authorize;
+    let result = async {
+        authorize(&server::identity(), Action::ManageHospitals)?;
+        let accounts = server::accounts()?;
+        let mut conn = accounts.db.pool.acquire().await?;
+        let hospitals = crate::ssr::accounts::store::hospitals(&mut conn, false).await?;
+        drop(conn);
+        Ok((hospitals, accounts.requires_approval().await?))
+    }
+    .await;
+    server::respond(result)
+}
+
+#[server(endpoint = "admin/hospital")]
+pub async fn save_hospital(
+    #[server(default)] id: String,
+    #[server(default)] name: String,
+    #[server(default)] city: String,
+    #[server(default)] icu_phone: String,
+    #[server(default)] email_domains: String,
+    #[server(default)] active: Option<String>,
+) -> Result<i64, AppError> {
+    let result = async {
+        let input = HospitalInput {
+            id: parse_id("id", &id)?,
+            name,
+            city,
+            icu_phone,
+            email_domains,
+            active: active.is_some_and(|v| v == "on" || v == "true"),
+        };
+        server::accounts()?
+            .save_hospital(&server::identity(), input)
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/admin/hospitals?saved=1");
+    }
+    server::respond(result)
+}
+
+#[server(endpoint = "admin/registration-approval")]
+pub async fn set_registration_approval(
+    #[server(default)] required: Option<String>,
+) -> Result<(), AppError> {
+    let result = async {
+        let required = required.is_some_and(|v| v == "on" || v == "true");
+        server::accounts()?
+            .set_requires_approval(&server::identity(), required)
+            .await
+    }
+    .await;
+    if result.is_ok() {
+        server::redirect_form("/admin/hospitals?saved=1");
+    }
+    server::respond(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hospital(domains: &str) -> HospitalRecord {
+        HospitalRecord {
+            id: 1,
+            name: "SB Celje".into(),
+            city: String::new(),
+            icu_phone: String::new(),
+            email_domains: domains.into(),
+            active: true,
+            seeded: false,
+        }
+    }
+
+    #[test]
+    fn email_domains_match_exactly_or_as_subdomains() {
+        let h = hospital("sb-celje.si,ekipa.example");
+        assert!(h.accepts_email("ana@sb-celje.si"));
+        assert!(h.accepts_email("ana@SB-CELJE.SI"));
+        assert!(h.accepts_email("ana@mail.sb-celje.si"));
+        assert!(!h.accepts_email("ana@evil-sb-celje.si"));
+        assert!(!h.accepts_email("ana@sb-celje.si.evil.com"));
+        assert!(!h.accepts_email("ana@gmail.com"));
+        assert!(!hospital("").accepts_email("ana@sb-celje.si"));
+    }
+
+    #[test]
+    fn domain_lists_are_normalised_and_checked() {
+        assert_eq!(
+            parse_domains(" SB-Celje.si, @ekipa.example\nsb-celje.si"),
+            Ok("sb-celje.si,ekipa.example".into())
+        );
+        assert_eq!(parse_domains(""), Ok(String::new()));
+        assert_eq!(parse_domains("localhost"), Err(()));
+        assert_eq!(parse_domains("a_b.si"), Err(()));
+    }
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/admin/users"), "/admin/users");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+    }
+}

@@ -1,0 +1,132 @@
+//! Form pieces shared by the account pages: labelled fields with their own error messages,
+//! a summary of what went wrong, and texts in the language on screen.
+use crate::domain::i18n::Lang;
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::pages::calculators::lang_of;
+use leptos::prelude::*;
+
+/// The language on screen, as the domain's `Lang`.
+pub fn use_lang() -> Signal<Lang> {
+    let i18n = use_i18n();
+    Signal::derive(move || lang_of(i18n.get_locale()))
+}
+
+/// A text in both languages, following the language switch.
+pub fn tr(
+    sl: &'static str,
+    en: &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_lang();
+    move || match lang.get() {
+        Lang::Sl => sl,
+        Lang::En => en,
+    }
+}
+
+/// The error of the last submission of a server action, if it failed.
+pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+/// What went wrong with the whole form, announced to screen readers.
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        error.get().map(|e| {
+            view! { <p class="form-error" role="alert">{e.message(lang.get())}</p> }
+        })
+    }
+}
+
+/// A labelled input with the messages for its field underneath.
+#[component]
+pub fn Field(
+    #[prop(into)] label: Signal<String>,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] hint: Option<Signal<String>>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message_id = format!("{id}-error");
+    let lang = use_lang();
+    let messages = move || {
+        error
+            .get()
+            .and_then(|e| {
+                e.field_errors()
+                    .and_then(|f| f.get(name).map(|m| m.to_vec()))
+            })
+            .unwrap_or_default()
+    };
+    let invalid = move || (!messages().is_empty()).then_some("true");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{move || label.get()}</label>
+            {hint.map(|h| view! { <p class="field-hint">{move || h.get()}</p> })}
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                value=value
+                aria-invalid=invalid
+                aria-describedby=message_id.clone()
+            />
+            <p class="field-error" id=message_id aria-live="polite">
+                {move || {
+                    messages()
+                        .iter()
+                        .map(|m| m.message(lang.get()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }}
+            </p>
+        </div>
+    }
+}
+
+/// Messages for a field that is not a plain input (a select, a hidden token).
+#[component]
+pub fn FieldMessages(name: &'static str, error: Signal<Option<AppError>>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <p class="field-error" id=format!("field-{name}-error") aria-live="polite">
+            {move || {
+                error
+                    .get()
+                    .and_then(|e| e.field_errors().and_then(|f| f.get(name).map(|m| m.to_vec())))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|m| m.message(lang.get()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }}
+        </p>
+    }
+}
+
+/// A submit button that says when the request is on its way.
+#[component]
+pub fn Submit(
+    label: Signal<String>,
+    pending: Signal<bool>,
+    #[prop(optional)] class: Option<&'static str>,
+) -> impl IntoView {
+    let busy = tr("Pošiljam…", "Sending…");
+    view! {
+        <button type="submit" class=class.unwrap_or("button") aria-busy=move || pending.get().then_some("true") disabled=move || pending.get()>
+            {move || if pending.get() { busy().to_owned() } else { label.get() }}
+        </button>
+    }
+}

@@ -1,0 +1,124 @@
+//! Slowing down password guessing, per account and per client address.
+//!
+//! Per account, the count of consecutive failures is kept in the database, so that every
+//! server instance sees the same count and a success anywhere resets it. Per address, a
+//! GCRA limiter (governor) in each instance caps how fast one client may try at all.
+use crate::ssr::time::now_ms;
+use governor::{clock::DefaultClock, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sqlx::AnyConnection;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Seconds until an account may try again, when it is locked.
+pub async fn account_locked_for(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<u64>, sqlx::Error> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT locked_until FROM login_failures WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let now = now_ms();
+    Ok(row
+        .and_then(|(until,)| until)
+        .filter(|until| *until > now)
+        .map(|until| ((until - now) as u64).div_ceil(1000)))
+}
+
+/// Counts a failure. Failures older than the lockout window no longer count; the one
+/// that reaches `max_failures` locks the account for `lockout` and starts a new count.
+/// Returns the seconds of lock when this failure locked the account.
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    email: &str,
+    max_failures: u32,
+    lockout: Duration,
+) -> Result<Option<u64>, sqlx::Error> {
+    let now = now_ms();
+    let window_start = now - lockout.as_millis() as i64;
+    let (failures,): (i64,) = sqlx::query_as(
+        "INSERT INTO login_failures (email, failures, last_failed_at, locked_until) \
+         VALUES ($1, 1, $2, NULL) \
+         ON CONFLICT (email) DO UPDATE SET \
+           failures = CASE WHEN login_failures.last_failed_at < $3 THEN 1 \
+                           ELSE login_failures.failures + 1 END, \
+           last_failed_at = $2 \
+         RETURNING failures",
+    )
+    .bind(email)
+    .bind(now)
+    .bind(window_start)
+    .fetch_one(&mut *conn)
+    .await?;
+    if failures < i64::from(max_failures) {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE login_failures SET failures = 0, locked_until = $1 WHERE email = $2")
+        .bind(now + lockout.as_millis() as i64)
+        .bind(email)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(lockout.as_secs().max(1)))
+}
+
+/// A successful sign-in clears the account's count.
+pub async fn reset(conn: &mut AnyConnection, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        .bind(email)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Attempts per client address: a burst of `burst`, refilled at one per `refill`.
+#[derive(Clone)]
+pub struct AddressLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+
+impl AddressLimiter {
+    pub fn new(burst: u32, refill: Duration) -> Self {
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(refill.max(Duration::from_millis(1)))
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        Self(Arc::new(RateLimiter::keyed(quota)))
+    }
+
+    /// Takes one attempt for `addr`; `Err(seconds)` when it must wait.
+    pub fn try_attempt(&self, addr: Option<IpAddr>) -> Result<(), u64> {
+        let Some(addr) = addr else { return Ok(()) };
+        self.0.check_key(&addr).map_err(|not_until| {
+            use governor::clock::Clock;
+            not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        })
+    }
+}
+
+impl std::fmt::Debug for AddressLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AddressLimiter")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_gets_its_burst_then_waits() {
+        let limiter = AddressLimiter::new(3, Duration::from_secs(60));
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..3 {
+            assert!(limiter.try_attempt(Some(a)).is_ok());
+        }
+        let wait = limiter.try_attempt(Some(a)).unwrap_err();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert!(limiter.try_attempt(Some(b)).is_ok());
+    }
+}

@@ -1,0 +1,95 @@
+//! The session API for scripts and integrations, and the public hospital list.
+//!
+//! `POST /api/v1/session` signs in and sets the session cookie; `DELETE` signs out;
+//! `GET /api/v1/me` is the current user; `GET /api/v1/hospitals` lists ids and names.
+use super::error::ApiError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use ecmo_referral_app::accounts::HospitalOption;
+use ecmo_referral_app::domain::account::CurrentUser;
+use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
+use ecmo_referral_app::error::AppError;
+use ecmo_referral_app::ssr::accounts::{store, RequestIdentity};
+use serde_json::Value;
+use tower_sessions::Session;
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    session: Session,
+    body: Bytes,
+) -> Result<Json<CurrentUser>, ApiError> {
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&body) else {
+        return Err(FieldErrors::whole_body(FieldError::NotAnObject).into());
+    };
+    let field = |name: &str, errors: &mut FieldErrors| match map.get(name) {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => {
+            errors.add(name, FieldError::Missing);
+            String::new()
+        }
+        Some(_) => {
+            errors.add(
+                name,
+                FieldError::UnknownValue {
+                    allowed: vec!["a string".into()],
+                },
+            );
+            String::new()
+        }
+    };
+    let mut errors = FieldErrors::default();
+    let email = field("email", &mut errors);
+    let password = field("password", &mut errors);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let user = state
+        .accounts
+        .sign_in(
+            &session,
+            &identity,
+            &email,
+            secrecy::SecretString::from(password),
+        )
+        .await?;
+    Ok(Json(user))
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    session: Session,
+) -> Result<StatusCode, ApiError> {
+    state.accounts.sign_out(&session, &identity).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(
+    Extension(identity): Extension<RequestIdentity>,
+) -> Result<Json<CurrentUser>, ApiError> {
+    identity
+        .user
+        .map(Json)
+        .ok_or(ApiError::App(AppError::SignIn))
+}
+
+pub async fn hospitals(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let hospitals = store::hospitals(&mut conn, true)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(
+        hospitals
+            .into_iter()
+            .map(|h| HospitalOption {
+                id: h.id,
+                name: h.name,
+            })
+            .collect::<Vec<_>>(),
+    ))
+}

@@ -1,0 +1,190 @@
+//! Who is asking, and whether a state-changing request came from our own pages.
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ecmo_referral_app::ssr::accounts::RequestIdentity;
+use http::{header, HeaderMap, Method, StatusCode};
+use std::net::{IpAddr, SocketAddr};
+use tower_sessions::Session;
+
+/// Resolves the signed-in user (from the session in the database) and the client address
+/// once per request, for every handler, server function and page to read.
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_static = path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz";
+    let client_addr = client_addr(&request, state.settings.accounts.trust_proxy);
+    let user = match (is_static, request.extensions().get::<Session>().cloned()) {
+        (false, Some(session)) => match state.accounts.session_user(&session).await {
+            Ok(user) => user,
+            Err(_) => return service_unavailable(),
+        },
+        _ => None,
+    };
+    request
+        .extensions_mut()
+        .insert(RequestIdentity { user, client_addr });
+    next.run(request).await
+}
+
+fn client_addr(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy {
+        let forwarded = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|v| v.trim().parse::<IpAddr>().ok())
+            .last();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+fn service_unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        "The sign-in service is briefly unavailable. Try again in a few seconds; for an urgent patient, phone the ECMO centre.",
+    )
+        .into_response()
+}
+
+/// Refuses state-changing requests that a browser sent from another site. Browsers name
+/// the page's origin in `Origin` (or at least `Referer`) on every POST; it must be this
+/// site, as configured (`ECMO_PUBLIC_URL`) or as addressed (`Host`). A request with
+/// neither header comes from a script, not a browser, and is allowed only with a body type
+/// that a cross-site HTML form cannot send.
+pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let public = state.settings.public_url.origin().ascii_serialization();
+    if is_same_origin(request.headers(), &public) {
+        next.run(request).await
+    } else {
+        tracing::warn!(path = %request.uri().path(), "cross-site request refused");
+        (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "This request did not come from this site's own pages and was refused. Reload the page and try again. / Zahteva ni prišla s strani tega spletišča; osvežite stran in poskusite znova.",
+        )
+            .into_response()
+    }
+}
+
+fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = text(header::HOST);
+    let matches = |origin: &str| {
+        let Ok(url) = url::Url::parse(origin) else {
+            return false;
+        };
+        let serialised = url.origin().ascii_serialization();
+        if serialised == public_origin {
+            return true;
+        }
+        let authority = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => return false,
+        };
+        host.is_some_and(|h| h.eq_ignore_ascii_case(&authority))
+    };
+    if let Some(origin) = text(header::ORIGIN) {
+        return origin != "null" && matches(origin);
+    }
+    if let Some(referer) = text(header::REFERER) {
+        return matches(referer);
+    }
+    let content_type = text(header::CONTENT_TYPE)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    ![
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "text/plain",
+    ]
+    .iter()
+    .any(|t| content_type.starts_with(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(
+                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        map
+    }
+
+    const PUBLIC: &str = "https://ecmo.example.org";
+
+    #[test]
+    fn origins_of_this_site_pass_and_others_do_not() {
+        assert!(is_same_origin(&headers(&[("origin", PUBLIC)]), PUBLIC));
+        assert!(is_same_origin(
+            &headers(&[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "https://evil.example")]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "ecmo.example.org")
+            ]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(&headers(&[("origin", "null")]), PUBLIC));
+        assert!(is_same_origin(
+            &headers(&[("referer", "https://ecmo.example.org/login")]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("referer", "https://evil.example/x")]),
+            PUBLIC
+        ));
+    }
+
+    #[test]
+    fn without_origin_only_bodies_a_form_cannot_send_pass() {
+        assert!(is_same_origin(
+            &headers(&[("content-type", "application/json")]),
+            PUBLIC
+        ));
+        assert!(is_same_origin(&headers(&[]), PUBLIC));
+        assert!(!is_same_origin(
+            &headers(&[("content-type", "application/x-www-form-urlencoded")]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("content-type", "text/plain")]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("content-type", "multipart/form-data; boundary=x")]),
+            PUBLIC
+        ));
+    }
+}

@@ -1,0 +1,273 @@
+//! Access control, route by route: every route and server function the server answers,
+//! called by an anonymous visitor, a referrer of hospital A, a referrer of hospital B, an
+//! ECMO clinician and an administrator, with the status each must get. A route the server
+//! answers but this table does not name fails the test.
+use crate::helpers::*;
+use ecmo_referral_server::startup::route_list;
+use std::collections::BTreeSet;
+
+/// Expected status for [anonymous, referrer A, referrer B, clinician, admin].
+type Outcomes = [u16; 5];
+
+const ALL_200: Outcomes = [200, 200, 200, 200, 200];
+const SIGNED_IN: Outcomes = [401, 200, 200, 200, 200];
+const ADMIN_ONLY: Outcomes = [401, 403, 403, 403, 200];
+const ADMIN_PAGE: Outcomes = [302, 403, 403, 403, 200];
+
+struct Case {
+    method: &'static str,
+    /// The route as the router names it.
+    route: &'static str,
+    /// What to request.
+    path: String,
+    form: Vec<(&'static str, String)>,
+    json: Option<serde_json::Value>,
+    expect: Outcomes,
+}
+
+fn case(method: &'static str, route: &'static str, expect: Outcomes) -> Case {
+    Case {
+        method,
+        route,
+        path: route.to_owned(),
+        form: Vec::new(),
+        json: None,
+        expect,
+    }
+}
+
+fn form(route: &'static str, fields: &[(&'static str, &str)], expect: Outcomes) -> Case {
+    Case {
+        form: fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        ..case("POST", route, expect)
+    }
+}
+
+async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let a = "SB Celje";
+    let b = "SB Izola";
+    app.create_user("ref.a@a.test", &["referrer"], Some(a))
+        .await;
+    app.create_user("ref.b@b.test", &["referrer"], Some(b))
+        .await;
+    app.create_user("clinician@centre.test", &["ecmo_clinician"], None)
+        .await;
+    app.create_user("admin@centre.test", &["admin"], None).await;
+    let spare = app
+        .create_user("spare@a.test", &["referrer"], Some(a))
+        .await
+        .to_string();
+    let hospital_a = app.hospital_id(a).await.to_string();
+
+    let clients: Vec<reqwest::Client> = (0..5).map(|_| app.browser()).collect();
+    for (client, email) in clients[1..].iter().zip([
+        "ref.a@a.test",
+        "ref.b@b.test",
+        "clinician@centre.test",
+        "admin@centre.test",
+    ]) {
+        assert_eq!(
+            app.sign_in(client, email, GOOD_PASSWORD).await,
+            200,
+            "{email}"
+        );
+    }
+
+    let mut cases = vec![
+        case("GET", "/healthz", ALL_200),
+        Case {
+            path: "/lang/en".into(),
+            ..case("GET", "/lang/{locale}", [303; 5])
+        },
+        Case {
+            path: "/api/v1/scores/murray".into(),
+            json: Some(
+                serde_json::json!({"cxr_quadrants": 2, "pf_ratio_mmhg": 120, "peep_cmh2o": 12}),
+            ),
+            ..case("POST", "/api/v1/scores/{score}", ALL_200)
+        },
+        case("GET", "/api/v1/hospitals", ALL_200),
+        Case {
+            json: Some(serde_json::json!({"email": "nobody@x.test", "password": "wrong"})),
+            ..case("POST", "/api/v1/session", [401; 5])
+        },
+        case("GET", "/api/v1/me", SIGNED_IN),
+        // Pages.
+        case("GET", "/", ALL_200),
+        case("GET", "/calculators", ALL_200),
+        case("GET", "/login", ALL_200),
+        case("GET", "/register", ALL_200),
+        case("GET", "/account/confirm", ALL_200),
+        case("GET", "/account/invitation", ALL_200),
+        case("GET", "/account/forgot", ALL_200),
+        case("GET", "/account/reset", ALL_200),
+        case("GET", "/profile", [302, 200, 200, 200, 200]),
+        case("GET", "/admin/users", ADMIN_PAGE),
+        case("GET", "/admin/hospitals", ADMIN_PAGE),
+        // Server functions: public ones.
+        // Another email than the JSON sign-in above: ten failures would lock it.
+        form(
+            "/api/account/sign-in",
+            &[("email", "nobody2@x.test"), ("password", "wrong")],
+            [401; 5],
+        ),
+        form("/api/account/hospitals", &[], ALL_200),
+        form(
+            "/api/account/register",
+            &[
+                ("email", ""),
+                ("name", ""),
+                ("phone", ""),
+                ("hospital_id", ""),
+                ("password", ""),
+                ("password_confirm", ""),
+                ("language", "sl"),
+            ],
+            [422; 5],
+        ),
+        form(
+            "/api/account/confirm",
+            &[("token", "not-a-token")],
+            [422; 5],
+        ),
+        form(
+            "/api/account/accept-invitation",
+            &[
+                ("token", "x"),
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+            ],
+            [422; 5],
+        ),
+        form(
+            "/api/account/forgot",
+            &[("email", "nobody@x.test")],
+            ALL_200,
+        ),
+        form(
+            "/api/account/reset",
+            &[
+                ("token", "x"),
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+            ],
+            [422; 5],
+        ),
+        // Signed in.
+        form(
+            "/api/account/profile",
+            &[("name", "Test Person"), ("phone", ""), ("language", "en")],
+            SIGNED_IN,
+        ),
+        // Administration.
+        form("/api/admin/users", &[], ADMIN_ONLY),
+        form(
+            "/api/admin/invite",
+            &[
+                ("email", ""),
+                ("name", ""),
+                ("phone", ""),
+                ("role", "referrer"),
+                ("hospital_id", ""),
+                ("language", "sl"),
+            ],
+            [401, 403, 403, 403, 422],
+        ),
+        form(
+            "/api/admin/user-active",
+            &[("user_id", &spare), ("active", "true")],
+            ADMIN_ONLY,
+        ),
+        form(
+            "/api/admin/user-approve",
+            &[("user_id", &spare)],
+            ADMIN_ONLY,
+        ),
+        form(
+            "/api/admin/user-roles",
+            &[
+                ("user_id", &spare),
+                ("role", "referrer"),
+                ("hospital_id", &hospital_a),
+            ],
+            ADMIN_ONLY,
+        ),
+        form("/api/admin/hospitals", &[], ADMIN_ONLY),
+        form(
+            "/api/admin/hospital",
+            &[
+                ("id", ""),
+                ("name", "Bolnišnica za test"),
+                ("city", ""),
+                ("icu_phone", ""),
+                ("email_domains", "test.si"),
+            ],
+            ADMIN_ONLY,
+        ),
+        form(
+            "/api/admin/registration-approval",
+            &[("required", "on")],
+            ADMIN_ONLY,
+        ),
+    ];
+    // These end the caller's session, so they run last.
+    cases.push(form("/api/account/sign-out-everywhere", &[], SIGNED_IN));
+    cases.push(form("/api/account/sign-out", &[], ALL_200));
+    cases.push(case("DELETE", "/api/v1/session", [204; 5]));
+
+    let named: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.method.to_owned(), c.route.to_owned()))
+        .collect();
+    let served: BTreeSet<(String, String)> = route_list()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), if p.is_empty() { "/".into() } else { p }))
+        .collect();
+    assert_eq!(
+        served.difference(&named).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "routes without an access-control entry"
+    );
+    assert_eq!(
+        named.difference(&served).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "entries for routes the server does not have"
+    );
+
+    let roles = [
+        "anonymous",
+        "referrer A",
+        "referrer B",
+        "clinician",
+        "admin",
+    ];
+    let mut failures = Vec::new();
+    for c in &cases {
+        for (i, client) in clients.iter().enumerate() {
+            let url = format!("{}{}", app.address, c.path);
+            let request = match c.method {
+                // As a browser asks for a page: a redirect to sign in is then a real 302.
+                "GET" => client.get(&url).header("accept", "text/html"),
+                "DELETE" => client.delete(&url).header("origin", ORIGIN),
+                _ => client.post(&url).header("origin", ORIGIN),
+            };
+            let request = match &c.json {
+                Some(body) => request.json(body),
+                None if c.method == "POST" => request.form(&c.form),
+                None => request,
+            };
+            let status = request.send().await.expect("request").status().as_u16();
+            if status != c.expect[i] {
+                failures.push(format!(
+                    "{} {} as {}: expected {}, got {status}",
+                    c.method, c.path, roles[i], c.expect[i]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    app.stop().await;
+}
+
+crate::on_both_databases!(every_route_answers_each_role_as_the_policy_says);
