@@ -17,5 +17,13 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server is not healthy:"; cat "$log"; exit 1; }
+# An administrator for the account tests, made the way an operator makes the first one.
+admin_password="e2e admin $(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+printf '%s\n' "$admin_password" | ECMO_DATA_DIR="$work" ECMO_DATABASE_URL= \
+  target/release/ecmo-referral-server create-user --email e2e-admin@ecmo.test \
+  --name "E2E Administrator" --role admin,ecmo_clinician >/dev/null
 cd end2end
-E2E_BASE_URL="http://127.0.0.1:$port" npx playwright test
+# Without SMTP the server writes each mail as a .eml file in $work/mail: the tests read
+# their links there, as a person reads their inbox.
+E2E_BASE_URL="http://127.0.0.1:$port" E2E_MAIL_DIR="$work/mail" \
+  E2E_ADMIN_EMAIL=e2e-admin@ecmo.test E2E_ADMIN_PASSWORD="$admin_password" npx playwright test

@@ -1,7 +1,7 @@
 //! Accounts as the pages see them: the data that crosses the wire and the server functions
 //! behind the account pages. Each server function is thin: read the form, call one service
 //! in `ssr::accounts::service`, map the error.
-use crate::domain::account::{roles_from_csv, CurrentUser, Role};
+use crate::domain::account::{CurrentUser, Role};
 use crate::domain::i18n::Lang;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -233,6 +233,7 @@ pub mod server {
     }
 }
 
+#[cfg(feature = "ssr")]
 fn parse_id(field: &str, text: &str) -> Result<Option<i64>, AppError> {
     use crate::domain::fields::{FieldError, FieldErrors};
     let text = text.trim();
@@ -244,8 +245,9 @@ fn parse_id(field: &str, text: &str) -> Result<Option<i64>, AppError> {
         .map_err(|_| FieldErrors::single(field, FieldError::NotAWholeNumber).into())
 }
 
+#[cfg(feature = "ssr")]
 fn parse_roles(text: &str) -> Vec<Role> {
-    roles_from_csv(text)
+    crate::domain::account::roles_from_csv(text)
 }
 
 /// Only a path on this site, never another host.
