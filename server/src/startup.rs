@@ -145,10 +145,11 @@ impl Application {
             worker,
             shutdown,
             sessions,
-            ..
+            state,
         } = self;
         let worker_task = tokio::spawn(worker.run(shutdown.clone()));
         let sweeper = tokio::spawn(sessions.continuously_delete_expired(Duration::from_secs(600)));
+        let failures = tokio::spawn(purge_login_failures(state.accounts.clone()));
         tracing::info!(address = %listener.local_addr()?, "listening");
         let serve = axum::serve(
             listener,
@@ -158,10 +159,30 @@ impl Application {
         let result = serve.await;
         shutdown.cancel();
         sweeper.abort();
+        failures.abort();
         worker_task.await?;
         result?;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Every ten minutes, drops sign-in failure counts that have run out.
+async fn purge_login_failures(accounts: Accounts) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        let Ok(mut conn) = accounts.db.pool.acquire().await else {
+            continue;
+        };
+        if let Err(error) = ecmo_referral_app::ssr::accounts::throttle::purge_stale(
+            &mut conn,
+            accounts.config.lockout,
+        )
+        .await
+        {
+            tracing::warn!(error = %error, "could not purge old sign-in failures");
+        }
     }
 }
 
@@ -194,6 +215,8 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.public_url.scheme() == "https")
+        // Every request that reads the session moves its idle deadline forward.
+        .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(state.settings.accounts.session_idle)
                 .unwrap_or(time::Duration::hours(2)),

@@ -576,6 +576,21 @@ async fn malformed_input_gets_field_errors_never_a_500() {
             .unwrap();
         assert_eq!(response.status(), 422, "{body}");
     }
+    // A forged or stale session cookie is no session, not an error.
+    let forged = reqwest::Client::new()
+        .get(format!("{}/api/v1/me", app.address))
+        .header("cookie", "ecmo_session=not-a-session-id")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let page = reqwest::Client::new()
+        .get(format!("{}/", app.address))
+        .header("cookie", "ecmo_session=AAAAAAAAAAAAAAAAAAAAAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
     let long = "a".repeat(300);
     let cases: &[&[(&str, &str)]] = &[
         &[

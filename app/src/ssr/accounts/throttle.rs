@@ -73,6 +73,20 @@ pub async fn reset(conn: &mut AnyConnection, email: &str) -> Result<(), sqlx::Er
     Ok(())
 }
 
+/// Forgets failure counts that no longer matter: older than the window and not locked.
+/// Without this, guesses at many made-up emails would grow the table without end.
+pub async fn purge_stale(conn: &mut AnyConnection, lockout: Duration) -> Result<u64, sqlx::Error> {
+    let now = now_ms();
+    let result = sqlx::query(
+        "DELETE FROM login_failures WHERE last_failed_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+    )
+    .bind(now - lockout.as_millis() as i64)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected())
+}
+
 /// Attempts per client address: a burst of `burst`, refilled at one per `refill`.
 #[derive(Clone)]
 pub struct AddressLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
