@@ -231,6 +231,15 @@ pub mod server {
             leptos_axum::redirect(path);
         }
     }
+
+    /// The answer of a server function: on success a plain form post goes on to `next`;
+    /// an error gets its status.
+    pub fn answer<T>(result: Result<T, AppError>, next: &str) -> Result<T, AppError> {
+        if result.is_ok() {
+            redirect_form(next);
+        }
+        respond(result)
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -288,10 +297,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     let accounts = server::accounts()?;
     let session = server::session().await?;
     let result = accounts.sign_out(&session, &server::identity()).await;
-    if result.is_ok() {
-        server::redirect_form("/");
-    }
-    server::respond(result)
+    server::answer(result, "/")
 }
 
 #[server(endpoint = "account/sign-out-everywhere")]
@@ -301,10 +307,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let result = accounts
         .sign_out_everywhere(&session, &server::identity())
         .await;
-    if result.is_ok() {
-        server::redirect_form("/login?signed_out=everywhere");
-    }
-    server::respond(result)
+    server::answer(result, "/login?signed_out=everywhere")
 }
 
 #[server(endpoint = "account/hospitals")]
@@ -345,10 +348,7 @@ pub async fn register(
         accounts.register(&server::identity(), input).await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/register?sent=1");
-    }
-    server::respond(result)
+    server::answer(result, "/register?sent=1")
 }
 
 #[server(endpoint = "account/confirm")]
@@ -388,10 +388,7 @@ pub async fn accept_invitation(
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/login?password_set=1");
-    }
-    server::respond(result)
+    server::answer(result, "/login?password_set=1")
 }
 
 #[server(endpoint = "account/forgot")]
@@ -402,10 +399,7 @@ pub async fn forgot_password(#[server(default)] email: String) -> Result<(), App
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/account/forgot?sent=1");
-    }
-    server::respond(result)
+    server::answer(result, "/account/forgot?sent=1")
 }
 
 #[server(endpoint = "account/reset")]
@@ -427,10 +421,7 @@ pub async fn reset_password(
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/login?password_set=1");
-    }
-    server::respond(result)
+    server::answer(result, "/login?password_set=1")
 }
 
 #[server(endpoint = "account/profile")]
@@ -450,10 +441,7 @@ pub async fn update_profile(
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/profile?saved=1");
-    }
-    server::respond(result)
+    server::answer(result, "/profile?saved=1")
 }
 
 #[server(endpoint = "admin/users")]
@@ -487,10 +475,7 @@ pub async fn invite_user(
         server::accounts()?.invite(&server::identity(), input).await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/admin/users?invited=1");
-    }
-    server::respond(result)
+    server::answer(result, "/admin/users?invited=1")
 }
 
 #[server(endpoint = "admin/user-active")]
@@ -505,10 +490,7 @@ pub async fn set_user_active(
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/admin/users");
-    }
-    server::respond(result)
+    server::answer(result, "/admin/users")
 }
 
 #[server(endpoint = "admin/user-approve")]
@@ -518,10 +500,7 @@ pub async fn approve_user(#[server(default)] user_id: String) -> Result<(), AppE
         server::accounts()?.approve(&server::identity(), id).await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/admin/users");
-    }
-    server::respond(result)
+    server::answer(result, "/admin/users")
 }
 
 #[server(endpoint = "admin/user-roles")]
@@ -541,10 +520,7 @@ pub async fn change_roles(
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/admin/users");
-    }
-    server::respond(result)
+    server::answer(result, "/admin/users")
 }
 
 /// The hospitals with every field, and whether self-registration needs approval.
@@ -587,10 +563,7 @@ pub async fn save_hospital(
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/admin/hospitals?saved=1");
-    }
-    server::respond(result)
+    server::answer(result, "/admin/hospitals?saved=1")
 }
 
 #[server(endpoint = "admin/registration-approval")]
@@ -604,10 +577,7 @@ pub async fn set_registration_approval(
             .await
     }
     .await;
-    if result.is_ok() {
-        server::redirect_form("/admin/hospitals?saved=1");
-    }
-    server::respond(result)
+    server::answer(result, "/admin/hospitals?saved=1")
 }
 
 #[cfg(test)]

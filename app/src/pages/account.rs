@@ -185,6 +185,24 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     }
 }
 
+/// The token from the emailed link and a new password, twice: the invitation and the
+/// reset forms share them.
+#[component]
+fn NewPasswordFields(
+    token: Memo<Option<String>>,
+    error: Signal<Option<crate::error::AppError>>,
+    label: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <FormError error />
+        <FieldMessages name="token" error />
+        <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+        <Field label name="password" kind="password" autocomplete="new-password" required=true error
+            hint=text(tr("Vsaj 10 znakov; najbolje tri ali štiri nepovezane besede.", "At least 10 characters; three or four unrelated words work best.")) />
+        <Field label=text(tr("Ponovite geslo", "Repeat the password")) name="password_confirm" kind="password" autocomplete="new-password" required=true error />
+    }
+}
+
 #[component]
 pub fn InvitationPage() -> impl IntoView {
     let action = ServerAction::<AcceptInvitation>::new();
@@ -200,12 +218,7 @@ pub fn InvitationPage() -> impl IntoView {
             <h1>{tr("Dobrodošli v ECMO Referral", "Welcome to ECMO Referral")}</h1>
             <p class="lead">{tr("Nastavite si geslo za svoj račun.", "Set the password for your account.")}</p>
             <ActionForm action=action attr:class="form" attr:novalidate=true>
-                <FormError error />
-                <FieldMessages name="token" error />
-                <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
-                <Field label=text(tr("Geslo", "Password")) name="password" kind="password" autocomplete="new-password" required=true error
-                    hint=text(tr("Vsaj 10 znakov; najbolje tri ali štiri nepovezane besede.", "At least 10 characters; three or four unrelated words work best.")) />
-                <Field label=text(tr("Ponovite geslo", "Repeat the password")) name="password_confirm" kind="password" autocomplete="new-password" required=true error />
+                <NewPasswordFields token error label=text(tr("Geslo", "Password")) />
                 <Submit label=text(tr("Nastavi geslo", "Set password")) pending=action.pending().into() />
             </ActionForm>
         </section>
@@ -254,12 +267,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
         <section class="narrow">
             <h1>{tr("Novo geslo", "Set a new password")}</h1>
             <ActionForm action=action attr:class="form" attr:novalidate=true>
-                <FormError error />
-                <FieldMessages name="token" error />
-                <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
-                <Field label=text(tr("Novo geslo", "New password")) name="password" kind="password" autocomplete="new-password" required=true error
-                    hint=text(tr("Vsaj 10 znakov; najbolje tri ali štiri nepovezane besede.", "At least 10 characters; three or four unrelated words work best.")) />
-                <Field label=text(tr("Ponovite geslo", "Repeat the password")) name="password_confirm" kind="password" autocomplete="new-password" required=true error />
+                <NewPasswordFields token error label=text(tr("Novo geslo", "New password")) />
                 <Submit label=text(tr("Nastavi geslo", "Set password")) pending=action.pending().into() />
             </ActionForm>
         </section>

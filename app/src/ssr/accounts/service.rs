@@ -106,6 +106,24 @@ fn check_roles(roles: &[Role], hospital_id: Option<i64>, errors: &mut FieldError
     }
 }
 
+/// An audit event about a user account.
+fn user_event(
+    actor: Option<i64>,
+    action: &str,
+    user_id: i64,
+    client_addr: Option<std::net::IpAddr>,
+    detail: serde_json::Value,
+) -> Event<'_> {
+    Event {
+        actor,
+        action,
+        subject_type: "user",
+        subject_id: Some(user_id.to_string()),
+        client_addr,
+        detail,
+    }
+}
+
 fn finish(errors: FieldErrors) -> Result<(), AppError> {
     if errors.is_empty() {
         Ok(())
@@ -242,14 +260,13 @@ impl Accounts {
             .map_err(session_error)?;
         audit::record(
             &mut conn,
-            Event {
-                actor: Some(user.id),
-                action: "signed_in",
-                subject_type: "user",
-                subject_id: Some(user.id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({}),
-            },
+            user_event(
+                Some(user.id),
+                "signed_in",
+                user.id,
+                identity.client_addr,
+                json!({}),
+            ),
         )
         .await?;
         Ok(user.current())
@@ -264,14 +281,13 @@ impl Accounts {
             let mut conn = self.conn().await?;
             audit::record(
                 &mut conn,
-                Event {
-                    actor: Some(user.id),
-                    action: "signed_out",
-                    subject_type: "user",
-                    subject_id: Some(user.id.to_string()),
-                    client_addr: identity.client_addr,
-                    detail: json!({}),
-                },
+                user_event(
+                    Some(user.id),
+                    "signed_out",
+                    user.id,
+                    identity.client_addr,
+                    json!({}),
+                ),
             )
             .await?;
         }
@@ -290,14 +306,13 @@ impl Accounts {
         bump_epoch(&mut tx, user.id).await?;
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(user.id),
-                action: "signed_out_everywhere",
-                subject_type: "user",
-                subject_id: Some(user.id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({}),
-            },
+            user_event(
+                Some(user.id),
+                "signed_out_everywhere",
+                user.id,
+                identity.client_addr,
+                json!({}),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -383,14 +398,13 @@ impl Accounts {
         self.enqueue(&mut tx, &email, mail).await?;
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(user_id),
-                action: "user_registered",
-                subject_type: "user",
-                subject_id: Some(user_id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({ "hospital_id": hospital.id, "needs_approval": !approved }),
-            },
+            user_event(
+                Some(user_id),
+                "user_registered",
+                user_id,
+                identity.client_addr,
+                json!({ "hospital_id": hospital.id, "needs_approval": !approved }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -423,14 +437,13 @@ impl Accounts {
         }
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(user_id),
-                action: "email_confirmed",
-                subject_type: "user",
-                subject_id: Some(user_id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({}),
-            },
+            user_event(
+                Some(user_id),
+                "email_confirmed",
+                user_id,
+                identity.client_addr,
+                json!({}),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -488,14 +501,13 @@ impl Accounts {
         self.enqueue(&mut tx, &email, mail).await?;
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(admin.id),
-                action: "user_invited",
-                subject_type: "user",
-                subject_id: Some(user_id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({ "roles": roles_to_csv(&input.roles), "hospital_id": input.hospital_id }),
-            },
+            user_event(
+                Some(admin.id),
+                "user_invited",
+                user_id,
+                identity.client_addr,
+                json!({ "roles": roles_to_csv(&input.roles), "hospital_id": input.hospital_id }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -562,14 +574,13 @@ impl Accounts {
         };
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(user_id),
+            user_event(
+                Some(user_id),
                 action,
-                subject_type: "user",
-                subject_id: Some(user_id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({}),
-            },
+                user_id,
+                identity.client_addr,
+                json!({}),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -603,14 +614,13 @@ impl Accounts {
                 self.enqueue(&mut tx, &user.email, mail).await?;
                 audit::record(
                     &mut tx,
-                    Event {
-                        actor: None,
-                        action: "password_reset_requested",
-                        subject_type: "user",
-                        subject_id: Some(user.id.to_string()),
-                        client_addr: identity.client_addr,
-                        detail: json!({}),
-                    },
+                    user_event(
+                        None,
+                        "password_reset_requested",
+                        user.id,
+                        identity.client_addr,
+                        json!({}),
+                    ),
                 )
                 .await?;
             }
@@ -642,14 +652,13 @@ impl Accounts {
             .await?;
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(user.id),
-                action: "profile_updated",
-                subject_type: "user",
-                subject_id: Some(user.id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({ "language": store::lang_code(input.language) }),
-            },
+            user_event(
+                Some(user.id),
+                "profile_updated",
+                user.id,
+                identity.client_addr,
+                json!({ "language": store::lang_code(input.language) }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -890,16 +899,10 @@ impl Accounts {
         user_id: i64,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
+        let actor = identity.user.as_ref().map(|u| u.id);
         audit::record(
             conn,
-            Event {
-                actor: identity.user.as_ref().map(|u| u.id),
-                action,
-                subject_type: "user",
-                subject_id: Some(user_id.to_string()),
-                client_addr: identity.client_addr,
-                detail,
-            },
+            user_event(actor, action, user_id, identity.client_addr, detail),
         )
         .await?;
         Ok(())
@@ -985,14 +988,13 @@ pub async fn create_user_directly(
     .await?;
     audit::record(
         &mut tx,
-        Event {
-            actor: None,
-            action: "user_created_from_command_line",
-            subject_type: "user",
-            subject_id: Some(id.to_string()),
-            client_addr: None,
-            detail: json!({ "roles": roles_to_csv(roles), "hospital_id": hospital_id }),
-        },
+        user_event(
+            None,
+            "user_created_from_command_line",
+            id,
+            None,
+            json!({ "roles": roles_to_csv(roles), "hospital_id": hospital_id }),
+        ),
     )
     .await?;
     tx.commit().await?;
