@@ -11,6 +11,7 @@ use crate::pages::{
     error::ErrorPage,
     home::HomePage,
     not_found::NotFoundPage,
+    referrals::{EcprAlertPage, NewReferralPage, ReferralPage, ReferralsPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -70,6 +71,10 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/profile") view=ProfilePage />
                             <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                             <Route path=path!("/admin/hospitals") view=AdminHospitalsPage ssr=SsrMode::Async />
+                            <Route path=path!("/referrals") view=ReferralsPage ssr=SsrMode::Async />
+                            <Route path=path!("/referrals/new") view=NewReferralPage />
+                            <Route path=path!("/referrals/new/ecpr") view=EcprAlertPage />
+                            <Route path=path!("/referrals/:id") view=ReferralPage ssr=SsrMode::Async />
                         </Routes>
                     </ErrorBoundary>
                 </Layout>

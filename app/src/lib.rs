@@ -8,6 +8,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod pages;
+pub mod referrals;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod ssr;

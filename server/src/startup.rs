@@ -17,6 +17,7 @@ use ecmo_referral_app::site::SiteInfo;
 use ecmo_referral_app::ssr::accounts::service::Accounts;
 use ecmo_referral_app::ssr::accounts::throttle::AddressLimiter;
 use ecmo_referral_app::ssr::accounts::AccountConfig;
+use ecmo_referral_app::ssr::referrals::{ReferralConfig, Referrals};
 use ecmo_referral_app::ssr::session::SessionDb;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
@@ -103,6 +104,19 @@ impl Application {
                 settings.accounts.address_refill,
             ),
         };
+        let referrals = Referrals {
+            db: db.clone(),
+            rules: rules.clone(),
+            config: Arc::new(ReferralConfig {
+                public_url: settings
+                    .public_url
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_owned(),
+                message_id_domain: settings.message_id_domain(),
+                team_email: settings.mail.team_email.as_ref().map(ToString::to_string),
+            }),
+        };
         let state = AppState {
             leptos_options,
             db,
@@ -112,6 +126,7 @@ impl Application {
             worker_stale_after,
             rules,
             accounts,
+            referrals,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
@@ -256,6 +271,7 @@ fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(state.db.clone());
         provide_context(state.rules.clone());
         provide_context(state.accounts.clone());
+        provide_context(state.referrals.clone());
         leptos::nonce::provide_nonce();
     }
 }

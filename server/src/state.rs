@@ -6,6 +6,7 @@ use ecmo_referral_app::domain::rules::RuleSet;
 use ecmo_referral_app::site::SiteInfo;
 use ecmo_referral_app::ssr::accounts::service::Accounts;
 use ecmo_referral_app::ssr::db::Db;
+use ecmo_referral_app::ssr::referrals::Referrals;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,4 +22,5 @@ pub struct AppState {
     /// The clinical rule set in force (the embedded default or the centre's file).
     pub rules: Arc<RuleSet>,
     pub accounts: Accounts,
+    pub referrals: Referrals,
 }

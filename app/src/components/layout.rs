@@ -16,6 +16,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let demo = info.as_ref().is_some_and(|i| i.demo);
     let user = use_current_user();
     let admin = permits(user.as_ref(), Action::ManageUsers);
+    let referrals = permits(user.as_ref(), Action::ListReferrals);
     view! {
         <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
         {demo.then(|| view! { <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div> })}
@@ -28,6 +29,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav class="site-nav" aria-label=move || t_string!(i18n, nav_main)>
                 <a href="/">{t!(i18n, nav_home)}</a>
                 <a href="/calculators">{t!(i18n, nav_calculators)}</a>
+                {referrals.then(|| view! { <a href="/referrals">{tr("Napotitve", "Referrals")}</a> })}
                 {admin.then(|| view! {
                     <a href="/admin/users">{tr("Uporabniki", "Users")}</a>
                     <a href="/admin/hospitals">{tr("Bolnišnice", "Hospitals")}</a>

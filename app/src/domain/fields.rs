@@ -347,6 +347,81 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
+    /// Free text, trimmed, at most `max` characters; `None` when absent or empty.
+    pub fn optional_text(&mut self, key: &str, max: usize) -> Option<String> {
+        let value = self.raw(key)?;
+        let Some(text) = value.as_str() else {
+            self.errors.add(
+                key,
+                FieldError::UnknownValue {
+                    allowed: vec!["text".into()],
+                },
+            );
+            return None;
+        };
+        let text = text.trim();
+        if text.chars().count() > max {
+            self.errors.add(key, FieldError::TooLong { max });
+            return None;
+        }
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+
+    /// Required free text.
+    pub fn text(&mut self, key: &str, max: usize) -> Option<String> {
+        let had_error = self.errors.get(key).is_some();
+        let text = self.optional_text(key, max);
+        if text.is_none() && !had_error && self.errors.get(key).is_none() {
+            self.errors.add(key, FieldError::Missing);
+        }
+        text
+    }
+
+    /// A phone number people can dial: 6 to 15 digits, with spaces, `+`, `-`, `/`, brackets.
+    pub fn phone(&mut self, key: &str) -> Option<String> {
+        let text = self.text(key, 30)?;
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        let allowed = text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()/".contains(c));
+        if !allowed || !(6..=15).contains(&digits) {
+            self.errors.add(key, FieldError::InvalidPhone);
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A possibly empty list of values from a fixed list; absent means empty.
+    pub fn optional_choices(&mut self, key: &str, allowed: &[&str]) -> Vec<String> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => {
+                self.seen.insert(key.to_owned());
+                Vec::new()
+            }
+            Some(Value::Array(items)) if items.is_empty() => {
+                self.seen.insert(key.to_owned());
+                Vec::new()
+            }
+            Some(_) => self.choices(key, allowed).unwrap_or_default(),
+        }
+    }
+
+    /// An optional pressure in mmHg or kPa (not both), returned in mmHg.
+    pub fn optional_pressure_mmhg(
+        &mut self,
+        mmhg_key: &str,
+        kpa_key: &str,
+        mmhg: Limits,
+        kpa: Limits,
+    ) -> Option<f64> {
+        if !self.present(mmhg_key) && !self.present(kpa_key) {
+            self.seen.insert(mmhg_key.to_owned());
+            self.seen.insert(kpa_key.to_owned());
+            return None;
+        }
+        self.pressure_mmhg(mmhg_key, kpa_key, mmhg, kpa)
+    }
+
     /// A pressure given in exactly one of mmHg or kPa, returned in mmHg (converted, not rounded).
     pub fn pressure_mmhg(
         &mut self,

@@ -28,6 +28,41 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ),
     ("age_years", "Starost (leta)", "Age (years)"),
     (
+        "callback_phone",
+        "Telefon za povratni klic",
+        "Callback phone",
+    ),
+    ("location", "Kraj", "Location"),
+    (
+        "minutes_since_collapse",
+        "Minut od zastoja",
+        "Minutes since collapse",
+    ),
+    ("collapse", "Zastoj", "Collapse"),
+    (
+        "no_flow_min",
+        "Čas brez pretoka (min)",
+        "No-flow time (min)",
+    ),
+    ("initial_rhythm", "Začetni ritem", "Initial rhythm"),
+    ("etco2_mmhg", "EtCO2 (mmHg)", "EtCO2 (mmHg)"),
+    (
+        "eta_min",
+        "Minut do prihoda v center",
+        "Minutes until arrival",
+    ),
+    ("known", "Znano pred zastojem", "Known before the arrest"),
+    (
+        "expected_arrest_to_flow_min",
+        "Pričakovan čas od zastoja do pretoka (min)",
+        "Expected arrest-to-flow time (min)",
+    ),
+    (
+        "witnessed",
+        "Zastoj ob prisotnosti očividcev",
+        "Witnessed arrest",
+    ),
+    (
         "immunocompromised",
         "Imunska oslabelost",
         "Immunocompromised",

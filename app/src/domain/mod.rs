@@ -7,6 +7,7 @@ pub mod fields;
 pub mod i18n;
 pub mod labels;
 pub mod policy;
+pub mod referral;
 pub mod rules;
 pub mod scores;
 pub mod triage;

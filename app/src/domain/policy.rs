@@ -18,6 +18,8 @@ pub enum Action {
     CreateReferral { hospital_id: i64 },
     /// Read a referral sent by a hospital.
     ViewReferral { hospital_id: i64 },
+    /// See the list of the referrals one may read.
+    ListReferrals,
     /// Work the centre's queue: acknowledge, decide, record.
     WorkReferrals,
 }
@@ -48,6 +50,7 @@ pub fn decide(user: Option<&CurrentUser>, action: Action) -> Decision {
             user.is_centre_staff()
                 || (user.has(Role::Referrer) && user.hospital_id == Some(hospital_id))
         }
+        Action::ListReferrals => user.has(Role::Referrer) || user.is_centre_staff(),
         Action::WorkReferrals => user.has(Role::EcmoClinician),
     };
     if allowed {
@@ -110,6 +113,7 @@ mod tests {
                 ViewReferral { hospital_id: 2 },
                 [SignIn, Deny, Allow, Allow, Allow],
             ),
+            (ListReferrals, [SignIn, Allow, Allow, Allow, Allow]),
             (WorkReferrals, [SignIn, Deny, Allow, Deny, Allow]),
         ];
         for (action, expected) in cases {

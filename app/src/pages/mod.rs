@@ -5,3 +5,4 @@ pub mod calculators;
 pub mod error;
 pub mod home;
 pub mod not_found;
+pub mod referrals;

@@ -3,5 +3,6 @@
 pub mod accounts;
 pub mod db;
 pub mod outbox;
+pub mod referrals;
 pub mod session;
 pub mod time;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 pub mod accounts;
 pub mod error;
+pub mod referrals;
 pub mod scores;
 
 use crate::state::AppState;
@@ -28,6 +29,16 @@ fn endpoints() -> Vec<(&'static str, Vec<Method>, MethodRouter<AppState>)> {
             post(accounts::sign_in).delete(accounts::sign_out),
         ),
         ("/api/v1/me", vec![Method::GET], get(accounts::me)),
+        (
+            "/api/v1/referrals",
+            vec![Method::GET, Method::POST],
+            get(referrals::list).post(referrals::submit),
+        ),
+        (
+            "/api/v1/referrals/{id}",
+            vec![Method::GET],
+            get(referrals::get),
+        ),
     ]
 }
 

@@ -13,6 +13,8 @@ const ALL_200: Outcomes = [200, 200, 200, 200, 200];
 const SIGNED_IN: Outcomes = [401, 200, 200, 200, 200];
 const ADMIN_ONLY: Outcomes = [401, 403, 403, 403, 200];
 const ADMIN_PAGE: Outcomes = [302, 403, 403, 403, 200];
+/// Hospital A's referral: to hospital B it does not exist.
+const A_REFERRAL: Outcomes = [401, 200, 404, 200, 200];
 
 struct Case {
     method: &'static str,
@@ -59,6 +61,25 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
         .await
         .to_string();
     let hospital_a = app.hospital_id(a).await.to_string();
+    // A referral of hospital A, for the routes that read one.
+    let maker = app.browser();
+    app.create_user("maker@a.test", &["referrer"], Some(a))
+        .await;
+    assert_eq!(
+        app.sign_in(&maker, "maker@a.test", GOOD_PASSWORD).await,
+        200
+    );
+    let made: serde_json::Value = crate::referrals::submit(
+        &app,
+        &maker,
+        "key-access-0001",
+        &crate::referrals::ecpr_alert(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let referral = made["id"].to_string();
 
     let clients: Vec<reqwest::Client> = (0..5).map(|_| app.browser()).collect();
     for (client, email) in clients[1..].iter().zip([
@@ -93,6 +114,22 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             ..case("POST", "/api/v1/session", [401; 5])
         },
         case("GET", "/api/v1/me", SIGNED_IN),
+        case("GET", "/api/v1/referrals", SIGNED_IN),
+        Case {
+            json: Some(crate::referrals::ecpr_alert()),
+            ..case("POST", "/api/v1/referrals", [401, 201, 201, 403, 403])
+        },
+        Case {
+            path: format!("/api/v1/referrals/{referral}"),
+            ..case("GET", "/api/v1/referrals/{id}", A_REFERRAL)
+        },
+        case("GET", "/referrals", [302, 200, 200, 200, 200]),
+        case("GET", "/referrals/new", ALL_200),
+        case("GET", "/referrals/new/ecpr", [302, 200, 200, 403, 403]),
+        Case {
+            path: format!("/referrals/{referral}"),
+            ..case("GET", "/referrals/{id}", [302, 200, 404, 200, 200])
+        },
         // Pages.
         case("GET", "/", ALL_200),
         case("GET", "/calculators", ALL_200),
@@ -154,6 +191,22 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             ],
             [422; 5],
         ),
+        // Referrals.
+        form(
+            "/api/referrals/ecpr",
+            &[
+                ("idempotency_key", "key-form-00001"),
+                ("callback_phone", "041 555 123"),
+                ("location", "Celje"),
+                ("age_years", "54"),
+                ("minutes_since_collapse", "20"),
+                ("collapse", "unwitnessed"),
+                ("initial_rhythm", "pea"),
+            ],
+            [401, 200, 200, 403, 403],
+        ),
+        form("/api/referrals/list", &[], SIGNED_IN),
+        form("/api/referrals/get", &[("id", &referral)], A_REFERRAL),
         // Signed in.
         form(
             "/api/account/profile",
@@ -246,12 +299,15 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
     for c in &cases {
         for (i, client) in clients.iter().enumerate() {
             let url = format!("{}{}", app.address, c.path);
-            let request = match c.method {
+            let mut request = match c.method {
                 // As a browser asks for a page: a redirect to sign in is then a real 302.
                 "GET" => client.get(&url).header("accept", "text/html"),
                 "DELETE" => client.delete(&url).header("origin", ORIGIN),
                 _ => client.post(&url).header("origin", ORIGIN),
             };
+            if c.method == "POST" && c.route == "/api/v1/referrals" {
+                request = request.header("idempotency-key", format!("key-access-role-{i}"));
+            }
             let request = match &c.json {
                 Some(body) => request.json(body),
                 None if c.method == "POST" => request.form(&c.form),

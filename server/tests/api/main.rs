@@ -10,5 +10,6 @@ mod demo;
 mod health;
 mod mail;
 mod pages;
+mod referrals;
 mod scores;
 mod shutdown;

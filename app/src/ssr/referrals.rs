@@ -1,0 +1,379 @@
+//! Submitting and reading referrals. A submission is checked field by field, evaluated by
+//! the triage rules, and written in one transaction with its timeline event, its audit
+//! event and the team's notification mail. Every read is authorised and audited.
+use crate::domain::fields::{FieldError, FieldErrors};
+use crate::domain::policy::Action;
+use crate::domain::referral::{self, EcprAlert};
+use crate::domain::rules::RuleSet;
+use crate::domain::triage::{evaluate, Evaluation, Pathway, Severity};
+use crate::error::AppError;
+use crate::referrals::{ReferralDetail, ReferralEvent, ReferralSummary, Submitted};
+use crate::ssr::accounts::audit::{self, Event};
+use crate::ssr::accounts::service::authorize;
+use crate::ssr::accounts::RequestIdentity;
+use crate::ssr::db::Db;
+use crate::ssr::outbox::{self, NewMail};
+use crate::ssr::time::now_ms;
+use serde_json::{json, Value};
+use sqlx::AnyConnection;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct ReferralConfig {
+    pub public_url: String,
+    pub message_id_domain: String,
+    /// Where new referrals are announced; without it, every active ECMO clinician.
+    pub team_email: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Referrals {
+    pub db: Db,
+    pub rules: Arc<RuleSet>,
+    pub config: Arc<ReferralConfig>,
+}
+
+fn check_idempotency_key(key: &str) -> Result<(), AppError> {
+    let ok = (8..=100).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldErrors::single(
+            "idempotency_key",
+            FieldError::OutOfRange {
+                min: 8.0,
+                max: 100.0,
+                unit: "letters, digits, - or _".into(),
+            },
+        )
+        .into())
+    }
+}
+
+fn audit_event(
+    identity: &RequestIdentity,
+    action: &'static str,
+    referral_id: Option<i64>,
+) -> Event<'static> {
+    Event {
+        actor: identity.user.as_ref().map(|u| u.id),
+        action,
+        subject_type: "referral",
+        subject_id: referral_id.map(|id| id.to_string()),
+        client_addr: identity.client_addr,
+        detail: json!({}),
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "r.id, r.reference, r.pathway, r.status, r.hospital_id, h.name, \
+    r.submitted_at, r.evaluation, r.acknowledge_target_min \
+    FROM referrals r JOIN hospitals h ON h.id = r.hospital_id";
+
+type SummaryRow = (i64, String, String, String, i64, String, i64, String, i64);
+
+fn summary(row: SummaryRow) -> ReferralSummary {
+    let (id, reference, pathway, status, hospital_id, hospital_name, submitted_at, evaluation, ack) =
+        row;
+    let evaluation: Evaluation = serde_json::from_str(&evaluation).unwrap_or_default();
+    let count = |s: Severity| evaluation.flags.iter().filter(|f| f.severity == s).count();
+    ReferralSummary {
+        id,
+        reference,
+        pathway,
+        status,
+        hospital_id,
+        hospital_name,
+        submitted_at,
+        submitted_local: crate::ssr::time::local_display(submitted_at),
+        acknowledge_target_min: ack,
+        indications: count(Severity::Indication),
+        contraindications: count(Severity::Contraindication),
+    }
+}
+
+impl Referrals {
+    /// Submits a referral. The same idempotency key from the same account returns the
+    /// referral made the first time, however often it is sent.
+    pub async fn submit(
+        &self,
+        identity: &RequestIdentity,
+        idempotency_key: &str,
+        body: &Value,
+    ) -> Result<Submitted, AppError> {
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let hospital_id = user.hospital_id.ok_or(AppError::Forbidden)?;
+        authorize(identity, Action::CreateReferral { hospital_id })?;
+        check_idempotency_key(idempotency_key)?;
+        if let Some(existing) = self.by_key(user.id, idempotency_key).await? {
+            return Ok(existing);
+        }
+        let pathway = body.get("pathway").and_then(Value::as_str);
+        let alert = match pathway {
+            Some("ecpr") => EcprAlert::parse(body)?,
+            Some("vv" | "va") | None | Some(_) => {
+                // The VV and VA checklists arrive with their own forms; until then they are
+                // referred by phone.
+                return Err(FieldErrors::single(
+                    "pathway",
+                    FieldError::UnknownValue {
+                        allowed: vec!["ecpr".into()],
+                    },
+                )
+                .into());
+            }
+        };
+        let now = now_ms();
+        let evaluation = evaluate(Pathway::Ecpr, &alert.case(now), &self.rules);
+        let target = referral::response_target(Pathway::Ecpr, None);
+        let data = serde_json::to_string(&alert).map_err(|_| AppError::Internal)?;
+        let evaluation_json = serde_json::to_string(&evaluation).map_err(|_| AppError::Internal)?;
+        let status = "ECPR_ALERT";
+
+        let mut tx = self.db.pool.begin().await?;
+        let year = year_of(now);
+        let (number,): (i64,) = sqlx::query_as(
+            "INSERT INTO reference_counters (year, last_number) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1 \
+             RETURNING last_number",
+        )
+        .bind(i64::from(year))
+        .fetch_one(&mut *tx)
+        .await?;
+        let reference = referral::reference(year, number);
+        let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+            "INSERT INTO referrals (reference, pathway, status, hospital_id, created_by, idempotency_key, \
+             data, evaluation, rule_set_version, acknowledge_target_min, decision_target_min, submitted_at, updated_at) \
+             VALUES ($1, 'ecpr', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(&reference)
+        .bind(status)
+        .bind(hospital_id)
+        .bind(user.id)
+        .bind(idempotency_key)
+        .bind(&data)
+        .bind(&evaluation_json)
+        .bind(&evaluation.rule_set_version)
+        .bind(i64::from(target.acknowledge_min))
+        .bind(i64::from(target.decision_min))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok((id,)) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                // The same form arrived twice at once; the other request made it.
+                drop(tx);
+                return self
+                    .by_key(user.id, idempotency_key)
+                    .await?
+                    .ok_or(AppError::Internal);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        sqlx::query(
+            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
+             VALUES ($1, $2, $3, 'submitted', $4, '{}')",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(user.id)
+        .bind(status)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            audit_event(identity, "referral_submitted", Some(id)),
+        )
+        .await?;
+        let hospital_name = user.hospital_name.clone().unwrap_or_default();
+        for recipient in self.recipients(&mut tx).await? {
+            let mail = self.new_referral_mail(
+                &recipient,
+                &reference,
+                &hospital_name,
+                id,
+                &evaluation,
+                target.acknowledge_min,
+            );
+            outbox::enqueue(&mut tx, &mail, &self.config.message_id_domain).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(referral_id = id, pathway = "ecpr", "referral submitted");
+        Ok(Submitted {
+            id,
+            reference,
+            status: status.into(),
+            created: true,
+        })
+    }
+
+    async fn by_key(&self, user_id: i64, key: &str) -> Result<Option<Submitted>, AppError> {
+        let row: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, reference, status FROM referrals WHERE created_by = $1 AND idempotency_key = $2",
+        )
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.map(|(id, reference, status)| Submitted {
+            id,
+            reference,
+            status,
+            created: false,
+        }))
+    }
+
+    /// The team address, or every active ECMO clinician: a referral is never announced to nobody.
+    async fn recipients(&self, conn: &mut AnyConnection) -> Result<Vec<String>, AppError> {
+        if let Some(team) = &self.config.team_email {
+            return Ok(vec![team.clone()]);
+        }
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT email, roles FROM users WHERE active = TRUE")
+                .fetch_all(&mut *conn)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, roles)| roles.split(',').any(|r| r == "ecmo_clinician"))
+            .map(|(email, _)| email)
+            .collect())
+    }
+
+    /// The announcement: pathway, reference and hospital, a link, the count of flags and the
+    /// response target. No patient identifier.
+    fn new_referral_mail(
+        &self,
+        recipient: &str,
+        reference: &str,
+        hospital: &str,
+        id: i64,
+        evaluation: &Evaluation,
+        acknowledge_min: u32,
+    ) -> NewMail {
+        let link = format!("{}/referrals/{id}", self.config.public_url);
+        let count = |s: Severity| evaluation.flags.iter().filter(|f| f.severity == s).count();
+        let subject = format!("ECPR alert / ECPR alarm {reference} — {hospital}");
+        let body_text = format!(
+            "ECPR alarm {reference} iz bolnišnice {hospital}. Pokličite napotnega zdravnika: odziv v {acknowledge_min} min.\n\
+             Zastavice: {} indikacij, {} kontraindikacij, {} opozoril.\n{link}\n\n\
+             ECPR alert {reference} from {hospital}. Call the referring doctor back: response within {acknowledge_min} min.\n\
+             Flags: {} indications, {} contraindications, {} cautions.\n{link}\n",
+            count(Severity::Indication),
+            count(Severity::Contraindication),
+            count(Severity::Caution),
+            count(Severity::Indication),
+            count(Severity::Contraindication),
+            count(Severity::Caution),
+        );
+        NewMail {
+            kind: "referral_submitted".into(),
+            recipient: recipient.to_owned(),
+            subject,
+            body_text,
+            body_html: None,
+        }
+    }
+
+    /// The referrals the user may see: their hospital's, or all for centre staff.
+    pub async fn list(&self, identity: &RequestIdentity) -> Result<Vec<ReferralSummary>, AppError> {
+        authorize(identity, Action::ListReferrals)?;
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let rows: Vec<SummaryRow> = if user.is_centre_staff() {
+            sqlx::query_as(&format!(
+                "SELECT {SUMMARY_COLUMNS} ORDER BY r.submitted_at DESC LIMIT 200"
+            ))
+            .fetch_all(&self.db.pool)
+            .await?
+        } else {
+            sqlx::query_as(&format!(
+                "SELECT {SUMMARY_COLUMNS} WHERE r.hospital_id = $1 ORDER BY r.submitted_at DESC LIMIT 200"
+            ))
+            .bind(user.hospital_id.unwrap_or(-1))
+            .fetch_all(&self.db.pool)
+            .await?
+        };
+        let mut conn = self.db.pool.acquire().await?;
+        audit::record(&mut conn, audit_event(identity, "referrals_listed", None)).await?;
+        Ok(rows.into_iter().map(summary).collect())
+    }
+
+    /// One referral, for those who may read it; to anyone else it does not exist.
+    pub async fn get(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+    ) -> Result<ReferralDetail, AppError> {
+        authorize(identity, Action::ListReferrals)?;
+        let row: Option<SummaryRow> =
+            sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} WHERE r.id = $1"))
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let Some(row) = row else {
+            return Err(AppError::NotFound);
+        };
+        if authorize(identity, Action::ViewReferral { hospital_id: row.4 }).is_err() {
+            return Err(AppError::NotFound);
+        }
+        let (data, rule_set_version, decision_target_min): (String, String, i64) = sqlx::query_as(
+            "SELECT data, rule_set_version, decision_target_min FROM referrals WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let evaluation: Evaluation = serde_json::from_str(&row.7).unwrap_or_default();
+        let events: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT e.at, e.kind, e.status, u.name FROM referral_events e \
+             LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.referral_id = $1 ORDER BY e.at, e.id",
+        )
+        .bind(id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut conn = self.db.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            audit_event(identity, "referral_viewed", Some(id)),
+        )
+        .await?;
+        Ok(ReferralDetail {
+            summary: summary(row),
+            data: serde_json::from_str(&data).unwrap_or(Value::Null),
+            evaluation,
+            rule_set_version,
+            decision_target_min,
+            events: events
+                .into_iter()
+                .map(|(at, kind, status, actor)| ReferralEvent {
+                    at,
+                    at_local: crate::ssr::time::local_display(at),
+                    kind,
+                    status,
+                    actor,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The calendar year (UTC) of a time in milliseconds.
+fn year_of(ms: i64) -> i32 {
+    ::time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(|t| t.year())
+        .unwrap_or(1970)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_of_instants() {
+        assert_eq!(year_of(0), 1970);
+        assert_eq!(year_of(1_795_132_800_000), 2026); // 2026-11-21
+        assert_eq!(year_of(1_798_761_599_999), 2026); // 2026-12-31T23:59:59.999Z
+        assert_eq!(year_of(1_798_761_600_000), 2027);
+    }
+}

@@ -1,0 +1,59 @@
+//! Referrals for hospital systems: `POST /api/v1/referrals` with an `Idempotency-Key`
+//! header, `GET /api/v1/referrals` and `GET /api/v1/referrals/{id}`. The same checks and
+//! the same authorisation as the pages, through the same service.
+use super::error::ApiError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
+use ecmo_referral_app::error::AppError;
+use ecmo_referral_app::referrals::{ReferralDetail, ReferralSummary, Submitted};
+use ecmo_referral_app::ssr::accounts::RequestIdentity;
+use serde_json::Value;
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Submitted>), ApiError> {
+    if identity.user.is_none() {
+        return Err(AppError::SignIn.into());
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if key.is_empty() {
+        return Err(FieldErrors::single("Idempotency-Key", FieldError::Missing).into());
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
+        return Err(FieldErrors::whole_body(FieldError::NotAnObject).into());
+    };
+    let submitted = state.referrals.submit(&identity, &key, &value).await?;
+    let status = if submitted.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(submitted)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+) -> Result<Json<Vec<ReferralSummary>>, ApiError> {
+    Ok(Json(state.referrals.list(&identity).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    Path(id): Path<String>,
+) -> Result<Json<ReferralDetail>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    Ok(Json(state.referrals.get(&identity, id).await?))
+}
