@@ -22,8 +22,12 @@ admin_password="e2e admin $(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9
 printf '%s\n' "$admin_password" | ECMO_DATA_DIR="$work" ECMO_DATABASE_URL= \
   target/release/ecmo-referral-server create-user --email e2e-admin@ecmo.test \
   --name "E2E Administrator" --role admin,ecmo_clinician >/dev/null
+printf '%s\n' "$admin_password" | ECMO_DATA_DIR="$work" ECMO_DATABASE_URL= \
+  target/release/ecmo-referral-server create-user --email e2e-referrer@sb-celje.si \
+  --name "E2E Napotni Zdravnik" --role referrer --hospital "SB Celje" >/dev/null
 cd end2end
 # Without SMTP the server writes each mail as a .eml file in $work/mail: the tests read
 # their links there, as a person reads their inbox.
 E2E_BASE_URL="http://127.0.0.1:$port" E2E_MAIL_DIR="$work/mail" \
-  E2E_ADMIN_EMAIL=e2e-admin@ecmo.test E2E_ADMIN_PASSWORD="$admin_password" npx playwright test
+  E2E_ADMIN_EMAIL=e2e-admin@ecmo.test E2E_ADMIN_PASSWORD="$admin_password" \
+  E2E_REFERRER_EMAIL=e2e-referrer@sb-celje.si npx playwright test

@@ -135,7 +135,10 @@ fn EcprAlertForm() -> impl IntoView {
     view! {
         <h1>{tr("ECPR alarm", "ECPR alert")}</h1>
         <CallNow label=text(tr("Najprej pokličite ECMO center", "Phone the ECMO centre first")) />
-        <p class="lead">{tr("Nato izpolnite, kar veste. Prazna polja niso ovira.", "Then fill in what you know. Empty fields do not hold the alert back.")}</p>
+        <p class="lead">{tr(
+            "Nato izpolnite, kar veste: vprašanja 1 do 5 in 7 so obvezna, druga le, če jih poznate.",
+            "Then fill in what you know: questions 1 to 5 and 7 are required, the others only if known."
+        )}</p>
         <ActionForm action=action attr:class="form" attr:novalidate=true>
             <FormError error />
             <input type="hidden" name="idempotency_key" value=key />
