@@ -64,8 +64,8 @@ pub fn PhoneLink(info: SiteInfo) -> impl IntoView {
     }
 }
 
-/// Links that work without JavaScript (the server sets the language cookie and sends the
-/// browser back) and, once hydrated, switch the language in place.
+/// Links to `/lang/{sl|en}`: the server sets the language cookie and sends the browser back
+/// to the same page, now in that language.
 #[component]
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
@@ -81,10 +81,6 @@ fn LanguageSwitch() -> impl IntoView {
                 lang=code
                 class="lang-link"
                 aria-current=move || current().then_some("true")
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    i18n.set_locale(locale);
-                }
             >
                 {label}
             </a>

@@ -9,7 +9,7 @@ use super::scores::{
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Score {
     Murray,
     Resp,

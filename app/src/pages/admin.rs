@@ -95,6 +95,8 @@ fn AdminUsers() -> impl IntoView {
     );
     let hospitals = Resource::new(|| (), |_| hospital_options());
     let lang = use_lang();
+    let query = leptos_router::hooks::use_query_map();
+    let invited = Memo::new(move |_| query.with(|q| q.get("invited").is_some()));
     view! {
         <h1>{tr("Uporabniki", "Users")}</h1>
         <Suspense fallback=move || view! { <p aria-busy="true">{tr("Nalagam…", "Loading…")}</p> }>
@@ -126,7 +128,7 @@ fn AdminUsers() -> impl IntoView {
             }}
         </Suspense>
         <h2 id="invite">{tr("Povabi uporabnika", "Invite a user")}</h2>
-        {move || matches!(invite.value().get(), Some(Ok(_))).then(|| view! {
+        {move || (invited.get() || matches!(invite.value().get(), Some(Ok(_)))).then(|| view! {
             <p class="notice success" role="status">{tr("Povabilo je poslano.", "The invitation is on its way.")}</p>
         })}
         <ActionForm action=invite attr:class="form" attr:novalidate=true>

@@ -49,7 +49,7 @@ pub fn CalculatorsPage() -> impl IntoView {
         {match rules {
             Some(rules) => Score::ALL
                 .into_iter()
-                .map(|score| view! { <Calculator score rules=rules.clone() /> })
+                .map(|score| view! { <Calculator score rules=rules.clone() initial=submitted(score) /> })
                 .collect_view()
                 .into_any(),
             None => view! { <p class="field-error">{t!(i18n, error_body)}</p> }.into_any(),
@@ -73,10 +73,16 @@ fn submitted(score: Score) -> BTreeMap<String, Vec<String>> {
     })
 }
 
-#[component]
-fn Calculator(score: Score, rules: RuleSet) -> impl IntoView {
+/// One calculator: an island, the only part of the page that runs in the browser. Its
+/// starting values are those of a submitted form (the page without JavaScript).
+#[island]
+fn Calculator(
+    score: Score,
+    rules: RuleSet,
+    initial: BTreeMap<String, Vec<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let form = RwSignal::new(submitted(score));
+    let form = RwSignal::new(initial);
     let outcome = Memo::new(move |_| form.with(|f| score.compute(&score.form_to_json(f), &rules)));
     let errors = Memo::new(move |_| match outcome.get() {
         Ok(_) => (BTreeMap::new(), Vec::new()),

@@ -16,55 +16,58 @@ pub fn HomePage() -> impl IntoView {
             <div class="pathways">
                 <PathwayCard
                     id="vv"
-                    title=move || t_string!(i18n, pathway_vv_title).to_string()
-                    body=move || t_string!(i18n, pathway_vv_body).to_string()
-                    details=move || t_string!(i18n, details_vv).to_string()
+                    title=t_string!(i18n, pathway_vv_title).to_string()
+                    body=t_string!(i18n, pathway_vv_body).to_string()
+                    details=t_string!(i18n, details_vv).to_string()
                 />
                 <PathwayCard
                     id="va"
-                    title=move || t_string!(i18n, pathway_va_title).to_string()
-                    body=move || t_string!(i18n, pathway_va_body).to_string()
-                    details=move || t_string!(i18n, details_va).to_string()
+                    title=t_string!(i18n, pathway_va_title).to_string()
+                    body=t_string!(i18n, pathway_va_body).to_string()
+                    details=t_string!(i18n, details_va).to_string()
                 />
                 <PathwayCard
                     id="ecpr"
-                    title=move || t_string!(i18n, pathway_ecpr_title).to_string()
-                    body=move || t_string!(i18n, pathway_ecpr_body).to_string()
-                    details=move || t_string!(i18n, details_ecpr).to_string()
+                    title=t_string!(i18n, pathway_ecpr_title).to_string()
+                    body=t_string!(i18n, pathway_ecpr_body).to_string()
+                    details=t_string!(i18n, details_ecpr).to_string()
                 />
             </div>
         </section>
     }
 }
 
-/// A pathway with its "what the centre needs" list. Without JavaScript the list is a
-/// native `<details>` element; once hydrated the button toggles it and reports its state.
+/// A pathway with its "what the centre needs" list.
 #[component]
-fn PathwayCard(
-    id: &'static str,
-    title: impl Fn() -> String + Send + Sync + 'static,
-    body: impl Fn() -> String + Send + Sync + 'static,
-    details: impl Fn() -> String + Send + Sync + 'static,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let open = RwSignal::new(false);
+fn PathwayCard(id: &'static str, title: String, body: String, details: String) -> impl IntoView {
     view! {
         <article class="pathway" data-pathway=id>
             <h3>{title}</h3>
             <p>{body}</p>
-            <details prop:open=move || open.get() data-testid=format!("details-{id}")>
-                <summary on:click=move |ev| {
-                    ev.prevent_default();
-                    open.update(|o| *o = !*o);
-                }>
-                    {move || if open.get() {
-                        t_string!(i18n, hide_details).to_string()
-                    } else {
-                        t_string!(i18n, show_details).to_string()
-                    }}
-                </summary>
-                <p>{details}</p>
-            </details>
+            <DetailsToggle id=id.to_owned() details />
         </article>
+    }
+}
+
+/// Without JavaScript a native `<details>` element; as an island, the summary toggles it
+/// and says what it will do.
+#[island]
+fn DetailsToggle(id: String, details: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(false);
+    view! {
+        <details prop:open=move || open.get() data-testid=format!("details-{id}")>
+            <summary on:click=move |ev| {
+                ev.prevent_default();
+                open.update(|o| *o = !*o);
+            }>
+                {move || if open.get() {
+                    t_string!(i18n, hide_details).to_string()
+                } else {
+                    t_string!(i18n, show_details).to_string()
+                }}
+            </summary>
+            <p>{details}</p>
+        </details>
     }
 }

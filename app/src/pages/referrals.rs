@@ -80,31 +80,31 @@ pub fn NewReferralPage() -> impl IntoView {
 pub fn EcprAlertPage() -> impl IntoView {
     let user = use_current_user();
     let hospital_id = user.as_ref().and_then(|u| u.hospital_id).unwrap_or(-1);
+    let phone = user.map(|u| u.phone).unwrap_or_default();
+    // One key per rendered form: a double click or a resent form makes one referral.
+    #[cfg(feature = "ssr")]
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    #[cfg(not(feature = "ssr"))]
+    let key = String::new();
+    let call = text(tr(
+        "Najprej pokličite ECMO center",
+        "Phone the ECMO centre first",
+    ));
     view! {
         <Guarded action=Action::CreateReferral { hospital_id }>
-            <EcprAlertForm />
+            <h1>{tr("ECPR alarm", "ECPR alert")}</h1>
+            <CallNow label=call />
+            <EcprAlertForm phone=phone.clone() idempotency_key=key.clone() />
         </Guarded>
     }
 }
 
-#[component]
-fn EcprAlertForm() -> impl IntoView {
+/// The alert's form: an island, so that a mistake is shown beside its field without
+/// losing what was typed, and a double click sends once.
+#[island]
+fn EcprAlertForm(phone: String, idempotency_key: String) -> impl IntoView {
     let action = ServerAction::<SubmitEcprAlert>::new();
     let error = action_error(action);
-    let user = use_current_user();
-    let phone = user.map(|u| u.phone).unwrap_or_default();
-    // One key per rendered form: a double click or a resent form makes one referral.
-    let key = SharedValue::new(|| {
-        #[cfg(feature = "ssr")]
-        {
-            uuid::Uuid::new_v4().simple().to_string()
-        }
-        #[cfg(not(feature = "ssr"))]
-        {
-            String::new()
-        }
-    })
-    .into_inner();
     Effect::new(move |_| {
         if let Some(Ok(done)) = action.value().get() {
             #[cfg(feature = "hydrate")]
@@ -133,15 +133,13 @@ fn EcprAlertForm() -> impl IntoView {
         }
     };
     view! {
-        <h1>{tr("ECPR alarm", "ECPR alert")}</h1>
-        <CallNow label=text(tr("Najprej pokličite ECMO center", "Phone the ECMO centre first")) />
         <p class="lead">{tr(
             "Nato izpolnite, kar veste: vprašanja 1 do 5 in 7 so obvezna, druga le, če jih poznate.",
             "Then fill in what you know: questions 1 to 5 and 7 are required, the others only if known."
         )}</p>
         <ActionForm action=action attr:class="form" attr:novalidate=true>
             <FormError error />
-            <input type="hidden" name="idempotency_key" value=key />
+            <input type="hidden" name="idempotency_key" value=idempotency_key />
             <Field label=text(tr("1. Telefon za povratni klic", "1. Callback phone")) name="callback_phone" kind="tel" autocomplete="tel" required=true value=phone error />
             <Field label=text(tr("2. Kraj (naslov, ekipa NMP ali oddelek)", "2. Location (address, EMS unit or ward)")) name="location" required=true error />
             <Field label=text(tr("3. Starost (ocena, leta)", "3. Age (estimate, years)")) name="age_years" kind="text" required=true error />
