@@ -1,7 +1,7 @@
 //! The account pages: sign in, register, confirm an email, accept an invitation, forgotten
-//! and reset password, and the profile. Every form works without JavaScript (the server
-//! answers with a redirect that carries any error back to the page) and, once the page is
-//! interactive, in place.
+//! and reset password, and the profile. They are server-rendered, not islands: each form
+//! posts to its server function, which answers with a redirect to the next page or back to
+//! this one with the error, shown beside its field.
 use crate::accounts::*;
 use crate::components::forms::{
     action_error, tr, use_lang, Field, FieldMessages, FormError, Submit,
@@ -18,17 +18,6 @@ fn query(key: &'static str) -> Memo<Option<String>> {
 
 fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Signal<String> {
     Signal::derive(move || f().to_owned())
-}
-
-/// After a sign-in or sign-out made in place, load the next page in full, so that every
-/// part of it is rendered for the new user.
-fn reload_to(path: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().set_href(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
 }
 
 /// Renders `children` only when the policy allows `action`; otherwise sends the visitor to
@@ -71,11 +60,6 @@ pub fn LoginPage() -> impl IntoView {
     let next = query("next");
     let password_set = query("password_set");
     let signed_out = query("signed_out");
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = action.value().get() {
-            reload_to(&path);
-        }
-    });
     view! {
         <section class="narrow">
             <h1>{tr("Prijava", "Sign in")}</h1>
@@ -208,11 +192,6 @@ pub fn InvitationPage() -> impl IntoView {
     let action = ServerAction::<AcceptInvitation>::new();
     let error = action_error(action);
     let token = query("token");
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            reload_to("/login?password_set=1");
-        }
-    });
     view! {
         <section class="narrow">
             <h1>{tr("Dobrodošli v ECMO Referral", "Welcome to ECMO Referral")}</h1>
@@ -258,11 +237,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = action_error(action);
     let token = query("token");
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            reload_to("/login?password_set=1");
-        }
-    });
     view! {
         <section class="narrow">
             <h1>{tr("Novo geslo", "Set a new password")}</h1>
@@ -291,11 +265,6 @@ fn Profile() -> impl IntoView {
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let saved = query("saved");
     let lang = use_lang();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = everywhere.value().get() {
-            reload_to("/login?signed_out=everywhere");
-        }
-    });
     let Some(user) = user else {
         return ().into_any();
     };
@@ -348,11 +317,6 @@ fn Profile() -> impl IntoView {
 #[component]
 pub fn SignOutButton() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            reload_to("/");
-        }
-    });
     view! {
         <ActionForm action=action attr:class="inline-form">
             <button type="submit" class="link-button" data-testid="sign-out">{tr("Odjava", "Sign out")}</button>
