@@ -92,3 +92,22 @@ test.describe("without JavaScript", () => {
     await expect(page.getByTestId("confirmation")).toContainText("Napotitev je poslana");
   });
 });
+
+test.describe("on a phone (375 px)", () => {
+  test.use({ viewport: { width: 375, height: 800 } });
+
+  test("a signed-in doctor's alert and confirmation do not scroll sideways", async ({ page }) => {
+    await signInWithKeyboard(page);
+    await page.goto("/referrals/new/ecpr");
+    await hydrated(page);
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth);
+    expect(await overflow()).toBeLessThanOrEqual(375);
+    await fillAlert(page);
+    await page.getByRole("button", { name: "Pošlji ECPR alarm" }).click();
+    await expect(page.getByTestId("confirmation")).toBeVisible();
+    expect(await overflow()).toBeLessThanOrEqual(375);
+    // Answers read as words and numbers, not as codes.
+    await expect(page.locator("dl.facts").last()).toContainText("ob prisotnosti, laično oživljanje");
+    await expect(page.locator("dl.facts").last()).not.toContainText("54.0");
+  });
+});

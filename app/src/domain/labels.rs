@@ -185,6 +185,28 @@ const FIELDS: &[(&str, &str, &str)] = &[
 ];
 
 const VALUES: &[(&str, &str, &str)] = &[
+    (
+        "witnessed_bystander_cpr",
+        "ob prisotnosti, laično oživljanje",
+        "witnessed, bystander CPR",
+    ),
+    (
+        "witnessed_no_cpr",
+        "ob prisotnosti, brez laičnega oživljanja",
+        "witnessed, no bystander CPR",
+    ),
+    ("unwitnessed", "brez prisotnosti očividcev", "unwitnessed"),
+    ("vf_pvt", "VF / pVT", "VF / pVT"),
+    ("pea", "PEA", "PEA"),
+    ("asystole", "asistolija", "asystole"),
+    ("unknown", "ni znano", "unknown"),
+    (
+        "limitation_of_therapy",
+        "odločitev o neoživljanju ali omejitvi zdravljenja",
+        "DNR or limitation of therapy",
+    ),
+    ("terminal_illness", "terminalna bolezen", "terminal illness"),
+    ("hypothermia", "podhladitev", "hypothermia"),
     ("viral_pneumonia", "virusna pljučnica", "viral pneumonia"),
     (
         "bacterial_pneumonia",

@@ -13,6 +13,7 @@ use crate::referrals::*;
 use crate::site::use_site_info;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use serde_json::Value;
 
 fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Signal<String> {
     Signal::derive(move || f().to_owned())
@@ -273,6 +274,48 @@ fn ReferralView() -> impl IntoView {
     }
 }
 
+/// A stored answer as a person reads it: labels for coded values, numbers without a
+/// trailing ".0" and with the decimal comma in Slovene.
+fn display_value(value: &Value, lang: Lang) -> String {
+    use crate::domain::labels::value_label;
+    match value {
+        Value::String(s) => value_label(s, lang),
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or_default();
+            let text = if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{:.1}", (x * 10.0).round() / 10.0)
+            };
+            if lang == Lang::Sl {
+                text.replace('.', ",")
+            } else {
+                text
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|v| display_value(v, lang))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Bool(b) => match (b, lang) {
+            (true, Lang::Sl) => "da".into(),
+            (false, Lang::Sl) => "ne".into(),
+            (true, Lang::En) => "yes".into(),
+            (false, Lang::En) => "no".into(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn event_label(kind: &str, lang: Lang) -> String {
+    match (kind, lang) {
+        ("submitted", Lang::Sl) => "poslano".into(),
+        ("submitted", Lang::En) => "submitted".into(),
+        (other, _) => other.replace('_', " "),
+    }
+}
+
 fn severity_heading(severity: Severity) -> (&'static str, &'static str, &'static str) {
     match severity {
         Severity::Indication => ("flag-indication", "Indikacije", "Indications met"),
@@ -311,20 +354,13 @@ fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl In
     .filter(|(_, flags)| !flags.is_empty())
     .collect();
     let missing = d.evaluation.missing.clone();
-    let data: Vec<(String, String)> = d
+    let data: Vec<(String, Value)> = d
         .data
         .as_object()
         .map(|m| {
             m.iter()
                 .filter(|(_, v)| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| v.to_string()),
-                    )
-                })
+                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         })
         .unwrap_or_default();
@@ -373,12 +409,15 @@ fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl In
         <p class="rule-version">{tr("Različica pravil: ", "Rule set: ")}{d.rule_set_version.clone()}</p>
         <h2>{tr("Poslani podatki", "Submitted answers")}</h2>
         <dl class="facts">
-            {data.into_iter().map(|(k, v)| view! { <dt>{crate::domain::labels::field_label(&k, lang.get_untracked())}</dt><dd>{v}</dd> }).collect_view()}
+            {data.into_iter().map(|(k, v)| view! {
+                <dt>{crate::domain::labels::field_label(&k, lang.get_untracked())}</dt>
+                <dd>{display_value(&v, lang.get_untracked())}</dd>
+            }).collect_view()}
         </dl>
         <h2>{tr("Časovnica", "Timeline")}</h2>
         <ol class="timeline">
             {d.events.into_iter().map(|e| view! {
-                <li><span class="time">{e.at_local}</span>" "{e.kind}{e.actor.map(|a| format!(" — {a}"))}</li>
+                <li><span class="time">{e.at_local}</span>" "{event_label(&e.kind, lang.get_untracked())}{e.actor.map(|a| format!(" — {a}"))}</li>
             }).collect_view()}
         </ol>
     }
