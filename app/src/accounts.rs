@@ -314,14 +314,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 pub async fn hospital_options() -> Result<Vec<HospitalOption>, AppError> {
     let accounts = server::accounts()?;
     let mut conn = accounts.db.pool.acquire().await?;
-    let hospitals = crate::ssr::accounts::store::hospitals(&mut conn, true).await?;
-    Ok(hospitals
-        .into_iter()
-        .map(|h| HospitalOption {
-            id: h.id,
-            name: h.name,
-        })
-        .collect())
+    Ok(crate::ssr::accounts::store::hospital_options(&mut conn).await?)
 }
 
 #[server(endpoint = "account/register")]

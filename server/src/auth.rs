@@ -50,8 +50,8 @@ fn client_addr(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
 fn service_unavailable() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, "5")],
-        "The sign-in service is briefly unavailable. Try again in a few seconds; for an urgent patient, phone the ECMO centre.",
+        [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Prijava trenutno ni na voljo: poskusite znova čez nekaj sekund; za nujnega bolnika pokličite ECMO center. / The sign-in service is briefly unavailable: try again in a few seconds; for an urgent patient, phone the ECMO centre.",
     )
         .into_response()
 }

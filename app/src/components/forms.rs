@@ -24,6 +24,11 @@ pub fn tr(
     }
 }
 
+/// `tr` as a signal of owned text, for component props.
+pub fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Signal<String> {
+    Signal::derive(move || f().to_owned())
+}
+
 /// The error of the last submission of a server action, if it failed.
 pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
 where

@@ -57,6 +57,7 @@ pub enum FieldError {
     ReferrerOnly,
     CentreRoleWithoutHospital,
     OwnAccount,
+    InvalidKey,
 }
 
 impl FieldError {
@@ -137,6 +138,8 @@ impl FieldError {
             (Self::ReferrerOnly, Lang::Sl) => "napotni zdravnik ne more imeti tudi vloge v centru".into(),
             (Self::CentreRoleWithoutHospital, Lang::En) => "centre staff belong to no referring hospital: leave it empty".into(),
             (Self::CentreRoleWithoutHospital, Lang::Sl) => "osebje centra ne pripada napotni bolnišnici: pustite prazno".into(),
+            (Self::InvalidKey, Lang::En) => "must be 8 to 100 letters, digits, - or _, chosen once per form".into(),
+            (Self::InvalidKey, Lang::Sl) => "mora imeti 8 do 100 črk, števk, - ali _, izbranih enkrat za obrazec".into(),
             (Self::OwnAccount, Lang::En) => "you cannot do this to your own account: ask another administrator".into(),
             (Self::OwnAccount, Lang::Sl) => "tega ne morete storiti lastnemu računu: prosite drugega skrbnika".into(),
         }

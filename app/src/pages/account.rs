@@ -4,7 +4,7 @@
 //! this one with the error, shown beside its field.
 use crate::accounts::*;
 use crate::components::forms::{
-    action_error, tr, use_lang, Field, FieldMessages, FormError, Submit,
+    action_error, text, tr, use_lang, Field, FieldMessages, FormError, Submit,
 };
 use crate::domain::i18n::Lang;
 use crate::domain::policy::{decide, Action, Decision};
@@ -14,10 +14,6 @@ use leptos_router::hooks::{use_location, use_query_map};
 fn query(key: &'static str) -> Memo<Option<String>> {
     let map = use_query_map();
     Memo::new(move |_| map.with(|m| m.get(key)))
-}
-
-fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Signal<String> {
-    Signal::derive(move || f().to_owned())
 }
 
 /// Renders `children` only when the policy allows `action`; otherwise sends the visitor to

@@ -2,17 +2,13 @@
 //! hospitals (with their email domains and the registration setting).
 use crate::accounts::*;
 use crate::components::forms::{
-    action_error, tr, use_lang, Field, FieldMessages, FormError, Submit,
+    action_error, text, tr, use_lang, Field, FieldMessages, FormError, Submit,
 };
 use crate::domain::account::roles_to_csv;
 use crate::domain::i18n::Lang;
 use crate::domain::policy::Action;
 use crate::pages::account::Guarded;
 use leptos::prelude::*;
-
-fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Signal<String> {
-    Signal::derive(move || f().to_owned())
-}
 
 fn role_choice_label(choice: &str, lang: Lang) -> &'static str {
     match (choice, lang) {

@@ -3,7 +3,7 @@
 //! the referral page is the confirmation.
 use crate::accounts::use_current_user;
 use crate::components::forms::{
-    action_error, tr, use_lang, Field, FieldMessages, FormError, Submit,
+    action_error, text, tr, use_lang, Field, FieldMessages, FormError, Submit,
 };
 use crate::domain::i18n::Lang;
 use crate::domain::policy::Action;
@@ -14,10 +14,6 @@ use crate::site::use_site_info;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
-
-fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Signal<String> {
-    Signal::derive(move || f().to_owned())
-}
 
 /// The centre's number as a large call button.
 #[component]

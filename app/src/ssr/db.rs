@@ -44,11 +44,8 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or(ConnectError::UnsupportedUrl)?;
         let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
-            }
-            _ => url.to_owned(),
+            Backend::Sqlite => sqlite_create_url(url),
+            Backend::Postgres => url.to_owned(),
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
@@ -71,6 +68,16 @@ impl Db {
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         conn.ping().await
+    }
+}
+
+/// A SQLite URL that creates the file when missing (unless it names a mode itself).
+pub fn sqlite_create_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rwc")
     }
 }
 

@@ -1,6 +1,7 @@
 //! Submitting and reading referrals. A submission is checked field by field, evaluated by
 //! the triage rules, and written in one transaction with its timeline event, its audit
 //! event and the team's notification mail. Every read is authorised and audited.
+use crate::domain::account::Role;
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
 use crate::domain::referral::{self, EcprAlert};
@@ -10,6 +11,7 @@ use crate::error::AppError;
 use crate::referrals::{ReferralDetail, ReferralEvent, ReferralSummary, Submitted};
 use crate::ssr::accounts::audit::{self, Event};
 use crate::ssr::accounts::service::authorize;
+use crate::ssr::accounts::store;
 use crate::ssr::accounts::RequestIdentity;
 use crate::ssr::db::Db;
 use crate::ssr::outbox::{self, NewMail};
@@ -41,15 +43,7 @@ fn check_idempotency_key(key: &str) -> Result<(), AppError> {
     if ok {
         Ok(())
     } else {
-        Err(FieldErrors::single(
-            "idempotency_key",
-            FieldError::OutOfRange {
-                min: 8.0,
-                max: 100.0,
-                unit: "letters, digits, - or _".into(),
-            },
-        )
-        .into())
+        Err(FieldErrors::single("idempotency_key", FieldError::InvalidKey).into())
     }
 }
 
@@ -231,15 +225,8 @@ impl Referrals {
         if let Some(team) = &self.config.team_email {
             return Ok(vec![team.clone()]);
         }
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT email, roles FROM users WHERE active = TRUE")
-                .fetch_all(&mut *conn)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|(_, roles)| roles.split(',').any(|r| r == "ecmo_clinician"))
-            .map(|(email, _)| email)
-            .collect())
+        let clinicians = store::active_with_role(conn, Role::EcmoClinician).await?;
+        Ok(clinicians.into_iter().map(|(email, _)| email).collect())
     }
 
     /// The announcement: pathway, reference and hospital, a link, the count of flags and the

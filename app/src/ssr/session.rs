@@ -24,13 +24,8 @@ impl SessionDb {
     pub async fn open(url: &str, backend: Backend) -> Result<Self, sqlx::Error> {
         let store = match backend {
             Backend::Sqlite => {
-                let url = if url.contains("mode=") {
-                    url.to_owned()
-                } else {
-                    let sep = if url.contains('?') { '&' } else { '?' };
-                    format!("{url}{sep}mode=rwc")
-                };
-                let options: sqlx::sqlite::SqliteConnectOptions = url.parse()?;
+                let options: sqlx::sqlite::SqliteConnectOptions =
+                    super::db::sqlite_create_url(url).parse()?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(

@@ -9,7 +9,6 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use ecmo_referral_app::accounts::HospitalOption;
 use ecmo_referral_app::domain::account::CurrentUser;
 use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
 use ecmo_referral_app::error::AppError;
@@ -80,16 +79,8 @@ pub async fn me(
 
 pub async fn hospitals(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let hospitals = store::hospitals(&mut conn, true)
+    let options = store::hospital_options(&mut conn)
         .await
         .map_err(AppError::from)?;
-    Ok(Json(
-        hospitals
-            .into_iter()
-            .map(|h| HospitalOption {
-                id: h.id,
-                name: h.name,
-            })
-            .collect::<Vec<_>>(),
-    ))
+    Ok(Json(options))
 }

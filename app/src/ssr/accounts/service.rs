@@ -430,8 +430,11 @@ impl Accounts {
             .await?
             .ok_or(AppError::NotFound)?;
         if !user.approved {
-            for (admin, language) in store::admin_emails(&mut tx).await? {
-                let mail = mails::approval_needed(store::lang_from(&language), &self.config);
+            for (admin, language) in store::active_with_role(&mut tx, Role::Admin).await? {
+                let mail = mails::approval_needed(
+                    crate::accounts::parse_language(&language),
+                    &self.config,
+                );
                 self.enqueue(&mut tx, &admin, mail).await?;
             }
         }
@@ -514,12 +517,6 @@ impl Accounts {
         Ok(user_id)
     }
 
-    /// Whether a link from an email can still be used (to show the form or say it expired).
-    pub async fn link_is_valid(&self, token: &str, purpose: Purpose) -> Result<bool, AppError> {
-        let mut conn = self.conn().await?;
-        Ok(tokens::is_valid(&mut conn, token, purpose).await?)
-    }
-
     /// Sets a password through an invitation or a reset link. Both end every other session
     /// of the account and clear its failed sign-ins.
     pub async fn set_password_with_link(
@@ -533,17 +530,23 @@ impl Accounts {
         let password = SecretString::from(password);
         let confirm = SecretString::from(password_confirm);
         let mut errors = FieldErrors::default();
-        if let Err(error) = passwords::check_policy(password.expose_secret(), &[]) {
-            errors.add("password", error);
-        } else if password.expose_secret() != confirm.expose_secret() {
-            errors.add("password_confirm", FieldError::PasswordsDiffer);
-        }
-        {
+        // The account behind the link, so that the password is also checked against its
+        // own email and name.
+        let owner = {
             let mut conn = self.conn().await?;
-            if !tokens::is_valid(&mut conn, token, purpose).await? {
-                errors.add("token", FieldError::LinkInvalid);
+            match tokens::owner(&mut conn, token, purpose).await? {
+                Some(id) => store::user_by_id(&mut conn, id).await?,
+                None => None,
             }
+        };
+        if owner.is_none() {
+            errors.add("token", FieldError::LinkInvalid);
         }
+        let personal: Vec<&str> = owner
+            .iter()
+            .flat_map(|u| [u.email.as_str(), u.name.as_str()])
+            .collect();
+        check_new_password(&password, &confirm, &personal, &mut errors);
         finish(errors)?;
         let hash = passwords::hash(password).await.map_err(hash_error)?;
         let mut tx = self.db.pool.begin().await?;
@@ -553,12 +556,6 @@ impl Accounts {
         let user = store::user_by_id(&mut tx, user_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        if let Err(error) =
-            passwords::check_policy(confirm.expose_secret(), &[&user.email, &user.name])
-        {
-            // The password contains the account's own email or name.
-            return Err(FieldErrors::single("password", error).into());
-        }
         sqlx::query(
             "UPDATE users SET password_hash = $1, email_confirmed = TRUE, \
              session_epoch = session_epoch + 1 WHERE id = $2",

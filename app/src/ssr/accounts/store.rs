@@ -1,7 +1,7 @@
 //! Queries for users and hospitals. The stored account, with its password hash, never
 //! leaves the server: it is deliberately not `Serialize`.
-use crate::accounts::{HospitalRecord, UserSummary};
-use crate::domain::account::{roles_from_csv, CurrentUser};
+use crate::accounts::{HospitalOption, HospitalRecord, UserSummary};
+use crate::domain::account::{roles_from_csv, CurrentUser, Role};
 use crate::domain::i18n::Lang;
 use sqlx::AnyConnection;
 
@@ -67,7 +67,7 @@ impl StoredUser {
     }
 
     pub fn lang(&self) -> Lang {
-        lang_from(&self.language)
+        crate::accounts::parse_language(&self.language)
     }
 
     pub fn current(&self) -> CurrentUser {
@@ -98,14 +98,6 @@ impl StoredUser {
             invitation_pending: self.password_hash.is_none(),
             created_at: self.created_at,
         }
-    }
-}
-
-pub fn lang_from(code: &str) -> Lang {
-    if code == "en" {
-        Lang::En
-    } else {
-        Lang::Sl
     }
 }
 
@@ -156,15 +148,19 @@ pub async fn all_users(conn: &mut AnyConnection) -> Result<Vec<StoredUser>, sqlx
     .await
 }
 
-/// Active administrators, who are told about accounts waiting for approval.
-pub async fn admin_emails(conn: &mut AnyConnection) -> Result<Vec<(String, String)>, sqlx::Error> {
+/// (email, language) of the active users who hold `role`: the administrators told about
+/// accounts waiting for approval, the clinicians told about new referrals.
+pub async fn active_with_role(
+    conn: &mut AnyConnection,
+    role: Role,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT email, roles, language FROM users WHERE active = TRUE")
             .fetch_all(&mut *conn)
             .await?;
     Ok(rows
         .into_iter()
-        .filter(|(_, roles, _)| roles.split(',').any(|r| r == "admin"))
+        .filter(|(_, roles, _)| roles_from_csv(roles).contains(&role))
         .map(|(email, _, language)| (email, language))
         .collect())
 }
@@ -218,6 +214,20 @@ pub async fn hospitals(
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Id and name of the active hospitals, for the registration form and integrations.
+pub async fn hospital_options(
+    conn: &mut AnyConnection,
+) -> Result<Vec<HospitalOption>, sqlx::Error> {
+    Ok(hospitals(conn, true)
+        .await?
+        .into_iter()
+        .map(|h| HospitalOption {
+            id: h.id,
+            name: h.name,
+        })
+        .collect())
 }
 
 pub async fn hospital(

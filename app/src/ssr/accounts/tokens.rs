@@ -89,14 +89,14 @@ pub async fn consume(
     Ok(row.map(|(id,)| id))
 }
 
-/// Whether a token would be accepted, without using it (to show the right page).
-pub async fn is_valid(
+/// The user a token would act for, without using it; `None` when it would be refused.
+pub async fn owner(
     conn: &mut AnyConnection,
     token: &str,
     purpose: Purpose,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     if token.is_empty() || token.len() > 100 {
-        return Ok(false);
+        return Ok(None);
     }
     let row: Option<(i64,)> = sqlx::query_as(
         "SELECT user_id FROM account_tokens \
@@ -107,5 +107,5 @@ pub async fn is_valid(
     .bind(now_ms())
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.is_some())
+    Ok(row.map(|(id,)| id))
 }
