@@ -33,19 +33,33 @@ pub enum FieldError {
     NotANumber,
     NotAWholeNumber,
     NotABoolean,
-    OutOfRange { min: f64, max: f64, unit: String },
+    OutOfRange {
+        min: f64,
+        max: f64,
+        unit: String,
+    },
     UnderAge,
-    UnknownValue { allowed: Vec<String> },
+    UnknownValue {
+        allowed: Vec<String>,
+    },
     NotAList,
     EmptyList,
-    OneOf { other: String },
+    OneOf {
+        other: String,
+    },
     UnknownField,
     NotAnObject,
     // Accounts
     InvalidEmail,
-    TooShort { min: usize },
-    TooLong { max: usize },
-    WeakPassword { min_length: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    WeakPassword {
+        min_length: usize,
+    },
     PasswordsDiffer,
     InvalidPhone,
     UnknownHospital,
@@ -58,6 +72,14 @@ pub enum FieldError {
     CentreRoleWithoutHospital,
     OwnAccount,
     InvalidKey,
+    // Dates and times
+    NotADateTime,
+    InFuture,
+    BeforeAdmission,
+    /// An implausible value the user has not confirmed yet.
+    Unconfirmed {
+        warning: super::validation::Warning,
+    },
 }
 
 impl FieldError {
@@ -140,6 +162,13 @@ impl FieldError {
             (Self::CentreRoleWithoutHospital, Lang::Sl) => "osebje centra ne pripada napotni bolnišnici: pustite prazno".into(),
             (Self::InvalidKey, Lang::En) => "must be 8 to 100 letters, digits, - or _, chosen once per form".into(),
             (Self::InvalidKey, Lang::Sl) => "mora imeti 8 do 100 črk, števk, - ali _, izbranih enkrat za obrazec".into(),
+            (Self::NotADateTime, Lang::En) => "must be a date and time, e.g. 2026-11-21T08:30".into(),
+            (Self::NotADateTime, Lang::Sl) => "mora biti datum in ura, npr. 2026-11-21T08:30".into(),
+            (Self::InFuture, Lang::En) => "cannot be in the future: check the date and the time".into(),
+            (Self::InFuture, Lang::Sl) => "ne more biti v prihodnosti: preverite datum in uro".into(),
+            (Self::BeforeAdmission, Lang::En) => "cannot be more than a day before the hospital admission".into(),
+            (Self::BeforeAdmission, Lang::Sl) => "ne more biti več kot dan pred sprejemom v bolnišnico".into(),
+            (Self::Unconfirmed { warning }, _) => warning.message(lang),
             (Self::OwnAccount, Lang::En) => "you cannot do this to your own account: ask another administrator".into(),
             (Self::OwnAccount, Lang::Sl) => "tega ne morete storiti lastnemu računu: prosite drugega skrbnika".into(),
         }
@@ -380,14 +409,10 @@ impl<'a> Reader<'a> {
         text
     }
 
-    /// A phone number people can dial: 6 to 15 digits, with spaces, `+`, `-`, `/`, brackets.
+    /// A phone number people can dial (see [`phone_ok`]).
     pub fn phone(&mut self, key: &str) -> Option<String> {
         let text = self.text(key, 30)?;
-        let digits = text.chars().filter(char::is_ascii_digit).count();
-        let allowed = text
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()/".contains(c));
-        if !allowed || !(6..=15).contains(&digits) {
+        if !phone_ok(&text) {
             self.errors.add(key, FieldError::InvalidPhone);
             return None;
         }
@@ -475,6 +500,15 @@ impl<'a> Reader<'a> {
             Err(self.errors)
         }
     }
+}
+
+/// 6 to 15 digits, with spaces, `+`, `-`, `/` and brackets allowed between them.
+pub fn phone_ok(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let allowed = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()/".contains(c));
+    allowed && (6..=15).contains(&digits)
 }
 
 fn out_of_range(limits: Limits) -> FieldError {

@@ -1,5 +1,6 @@
 //! Labels of clinical fields and values in both languages (Slovene terms per spec §7.3),
 //! shared by the calculators and the referral form.
+use super::checklist_labels::{OPTIONS, QUESTIONS};
 use super::i18n::Lang;
 
 /// (key, Slovene, English)
@@ -306,12 +307,43 @@ fn lookup(
 
 /// The label of a field, or the key itself for an unknown field.
 pub fn field_label(key: &str, lang: Lang) -> String {
-    lookup(FIELDS, key, lang).map_or_else(|| key.to_owned(), str::to_owned)
+    lookup(FIELDS, key, lang)
+        .or_else(|| lookup(QUESTIONS, key, lang))
+        .map_or_else(|| key.to_owned(), str::to_owned)
 }
 
 /// The label of an enumerated value (diagnosis, severity), or the value itself.
 pub fn value_label(value: &str, lang: Lang) -> String {
-    lookup(VALUES, value, lang).map_or_else(|| value.to_owned(), str::to_owned)
+    lookup(VALUES, value, lang)
+        .or_else(|| lookup(OPTIONS, value, lang))
+        .map_or_else(|| value.to_owned(), str::to_owned)
+}
+
+/// A question of the referral checklist (without its unit), or the key itself.
+pub fn question_label(key: &str, lang: Lang) -> String {
+    let key = key.rsplit('.').next().unwrap_or(key);
+    lookup(QUESTIONS, key, lang)
+        .or_else(|| lookup(FIELDS, key, lang))
+        .map_or_else(|| key.to_owned(), str::to_owned)
+}
+
+/// Whether the checklist has labels for a question (`true`) or an option (`false`).
+pub fn is_labelled(key: &str, question: bool) -> bool {
+    let tables = if question {
+        [QUESTIONS, FIELDS]
+    } else {
+        [OPTIONS, VALUES]
+    };
+    tables
+        .iter()
+        .any(|t| lookup(t, key, Lang::Sl).is_some() && lookup(t, key, Lang::En).is_some())
+}
+
+/// An answer option of the referral checklist, or the value itself.
+pub fn option_label(value: &str, lang: Lang) -> String {
+    lookup(OPTIONS, value, lang)
+        .or_else(|| lookup(VALUES, value, lang))
+        .map_or_else(|| value.to_owned(), str::to_owned)
 }
 
 #[cfg(test)]

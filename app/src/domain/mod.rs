@@ -2,6 +2,8 @@
 //! server alike so that both show the same results.
 pub mod account;
 pub mod calculator;
+pub mod checklist;
+pub mod checklist_labels;
 pub mod derived;
 pub mod fields;
 pub mod i18n;

@@ -124,6 +124,8 @@ pub const DATASET: &[Spec] = &[
     int("sofa", "", 0.0, 24.0, Some(12.0)),
     int("gcs", "", 3.0, 15.0, None),
     spec("etco2_kpa", "kPa", 0.0, 15.0, None, None),
+    spec("lvef_pct", "%", 0.0, 90.0, None, None),
+    spec("tapse_mm", "mm", 0.0, 50.0, None, None),
 ];
 
 pub fn spec_of(key: &str) -> Option<&'static Spec> {

@@ -1,0 +1,296 @@
+use super::*;
+use crate::domain::triage::{ScaiStage, Severity};
+
+/// 2026-11-21T12:00 local.
+fn now() -> i64 {
+    parse_local("2026-11-21T12:00").unwrap()
+}
+
+fn same(ms: i64) -> i64 {
+    ms
+}
+
+#[test]
+fn local_times_round_trip_and_reject_nonsense() {
+    for text in ["2026-11-21T08:30", "2024-02-29T23:59", "1970-01-01T00:00"] {
+        assert_eq!(format_local(parse_local(text).unwrap()), text);
+    }
+    assert_eq!(
+        parse_local("2026-11-21 08:30:15")
+            .map(format_local)
+            .as_deref(),
+        Some("2026-11-21T08:30")
+    );
+    for bad in [
+        "2026-02-30T08:00",
+        "2026-13-01T00:00",
+        "2026-11-21T24:00",
+        "yesterday",
+        "2026-11-21",
+        "",
+    ] {
+        assert_eq!(parse_local(bad), None, "{bad}");
+    }
+    assert_eq!(
+        parse_local("2026-11-21T01:00").unwrap() - parse_local("2026-11-20T23:00").unwrap(),
+        2 * 3_600_000
+    );
+}
+
+#[test]
+fn both_examples_are_complete_and_clean() {
+    for pathway in [Pathway::Vv, Pathway::Va] {
+        let checked = check(&example(pathway), now());
+        assert!(
+            checked.submission_errors().is_empty(),
+            "{pathway:?}: {:?}",
+            checked.submission_errors()
+        );
+        assert_eq!(checked.pathway, Some(pathway));
+    }
+}
+
+#[test]
+fn the_vv_example_meets_eolia_and_murray() {
+    let checked = check(&example(Pathway::Vv), now());
+    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let e = &support.evaluation;
+    // P/F 52 mmHg / 1.0 and 7.1 kPa ≈ 53 mmHg over 8 hours: below 80 for more than 6 h.
+    assert!(e.has("VV-EOL-2"), "{:?}", e.flags);
+    assert!(e.has("VV-NHS-1"), "{:?}", support.scores);
+    assert!(e.has("VV-CONSULT"));
+    let murray = support.scores.iter().find(|s| s.score == "murray").unwrap();
+    assert!(murray.points.unwrap() >= 3.0);
+    let resp = support.scores.iter().find(|s| s.score == "resp").unwrap();
+    assert!(resp.result.is_some(), "{resp:?}");
+    // mmHg entries are stored in kPa.
+    let last = &checked.gases()[2];
+    assert!((last["pao2_kpa"].as_f64().unwrap() * MMHG_PER_KPA - 52.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_va_example_is_scai_d_with_save() {
+    let checked = check(&example(Pathway::Va), now());
+    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let scai = support.evaluation.scai.unwrap();
+    assert_eq!(scai.stage, ScaiStage::D);
+    assert!(support.evaluation.has("VA-T1"));
+    assert!(
+        support.evaluation.has("VA-T2"),
+        "{:?}",
+        support.evaluation.flags
+    );
+    let save = &support.scores[0];
+    assert_eq!(save.score, "save");
+    assert!(save.result.is_some(), "{save:?}");
+}
+
+#[test]
+fn what_each_pathway_requires() {
+    let checked = check(&json!({"pathway": "vv"}), now());
+    for key in [
+        "callback_phone",
+        "age_years",
+        "resp_diagnosis",
+        "fio2",
+        "blood_gases",
+        "gcs",
+        "rv_function",
+    ] {
+        assert!(checked.missing.contains(&key.to_owned()), "vv {key}");
+    }
+    assert!(!checked.missing.contains(&"sbp_mmhg".to_owned()));
+    let checked = check(&json!({"pathway": "va"}), now());
+    for key in [
+        "sbp_mmhg",
+        "mcs",
+        "save_diagnoses",
+        "shock_onset_at",
+        "lvef_pct",
+        "blood_gases",
+    ] {
+        assert!(checked.missing.contains(&key.to_owned()), "va {key}");
+    }
+    assert!(!checked.missing.contains(&"fio2".to_owned()));
+    assert!(!checked.missing.contains(&"resp_diagnosis".to_owned()));
+    // A field of the other pathway is not part of this one.
+    let checked = check(&json!({"pathway": "va", "resp_diagnosis": "asthma"}), now());
+    assert_eq!(
+        checked.errors.get("resp_diagnosis"),
+        Some(&[FieldError::UnknownField][..])
+    );
+}
+
+#[test]
+fn impossible_values_are_named_with_their_field() {
+    let mut value = example(Pathway::Vv);
+    value["age_years"] = json!(15);
+    value["fio2"] = json!(1.5e3);
+    value["sex"] = json!("x");
+    value["callback_phone"] = json!("ring me");
+    value["admission_at"] = json!("2026-11-22T08:00");
+    value["intubation_at"] = json!("2026-11-01T08:00");
+    value["plateau_cmh2o"] = json!(10);
+    value["blood_gases"][1]["pao2_kpa"] = json!(500);
+    value["blood_gases"][2]["pao2_mmhg"] = json!(2);
+    value["blood_gases"][0]["shoe"] = json!(1);
+    value["favourite_colour"] = json!("blue");
+    let checked = check(&value, now());
+    for key in [
+        "age_years",
+        "fio2",
+        "sex",
+        "callback_phone",
+        "admission_at",
+        "plateau_cmh2o",
+        "blood_gases.1.pao2_kpa",
+        "blood_gases.2.pao2_mmhg",
+        "blood_gases.0.shoe",
+        "favourite_colour",
+    ] {
+        assert!(
+            checked.errors.get(key).is_some(),
+            "{key}: {:?}",
+            checked.errors
+        );
+    }
+    assert_eq!(
+        checked.errors.get("admission_at"),
+        Some(&[FieldError::InFuture][..])
+    );
+    // mmHg errors name the mmHg range.
+    let message = checked.errors.get("blood_gases.2.pao2_mmhg").unwrap()[0]
+        .message(crate::domain::i18n::Lang::En);
+    assert_eq!(message, "must be from 7.5 to 750 mmHg");
+    // Fields with errors are not kept.
+    assert!(checked.data.get("age_years").is_none());
+}
+
+#[test]
+fn intubation_cannot_precede_admission_by_more_than_a_day() {
+    let mut value = example(Pathway::Vv);
+    value["intubation_at"] = json!("2026-11-17T08:00");
+    let checked = check(&value, now());
+    assert_eq!(
+        checked.errors.get("intubation_at"),
+        Some(&[FieldError::BeforeAdmission][..])
+    );
+}
+
+#[test]
+fn implausible_values_need_confirmation() {
+    let mut value = example(Pathway::Vv);
+    value["weight_kg"] = json!(200);
+    let checked = check(&value, now());
+    assert!(checked.errors.is_empty());
+    let errors = checked.submission_errors();
+    assert!(
+        matches!(
+            errors.get("weight_kg"),
+            Some([FieldError::Unconfirmed { .. }, ..])
+        ),
+        "{errors:?}"
+    );
+    value["confirmed"] = json!(["weight_kg"]);
+    assert!(check(&value, now()).submission_errors().is_empty());
+    // Inconsistent acid–base values in a gas are a warning on that gas.
+    let mut value = example(Pathway::Vv);
+    value["blood_gases"][0]["hco3_mmol_l"] = json!(40);
+    let checked = check(&value, now());
+    assert!(
+        checked.warnings.contains_key("blood_gases.0.hco3_mmol_l"),
+        "{:?}",
+        checked.warnings
+    );
+}
+
+#[test]
+fn fio2_as_a_percentage_and_none_with_others() {
+    let mut value = example(Pathway::Vv);
+    value["fio2"] = json!(80);
+    value["comorbidities"] = json!(["none", "copd"]);
+    let checked = check(&value, now());
+    assert_eq!(checked.number("fio2"), Some(0.8));
+    assert!(checked.errors.get("comorbidities").is_some());
+}
+
+#[test]
+fn a_form_becomes_the_api_json() {
+    let mut form: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut put = |k: &str, v: &str| form.entry(k.to_owned()).or_default().push(v.to_owned());
+    put("age_years", "46,5");
+    put("sex", "male");
+    put("cardiac_arrest", "no");
+    put("neuromuscular_blockade", "yes");
+    put("comorbidities", "copd");
+    put("comorbidities", "diabetes");
+    put("inhaled_no", "on");
+    put("blood_gases.0.taken_at", "2026-11-21T08:00");
+    put("blood_gases.0.site", "arterial");
+    put("blood_gases.0.pao2", "60");
+    put("blood_gases.0.pao2_unit", "mmhg");
+    put("blood_gases.1.site", "arterial");
+    put("weight_kg", "heavy");
+    let value = form_to_json(Pathway::Vv, &form);
+    assert_eq!(value["age_years"], json!(46.5));
+    assert_eq!(value["cardiac_arrest"], json!(false));
+    assert_eq!(value["neuromuscular_blockade"], json!(true));
+    assert_eq!(value["comorbidities"], json!(["copd", "diabetes"]));
+    assert_eq!(value["inhaled_no"], json!(true));
+    assert_eq!(value["blood_gases"].as_array().unwrap().len(), 1);
+    assert_eq!(value["blood_gases"][0]["pao2_mmhg"], json!(60.0));
+    assert_eq!(gas_rows(&form), 1);
+    let checked = check(&value, now());
+    assert_eq!(
+        checked.errors.get("weight_kg"),
+        Some(&[FieldError::NotANumber][..])
+    );
+    // Unticked boxes are false, not missing.
+    assert_eq!(checked.flag("air_leak"), Some(false));
+}
+
+#[test]
+fn every_field_and_value_has_both_labels() {
+    use crate::domain::labels::is_labelled;
+    let fields = STEPS.iter().flat_map(|s| s.fields.iter()).chain(GAS.iter());
+    for field in fields {
+        assert!(is_labelled(field.key, true), "{}", field.key);
+        let values: &[&str] = match field.kind {
+            Kind::Choice(v) | Kind::Multi(v) => v,
+            _ => &[],
+        };
+        for v in values {
+            assert!(is_labelled(v, false), "{}: {v}", field.key);
+        }
+    }
+    for step in STEPS.iter().map(|s| s.key).chain(["review"]) {
+        assert!(is_labelled(step, true), "{step}");
+    }
+}
+
+#[test]
+fn nothing_blocks_a_referral_with_contraindications() {
+    let mut value = example(Pathway::Va);
+    value["aortic_dissection"] = json!("present");
+    value["treatment_limitation"] = json!("dnr");
+    let checked = check(&value, now());
+    assert!(checked.submission_errors().is_empty());
+    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let ci: Vec<&str> = support
+        .evaluation
+        .flags
+        .iter()
+        .filter(|f| f.severity == Severity::Contraindication)
+        .map(|f| f.id.as_str())
+        .collect();
+    assert!(ci.contains(&"VA-CI-2") && ci.contains(&"VA-CI-6"), "{ci:?}");
+}
+
+#[test]
+fn the_step_of_a_field() {
+    assert_eq!(step_of("callback_phone"), Some(0));
+    assert_eq!(step_of("blood_gases.3.pao2_mmhg"), Some(4));
+    assert_eq!(step_of("gcs"), Some(7));
+    assert_eq!(base_key("blood_gases.0.pao2_kpa"), "blood_gases.0.pao2");
+    assert_eq!(base_key("fio2"), "fio2");
+}
