@@ -51,7 +51,7 @@ pub fn App() -> impl IntoView {
                     // A failing page shows what to do instead of a blank screen.
                     <ErrorBoundary fallback=|_| view! { <ErrorPage /> }>
                         <Routes fallback=NotFoundPage>
-                            <Route path=path!("") view=HomePage />
+                            <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                             <Route path=path!("/calculators") view=CalculatorsPage />
                             // Pages that load data wait for it on the server, so that their
                             // first HTML is complete and usable without JavaScript.
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/referrals") view=ReferralsPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/new") view=NewReferralPage />
                             <Route path=path!("/referrals/new/ecpr") view=EcprAlertPage />
+                            <Route path=path!("/referrals/drafts/:id") view=crate::pages::checklist::DraftPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/:id") view=ReferralPage ssr=SsrMode::Async />
                         </Routes>
                     </ErrorBoundary>

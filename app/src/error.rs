@@ -24,6 +24,8 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("request refused")]
     CrossSite,
+    #[error("conflict")]
+    Conflict,
     #[error("internal error")]
     Internal,
     /// The request itself could not be made or read (network, encoding).
@@ -39,6 +41,7 @@ impl AppError {
             Self::NotFound => 404,
             Self::Invalid(_) => 422,
             Self::TooManyAttempts { .. } => 429,
+            Self::Conflict => 409,
             Self::Internal => 500,
             Self::Request(_) => 400,
         }
@@ -69,6 +72,8 @@ impl AppError {
             ),
             (Self::CrossSite, Lang::En) => "This request did not come from this site's own pages and was refused. Reload the page and try again.".into(),
             (Self::CrossSite, Lang::Sl) => "Zahteva ni prišla s strani tega spletišča in je bila zavrnjena. Osvežite stran in poskusite znova.".into(),
+            (Self::Conflict, Lang::En) => "This was changed meanwhile (in another tab, on another device or by a colleague). Reload the page to see the latest, then try again.".into(),
+            (Self::Conflict, Lang::Sl) => "Medtem je bilo spremenjeno (v drugem zavihku, na drugi napravi ali s strani kolega). Osvežite stran, da vidite zadnje stanje, in poskusite znova.".into(),
             (Self::Internal, Lang::En) => "The server could not complete this. Try again; if it keeps failing, phone the ECMO centre.".into(),
             (Self::Internal, Lang::Sl) => "Strežnik tega ni mogel dokončati. Poskusite znova; če se ponavlja, pokličite ECMO center.".into(),
             (Self::Request(_), Lang::En) => "The request could not be sent. Check the connection and try again.".into(),

@@ -161,3 +161,149 @@ pub async fn get_referral(#[server(default)] id: String) -> Result<ReferralDetai
     .await;
     server::respond(result)
 }
+
+/// A draft as the home page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftSummary {
+    pub id: i64,
+    pub pathway: String,
+    /// The patient's name when already entered: the doctor's own list, never a URL or mail.
+    pub patient: Option<String>,
+    pub updated_local: String,
+}
+
+/// A draft with the form as typed: field name → the values posted under it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftView {
+    pub id: i64,
+    pub pathway: String,
+    pub form: std::collections::BTreeMap<String, Vec<String>>,
+    pub revision: i64,
+    pub updated_at: i64,
+    pub updated_local: String,
+    pub submitted_referral_id: Option<i64>,
+}
+
+/// What the checklist page needs: the draft, the rule set it is evaluated with, and the
+/// server's clock (the instant and the centre's wall-clock time).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftPageData {
+    pub draft: DraftView,
+    pub rules: crate::domain::rules::RuleSet,
+    pub now_ms: i64,
+    pub now_local_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftSaved {
+    pub revision: i64,
+    pub updated_local: String,
+}
+
+#[cfg(feature = "ssr")]
+fn parse_draft_id(id: &str) -> Result<i64, AppError> {
+    id.trim().parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+/// Starts a VV or VA draft and opens its first step.
+#[server(endpoint = "referrals/draft-start")]
+pub async fn start_draft(#[server(default)] pathway: String) -> Result<i64, AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .create_draft(&server::identity(), pathway.trim())
+            .await
+    }
+    .await;
+    let next = result
+        .as_ref()
+        .map(|id| format!("/referrals/drafts/{id}"))
+        .unwrap_or_default();
+    server::answer(result, &next)
+}
+
+#[server(endpoint = "referrals/draft-get")]
+pub async fn get_draft(#[server(default)] id: String) -> Result<DraftPageData, AppError> {
+    use crate::accounts::server;
+    let result = async {
+        let service = referrals()?;
+        let draft = service
+            .draft(&server::identity(), parse_draft_id(&id)?)
+            .await?;
+        let now_ms = crate::ssr::time::now_ms();
+        Ok(DraftPageData {
+            draft,
+            rules: (*service.rules).clone(),
+            now_ms,
+            now_local_ms: crate::ssr::time::to_local(now_ms),
+        })
+    }
+    .await;
+    server::respond(result)
+}
+
+#[server(endpoint = "referrals/drafts")]
+pub async fn list_drafts() -> Result<Vec<DraftSummary>, AppError> {
+    use crate::accounts::server;
+    let result = async { referrals()?.drafts(&server::identity()).await }.await;
+    server::respond(result)
+}
+
+/// Saves what the doctor is typing, a moment after they stop. `form` is the JSON of the
+/// step's fields (name → values).
+#[server(endpoint = "referrals/draft-autosave")]
+pub async fn autosave_draft(
+    #[server(default)] id: String,
+    #[server(default)] step: usize,
+    #[server(default)] form: String,
+) -> Result<DraftSaved, AppError> {
+    use crate::accounts::server;
+    let result = async {
+        let fields: crate::ssr::drafts::Form = serde_json::from_str(&form).map_err(|_| {
+            crate::domain::fields::FieldErrors::whole_body(
+                crate::domain::fields::FieldError::NotAnObject,
+            )
+        })?;
+        let saved = referrals()?
+            .save_draft(&server::identity(), parse_draft_id(&id)?, Some(step), fields)
+            .await?;
+        Ok(DraftSaved {
+            revision: saved.revision,
+            updated_local: saved.updated_local,
+        })
+    }
+    .await;
+    server::respond(result)
+}
+
+/// Sends a draft. A plain form goes on to the confirmation, or back to the review with
+/// what is still missing.
+#[server(endpoint = "referrals/draft-submit")]
+pub async fn submit_draft(#[server(default)] id: String) -> Result<Submitted, AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .submit_draft(&server::identity(), parse_draft_id(&id)?)
+            .await
+    }
+    .await;
+    // On an error a plain form returns to the review page (the framework's `__err`), which
+    // then shows what is still missing.
+    let next = result
+        .as_ref()
+        .map(|done| format!("/referrals/{}?new=1", done.id))
+        .unwrap_or_default();
+    server::answer(result, &next)
+}
+
+#[server(endpoint = "referrals/draft-discard")]
+pub async fn discard_draft(#[server(default)] id: String) -> Result<(), AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .discard_draft(&server::identity(), parse_draft_id(&id)?)
+            .await
+    }
+    .await;
+    server::answer(result, "/?discarded=1")
+}

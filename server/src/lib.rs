@@ -1,6 +1,7 @@
 //! The ECMO Referral server: configuration, start-up, HTTP routes and background workers.
 pub mod api;
 pub mod auth;
+pub mod checklist;
 pub mod cli;
 pub mod config;
 pub mod db;

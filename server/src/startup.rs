@@ -207,6 +207,7 @@ pub fn route_list() -> Vec<(http::Method, String)> {
     let mut routes = vec![
         (http::Method::GET, "/healthz".to_owned()),
         (http::Method::GET, "/lang/{locale}".to_owned()),
+        (http::Method::POST, "/referrals/drafts/{id}/step".to_owned()),
     ];
     routes.extend(crate::api::route_list());
     for route in generate_route_list(App) {
@@ -239,6 +240,10 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/lang/{locale}", get(set_language))
+        .route(
+            "/referrals/drafts/{id}/step",
+            axum::routing::post(crate::checklist::save_step),
+        )
         .merge(crate::api::routes())
         .route(
             "/api/{*fn_name}",

@@ -8,11 +8,10 @@ use super::calculator::Score;
 use super::derived::{self, Vasoactives};
 use super::fields::{phone_ok, FieldError, FieldErrors};
 use super::rules::RuleSet;
-use super::scores::{resp, save};
+use super::scores::{resp, save, ScoreLine};
 use super::triage::{self, BloodGas, Case, Evaluation, Pathway};
 use super::units::{kpa_to_mmhg, mmhg_to_kpa, round_to, MMHG_PER_KPA};
 use super::validation::{self, Warning};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -969,6 +968,56 @@ fn cross_check(out: &mut Checked) {
 
 // ---------------------------------------------------------------- forms
 
+/// The field a form name belongs to: `blood_gases.2.pao2_unit` → (`blood_gases`, `pao2`).
+fn form_field(name: &str) -> Option<(usize, &'static Field)> {
+    if let Some(rest) = name.strip_prefix("blood_gases.") {
+        let (index, key) = rest.split_once('.')?;
+        let index: usize = index.parse().ok()?;
+        if index >= MAX_GASES {
+            return None;
+        }
+        let key = key.strip_suffix("_unit").unwrap_or(key);
+        let gas_step = STEPS.iter().position(|s| s.key == GAS_STEP)?;
+        return GAS.iter().find(|f| f.key == key).map(|f| (gas_step, f));
+    }
+    STEPS.iter().enumerate().find_map(|(i, s)| {
+        s.fields.iter().find(|f| f.key == name).map(|f| (i, f))
+    })
+}
+
+/// A form as posted: field name → values (several for ticked boxes).
+pub type Form = BTreeMap<String, Vec<String>>;
+
+/// Puts the fields one step posted over a stored form. A step posts every field it shows
+/// except unticked boxes and empty lists, so the step's old fields are cleared first; the
+/// confirmations of unusual values are kept for the other steps and replaced for this one.
+pub fn merge_step(form: &mut Form, step: usize, mut fields: Form) {
+    form.retain(|k, _| step_of_form_key(k) != Some(step));
+    let mut confirmed: Vec<String> = form
+        .remove("confirmed")
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| step_of(k) != Some(step))
+        .collect();
+    confirmed.extend(fields.remove("confirmed").unwrap_or_default());
+    confirmed.sort();
+    confirmed.dedup();
+    if !confirmed.is_empty() {
+        form.insert("confirmed".into(), confirmed);
+    }
+    form.extend(fields);
+}
+
+/// Whether a posted name is part of the checklist form.
+pub fn is_form_key(name: &str) -> bool {
+    name == "confirmed" || form_field(name).is_some()
+}
+
+/// The step of a posted name (`confirmed` belongs to none).
+pub fn step_of_form_key(name: &str) -> Option<usize> {
+    form_field(name).map(|(step, _)| step)
+}
+
 /// Turns posted form fields (as typed: decimal commas, `yes`/`no`, unit selectors, repeated
 /// names for ticked boxes, `blood_gases.N.key` for the series) into the JSON the API takes.
 /// Text that is not a number stays text so that the check can name it.
@@ -1091,25 +1140,6 @@ pub fn gas_rows(form: &BTreeMap<String, Vec<String>>) -> usize {
 }
 
 // ---------------------------------------------------------------- rules and scores
-
-/// A score as the decision support shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScoreLine {
-    pub score: String,
-    /// `3.25`, or points with risk class and predicted survival.
-    pub result: Option<String>,
-    pub points: Option<f64>,
-    /// The score's inputs not known yet.
-    pub missing: Vec<String>,
-    pub provisional: bool,
-}
-
-/// What the decision support shows for a checklist: the triage evaluation and the scores.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Support {
-    pub evaluation: Evaluation,
-    pub scores: Vec<ScoreLine>,
-}
 
 /// The latest arterial sample with a value for `key`.
 fn latest_with<'a>(gases: &[&'a Map<String, Value>], key: &str) -> Option<&'a Map<String, Value>> {
@@ -1455,7 +1485,7 @@ impl Checked {
         now_ms: i64,
         now_local_ms: i64,
         local_to_utc: &dyn Fn(i64) -> i64,
-    ) -> Support {
+    ) -> Evaluation {
         let pathway = self.pathway.unwrap_or(Pathway::Vv);
         let wanted: &[Score] = match pathway {
             Pathway::Va => &[Score::Save],
@@ -1466,8 +1496,9 @@ impl Checked {
             .map(|s| self.score_line(*s, rules, now_local_ms))
             .collect();
         let case = self.case(&scores, now_ms, local_to_utc);
-        let evaluation = triage::evaluate(pathway, &case, rules);
-        Support { evaluation, scores }
+        let mut evaluation = triage::evaluate(pathway, &case, rules);
+        evaluation.scores = scores;
+        evaluation
     }
 }
 

@@ -311,6 +311,9 @@ pub struct Evaluation {
     /// Inputs the rules could not evaluate without.
     pub missing: Vec<String>,
     pub rule_set_version: String,
+    /// The scores computed from the same answers (VV: Murray, RESP, PRESERVE; VA: SAVE).
+    #[serde(default)]
+    pub scores: Vec<super::scores::ScoreLine>,
 }
 
 impl Evaluation {

@@ -1,11 +1,16 @@
 //! The landing page: what the service is for and the three pathways.
+use crate::accounts::use_current_user;
+use crate::components::forms::{tr, use_lang};
 use crate::i18n::*;
+use crate::referrals::list_drafts;
 use leptos::prelude::*;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
+    let referrer = use_current_user().is_some_and(|u| u.hospital_id.is_some());
     view! {
+        {referrer.then(|| view! { <MyDrafts /> })}
         <section class="hero">
             <h1>{t!(i18n, home_title)}</h1>
             <p class="lead">{t!(i18n, home_lead)}</p>
@@ -69,5 +74,39 @@ fn DetailsToggle(id: String, details: String) -> impl IntoView {
             </summary>
             <p>{details}</p>
         </details>
+    }
+}
+
+/// The doctor's unsent drafts, to continue where they stopped (on any device).
+#[component]
+fn MyDrafts() -> impl IntoView {
+    let lang = use_lang();
+    let drafts = Resource::new(|| (), |_| list_drafts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || drafts.get().and_then(Result::ok).filter(|d| !d.is_empty()).map(|items| view! {
+                <section class="drafts" aria-labelledby="drafts-title" data-testid="drafts">
+                    <h2 id="drafts-title">{tr("Vaši neposlani osnutki", "Your unsent drafts")}</h2>
+                    <ul>
+                        {items.into_iter().map(|d| {
+                            let pathway = if d.pathway == "va" { "VA-ECMO" } else { "VV-ECMO" };
+                            let patient = d.patient.clone().unwrap_or_else(|| match lang.get_untracked() {
+                                crate::domain::i18n::Lang::Sl => "bolnik še ni vpisan".into(),
+                                crate::domain::i18n::Lang::En => "patient not entered yet".into(),
+                            });
+                            view! {
+                                <li>
+                                    <a href=format!("/referrals/drafts/{}", d.id)>{format!("{pathway} — {patient}")}</a>
+                                    " "<span class="muted">{move || match lang.get() {
+                                        crate::domain::i18n::Lang::Sl => format!("shranjeno {}", d.updated_local),
+                                        crate::domain::i18n::Lang::En => format!("saved {}", d.updated_local),
+                                    }}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </Suspense>
     }
 }

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod admin;
 pub mod calculators;
+pub mod checklist;
 pub mod error;
 pub mod home;
 pub mod not_found;

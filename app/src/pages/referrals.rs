@@ -7,7 +7,6 @@ use crate::components::forms::{
 };
 use crate::domain::i18n::Lang;
 use crate::domain::policy::Action;
-use crate::domain::triage::Severity;
 use crate::pages::account::Guarded;
 use crate::referrals::*;
 use crate::site::use_site_info;
@@ -61,14 +60,48 @@ pub fn NewReferralPage() -> impl IntoView {
                 <h2>{tr("ECPR alarm — refraktarni srčni zastoj", "ECPR alert — refractory cardiac arrest")}</h2>
                 <p>{tr("Najprej pokličite, nato izpolnite deset vprašanj.", "Phone first, then answer ten questions.")}</p>
             </a>
-            <div class="pathway">
-                <h2>"VV-ECMO / VA-ECMO"</h2>
-                <p>{tr(
-                    "Strukturiran kontrolni seznam za VV in VA na tem strežniku še ni na voljo: pokličite center.",
-                    "The structured VV and VA checklist is not available on this server yet: phone the centre."
-                )}</p>
-                <CallNow label=text(tr("Pokličite ECMO center", "Phone the ECMO centre")) />
-            </div>
+            <StartDraft pathway="vv" />
+            <StartDraft pathway="va" />
+        </div>
+        <p class="phone-first">{tr(
+            "Kontrolni seznam se shranjuje sproti; nadaljujete ga lahko tudi z druge naprave. Za nujnega bolnika najprej pokličite.",
+            "The checklist is saved as you go; you can continue it from another device. For an urgent patient, phone first."
+        )}</p>
+        <CallNow label=text(tr("Pokličite ECMO center", "Phone the ECMO centre")) />
+    }
+}
+
+/// A pathway card whose button starts a draft (a plain form: it works without scripts).
+#[component]
+fn StartDraft(pathway: &'static str) -> impl IntoView {
+    let action = ServerAction::<crate::referrals::StartDraft>::new();
+    let error = action_error(action);
+    let (title, body) = if pathway == "va" {
+        (
+            tr("VA-ECMO — kardiogeni šok", "VA-ECMO — cardiogenic shock"),
+            tr(
+                "Kontrolni seznam v osmih korakih: hemodinamika, laktat, vzrok šoka, UZ srca. Stopnjo SCAI in SAVE izračuna orodje.",
+                "An eight-step checklist: haemodynamics, lactate, cause of shock, echo. The tool works out the SCAI stage and SAVE.",
+            ),
+        )
+    } else {
+        (
+            tr("VV-ECMO — dihalna odpoved", "VV-ECMO — respiratory failure"),
+            tr(
+                "Kontrolni seznam v osmih korakih: ventilacija, zaporedne plinske analize, trebušni položaj. Merila EOLIA, Murray, RESP in PRESERVE izračuna orodje.",
+                "An eight-step checklist: ventilation, serial blood gases, prone position. The tool checks the EOLIA criteria and works out Murray, RESP and PRESERVE.",
+            ),
+        )
+    };
+    view! {
+        <div class="pathway" data-pathway=pathway>
+            <h2>{title}</h2>
+            <p>{body}</p>
+            <ActionForm action=action attr:class="form">
+                <FormError error />
+                <input type="hidden" name="pathway" value=pathway />
+                <Submit label=text(if pathway == "va" { tr("Začni napotitev VA", "Start a VA referral") } else { tr("Začni napotitev VV", "Start a VV referral") }) pending=action.pending().into() />
+            </ActionForm>
         </div>
     }
 }
@@ -270,39 +303,7 @@ fn ReferralView() -> impl IntoView {
     }
 }
 
-/// A stored answer as a person reads it: labels for coded values, numbers without a
-/// trailing ".0" and with the decimal comma in Slovene.
-fn display_value(value: &Value, lang: Lang) -> String {
-    use crate::domain::labels::value_label;
-    match value {
-        Value::String(s) => value_label(s, lang),
-        Value::Number(n) => {
-            let x = n.as_f64().unwrap_or_default();
-            let text = if x.fract() == 0.0 {
-                format!("{x:.0}")
-            } else {
-                format!("{:.1}", (x * 10.0).round() / 10.0)
-            };
-            if lang == Lang::Sl {
-                text.replace('.', ",")
-            } else {
-                text
-            }
-        }
-        Value::Array(items) => items
-            .iter()
-            .map(|v| display_value(v, lang))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Value::Bool(b) => match (b, lang) {
-            (true, Lang::Sl) => "da".into(),
-            (false, Lang::Sl) => "ne".into(),
-            (true, Lang::En) => "yes".into(),
-            (false, Lang::En) => "no".into(),
-        },
-        other => other.to_string(),
-    }
-}
+use crate::pages::checklist::display_value;
 
 fn event_label(kind: &str, lang: Lang) -> String {
     match (kind, lang) {
@@ -312,47 +313,20 @@ fn event_label(kind: &str, lang: Lang) -> String {
     }
 }
 
-fn severity_heading(severity: Severity) -> (&'static str, &'static str, &'static str) {
-    match severity {
-        Severity::Indication => ("flag-indication", "Indikacije", "Indications met"),
-        Severity::ConsultEarly => ("flag-consult", "Zgodnji posvet", "Consult early"),
-        Severity::Caution => ("flag-caution", "Opozorila", "Cautions"),
-        Severity::Contraindication => (
-            "flag-contra",
-            "Kontraindikacije za pogovor",
-            "Contraindications to discuss",
-        ),
-    }
-}
-
 fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl IntoView {
+    use crate::pages::checklist::{Answers, DecisionSupport};
     let s = d.summary.clone();
     let ecpr = s.pathway == "ecpr";
+    let stage_e = d
+        .evaluation
+        .scai
+        .is_some_and(|s| s.stage == crate::domain::triage::ScaiStage::E);
     let status = s.status.clone();
-    let groups: Vec<_> = [
-        Severity::Indication,
-        Severity::ConsultEarly,
-        Severity::Caution,
-        Severity::Contraindication,
-    ]
-    .into_iter()
-    .map(|sev| {
-        (
-            sev,
-            d.evaluation
-                .flags
-                .iter()
-                .filter(|f| f.severity == sev)
-                .cloned()
-                .collect::<Vec<_>>(),
-        )
-    })
-    .filter(|(_, flags)| !flags.is_empty())
-    .collect();
-    let missing = d.evaluation.missing.clone();
+    let checklist_data = (!ecpr).then(|| d.data.as_object().cloned()).flatten();
     let data: Vec<(String, Value)> = d
         .data
         .as_object()
+        .filter(|_| ecpr)
         .map(|m| {
             m.iter()
                 .filter(|(_, v)| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
@@ -370,6 +344,8 @@ fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl In
                     Lang::En => format!("The centre responds within {} min.", s.acknowledge_target_min),
                 }}</p>
                 {ecpr.then(|| view! { <CallNow label=text(tr("ECPR: pokličite zdaj", "ECPR: phone now")) /> })}
+                {stage_e.then(|| view! { <CallNow label=text(tr("Šok SCAI E: pokličite zdaj", "SCAI E shock: phone now")) /> })}
+                {(!ecpr && !stage_e).then(|| view! { <CallNow label=text(tr("Center po telefonu", "The centre by phone")) /> })}
             </section>
         })}
         {(!is_new).then(|| view! { <h1>{d.summary.reference.clone()}</h1> })}
@@ -384,26 +360,12 @@ fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl In
                 Lang::En => format!("call back within {} min, decision within {} min", d.summary.acknowledge_target_min, d.decision_target_min),
             }}</dd>
         </dl>
-        <h2>{tr("Kaj pravijo pravila", "What the rules say")}</h2>
-        <p class="caveat">{tr("Zastavice so v pomoč; odloči dežurni zdravnik ECMO.", "Flags assist; the on-call ECMO physician decides.")}</p>
-        {groups.into_iter().map(|(sev, flags)| {
-            let (class, sl, en) = severity_heading(sev);
-            view! {
-                <h3>{move || if lang.get() == Lang::En { en } else { sl }}</h3>
-                <ul class="flags" data-testid=format!("flags-{class}")>
-                    {flags.into_iter().map(|f| {
-                        let flag = f.clone();
-                        view! { <li class=format!("flag {class}")><strong>{f.id.clone()}</strong>" "{move || flag.text(lang.get())}</li> }
-                    }).collect_view()}
-                </ul>
-            }
-        }).collect_view()}
-        {(!missing.is_empty()).then(|| view! {
-            <h3>{tr("Manjkajoči podatki", "Missing information")}</h3>
-            <ul>{missing.into_iter().map(|m| view! { <li>{crate::domain::labels::field_label(&m, lang.get_untracked())}</li> }).collect_view()}</ul>
+        <DecisionSupport evaluation=d.evaluation.clone() missing=Vec::new() />
+        {checklist_data.map(|data| view! {
+            <h2>{tr("Poslani podatki", "Submitted answers")}</h2>
+            <Answers data />
         })}
-        <p class="rule-version">{tr("Različica pravil: ", "Rule set: ")}{d.rule_set_version.clone()}</p>
-        <h2>{tr("Poslani podatki", "Submitted answers")}</h2>
+        {ecpr.then(|| view! { <h2>{tr("Poslani podatki", "Submitted answers")}</h2> })}
         <dl class="facts">
             {data.into_iter().map(|(k, v)| view! {
                 <dt>{crate::domain::labels::field_label(&k, lang.get_untracked())}</dt>

@@ -2,6 +2,7 @@
 //! browser build.
 pub mod accounts;
 pub mod db;
+pub mod drafts;
 pub mod outbox;
 pub mod referrals;
 pub mod session;

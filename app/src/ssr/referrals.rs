@@ -2,6 +2,7 @@
 //! the triage rules, and written in one transaction with its timeline event, its audit
 //! event and the team's notification mail. Every read is authorised and audited.
 use crate::domain::account::Role;
+use crate::domain::checklist;
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
 use crate::domain::referral::{self, EcprAlert};
@@ -26,6 +27,27 @@ pub struct ReferralConfig {
     pub message_id_domain: String,
     /// Where new referrals are announced; without it, every active ECMO clinician.
     pub team_email: Option<String>,
+}
+
+/// A checked and evaluated submission, ready to be stored.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub pathway: Pathway,
+    pub status: &'static str,
+    pub data: Value,
+    pub evaluation: Evaluation,
+    pub target: referral::ResponseTarget,
+}
+
+/// What the team's mail about a new referral says.
+#[derive(Clone, Copy)]
+struct Announcement<'a> {
+    reference: &'a str,
+    hospital: &'a str,
+    id: i64,
+    pathway: Pathway,
+    evaluation: &'a Evaluation,
+    acknowledge_min: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +119,65 @@ impl Referrals {
         idempotency_key: &str,
         body: &Value,
     ) -> Result<Submitted, AppError> {
+        self.submit_from(identity, idempotency_key, body, None).await
+    }
+
+    /// Checks and evaluates a submission: the ECPR alert or a VV/VA checklist. Missing
+    /// required answers, impossible values and unconfirmed unusual values are field errors.
+    pub fn prepare(&self, body: &Value, now: i64) -> Result<Prepared, AppError> {
+        match body.get("pathway").and_then(Value::as_str) {
+            Some("ecpr") => {
+                let alert = EcprAlert::parse(body)?;
+                let evaluation = evaluate(Pathway::Ecpr, &alert.case(now), &self.rules);
+                Ok(Prepared {
+                    pathway: Pathway::Ecpr,
+                    status: "ECPR_ALERT",
+                    data: serde_json::to_value(&alert).map_err(|_| AppError::Internal)?,
+                    target: referral::response_target(Pathway::Ecpr, None),
+                    evaluation,
+                })
+            }
+            Some("vv" | "va") => {
+                let local_now = crate::ssr::time::to_local(now);
+                let checked = checklist::check(body, local_now);
+                let errors = checked.submission_errors();
+                if !errors.is_empty() {
+                    return Err(errors.into());
+                }
+                let pathway = checked.pathway.unwrap_or(Pathway::Vv);
+                let evaluation = checked.support(
+                    &self.rules,
+                    now,
+                    local_now,
+                    &crate::ssr::time::from_local,
+                );
+                Ok(Prepared {
+                    pathway,
+                    status: "SUBMITTED",
+                    target: referral::response_target(pathway, evaluation.scai.map(|s| s.stage)),
+                    data: Value::Object(checked.data),
+                    evaluation,
+                })
+            }
+            _ => Err(FieldErrors::single(
+                "pathway",
+                FieldError::UnknownValue {
+                    allowed: vec!["vv".into(), "va".into(), "ecpr".into()],
+                },
+            )
+            .into()),
+        }
+    }
+
+    /// Submits a referral, from a draft when `draft_id` is given: the draft is marked as
+    /// sent in the same transaction.
+    pub(crate) async fn submit_from(
+        &self,
+        identity: &RequestIdentity,
+        idempotency_key: &str,
+        body: &Value,
+        draft_id: Option<i64>,
+    ) -> Result<Submitted, AppError> {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let hospital_id = user.hospital_id.ok_or(AppError::Forbidden)?;
         authorize(identity, Action::CreateReferral { hospital_id })?;
@@ -104,27 +185,14 @@ impl Referrals {
         if let Some(existing) = self.by_key(user.id, idempotency_key).await? {
             return Ok(existing);
         }
-        let pathway = body.get("pathway").and_then(Value::as_str);
-        let alert = match pathway {
-            Some("ecpr") => EcprAlert::parse(body)?,
-            Some("vv" | "va") | None | Some(_) => {
-                // The VV and VA checklists arrive with their own forms; until then they are
-                // referred by phone.
-                return Err(FieldErrors::single(
-                    "pathway",
-                    FieldError::UnknownValue {
-                        allowed: vec!["ecpr".into()],
-                    },
-                )
-                .into());
-            }
-        };
         let now = now_ms();
-        let evaluation = evaluate(Pathway::Ecpr, &alert.case(now), &self.rules);
-        let target = referral::response_target(Pathway::Ecpr, None);
-        let data = serde_json::to_string(&alert).map_err(|_| AppError::Internal)?;
-        let evaluation_json = serde_json::to_string(&evaluation).map_err(|_| AppError::Internal)?;
-        let status = "ECPR_ALERT";
+        let prepared = self.prepare(body, now)?;
+        let evaluation = &prepared.evaluation;
+        let target = prepared.target;
+        let pathway = referral::pathway_code(prepared.pathway);
+        let data = serde_json::to_string(&prepared.data).map_err(|_| AppError::Internal)?;
+        let evaluation_json = serde_json::to_string(evaluation).map_err(|_| AppError::Internal)?;
+        let status = prepared.status;
 
         let mut tx = self.db.pool.begin().await?;
         let year = year_of(now);
@@ -140,9 +208,10 @@ impl Referrals {
         let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO referrals (reference, pathway, status, hospital_id, created_by, idempotency_key, \
              data, evaluation, rule_set_version, acknowledge_target_min, decision_target_min, submitted_at, updated_at) \
-             VALUES ($1, 'ecpr', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
         )
         .bind(&reference)
+        .bind(pathway)
         .bind(status)
         .bind(hospital_id)
         .bind(user.id)
@@ -177,25 +246,38 @@ impl Referrals {
         .bind(status)
         .execute(&mut *tx)
         .await?;
+        if let Some(draft_id) = draft_id {
+            sqlx::query(
+                "UPDATE referral_drafts SET submitted_referral_id = $1, updated_at = $2 \
+                 WHERE id = $3 AND user_id = $4",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(draft_id)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        }
         audit::record(
             &mut tx,
             audit_event(identity, "referral_submitted", Some(id)),
         )
         .await?;
         let hospital_name = user.hospital_name.clone().unwrap_or_default();
+        let announcement = Announcement {
+            reference: &reference,
+            hospital: &hospital_name,
+            id,
+            pathway: prepared.pathway,
+            evaluation,
+            acknowledge_min: target.acknowledge_min,
+        };
         for recipient in self.recipients(&mut tx).await? {
-            let mail = self.new_referral_mail(
-                &recipient,
-                &reference,
-                &hospital_name,
-                id,
-                &evaluation,
-                target.acknowledge_min,
-            );
+            let mail = self.new_referral_mail(&recipient, &announcement);
             outbox::enqueue(&mut tx, &mail, &self.config.message_id_domain).await?;
         }
         tx.commit().await?;
-        tracing::info!(referral_id = id, pathway = "ecpr", "referral submitted");
+        tracing::info!(referral_id = id, pathway, "referral submitted");
         Ok(Submitted {
             id,
             reference,
@@ -229,24 +311,33 @@ impl Referrals {
         Ok(clinicians.into_iter().map(|(email, _)| email).collect())
     }
 
-    /// The announcement: pathway, reference and hospital, a link, the count of flags and the
-    /// response target. No patient identifier.
-    fn new_referral_mail(
-        &self,
-        recipient: &str,
-        reference: &str,
-        hospital: &str,
-        id: i64,
-        evaluation: &Evaluation,
-        acknowledge_min: u32,
-    ) -> NewMail {
+    /// The announcement: pathway, urgency, reference and hospital, a link, the count of
+    /// flags and the response target. No patient identifier.
+    fn new_referral_mail(&self, recipient: &str, a: &Announcement<'_>) -> NewMail {
+        let Announcement {
+            reference,
+            hospital,
+            id,
+            pathway,
+            evaluation,
+            acknowledge_min,
+        } = *a;
         let link = format!("{}/referrals/{id}", self.config.public_url);
         let count = |s: Severity| evaluation.flags.iter().filter(|f| f.severity == s).count();
-        let subject = format!("ECPR alert / ECPR alarm {reference} — {hospital}");
+        let scai = evaluation
+            .scai
+            .map(|s| format!(" (SCAI {})", s.label()))
+            .unwrap_or_default();
+        let (kind_en, kind_sl) = match pathway {
+            Pathway::Ecpr => ("ECPR alert", "ECPR alarm"),
+            Pathway::Va => ("VA-ECMO referral", "napotitev VA-ECMO"),
+            Pathway::Vv => ("VV-ECMO referral", "napotitev VV-ECMO"),
+        };
+        let subject = format!("{kind_en} / {kind_sl} {reference}{scai} — {hospital}");
         let body_text = format!(
-            "ECPR alarm {reference} iz bolnišnice {hospital}. Pokličite napotnega zdravnika: odziv v {acknowledge_min} min.\n\
+            "{kind_sl} {reference}{scai} iz bolnišnice {hospital}. Pokličite napotnega zdravnika: odziv v {acknowledge_min} min.\n\
              Zastavice: {} indikacij, {} kontraindikacij, {} opozoril.\n{link}\n\n\
-             ECPR alert {reference} from {hospital}. Call the referring doctor back: response within {acknowledge_min} min.\n\
+             {kind_en} {reference}{scai} from {hospital}. Call the referring doctor back: response within {acknowledge_min} min.\n\
              Flags: {} indications, {} contraindications, {} cautions.\n{link}\n",
             count(Severity::Indication),
             count(Severity::Contraindication),

@@ -54,7 +54,7 @@ fn both_examples_are_complete_and_clean() {
 fn the_vv_example_meets_eolia_and_murray() {
     let checked = check(&example(Pathway::Vv), now());
     let support = checked.support(RuleSet::embedded(), now(), now(), &same);
-    let e = &support.evaluation;
+    let e = &support;
     // P/F 52 mmHg / 1.0 and 7.1 kPa ≈ 53 mmHg over 8 hours: below 80 for more than 6 h.
     assert!(e.has("VV-EOL-2"), "{:?}", e.flags);
     assert!(e.has("VV-NHS-1"), "{:?}", support.scores);
@@ -72,13 +72,13 @@ fn the_vv_example_meets_eolia_and_murray() {
 fn the_va_example_is_scai_d_with_save() {
     let checked = check(&example(Pathway::Va), now());
     let support = checked.support(RuleSet::embedded(), now(), now(), &same);
-    let scai = support.evaluation.scai.unwrap();
+    let scai = support.scai.unwrap();
     assert_eq!(scai.stage, ScaiStage::D);
-    assert!(support.evaluation.has("VA-T1"));
+    assert!(support.has("VA-T1"));
     assert!(
-        support.evaluation.has("VA-T2"),
+        support.has("VA-T2"),
         "{:?}",
-        support.evaluation.flags
+        support.flags
     );
     let save = &support.scores[0];
     assert_eq!(save.score, "save");
@@ -277,7 +277,6 @@ fn nothing_blocks_a_referral_with_contraindications() {
     assert!(checked.submission_errors().is_empty());
     let support = checked.support(RuleSet::embedded(), now(), now(), &same);
     let ci: Vec<&str> = support
-        .evaluation
         .flags
         .iter()
         .filter(|f| f.severity == Severity::Contraindication)
@@ -293,4 +292,24 @@ fn the_step_of_a_field() {
     assert_eq!(step_of("gcs"), Some(7));
     assert_eq!(base_key("blood_gases.0.pao2_kpa"), "blood_gases.0.pao2");
     assert_eq!(base_key("fio2"), "fio2");
+}
+
+#[test]
+fn a_step_replaces_its_own_fields_and_confirmations_only() {
+    let mut form: Form = BTreeMap::new();
+    form.insert("weight_kg".into(), vec!["200".into()]);
+    form.insert("comorbidities".into(), vec!["copd".into()]);
+    form.insert("fio2".into(), vec!["1".into()]);
+    form.insert("confirmed".into(), vec!["weight_kg".into(), "peep_cmh2o".into()]);
+    // The patient step is posted again with no comorbidity ticked and no confirmation.
+    let mut posted: Form = BTreeMap::new();
+    posted.insert("weight_kg".into(), vec!["201".into()]);
+    merge_step(&mut form, 1, posted);
+    assert_eq!(form["weight_kg"], vec!["201".to_owned()]);
+    assert!(!form.contains_key("comorbidities"));
+    assert_eq!(form["fio2"], vec!["1".to_owned()]);
+    assert_eq!(form["confirmed"], vec!["peep_cmh2o".to_owned()]);
+    assert!(is_form_key("blood_gases.3.pao2_unit"));
+    assert!(!is_form_key("blood_gases.99.ph"));
+    assert!(!is_form_key("_go"));
 }

@@ -64,3 +64,16 @@ pub(crate) fn risk_result(
 pub(crate) fn incomplete() -> FieldErrors {
     FieldErrors::whole_body(FieldError::Missing)
 }
+
+/// A score as the decision support shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoreLine {
+    pub score: String,
+    /// `3.25`, or points with risk class and predicted survival.
+    pub result: Option<String>,
+    pub points: Option<f64>,
+    /// The score's inputs not known yet.
+    pub missing: Vec<String>,
+    pub provisional: bool,
+}
+

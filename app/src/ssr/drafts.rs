@@ -1,0 +1,248 @@
+//! Drafts of VV and VA referrals. The form is stored as typed, errors and all, so that
+//! nothing the doctor entered is lost; it is checked when shown and when sent. Only the
+//! account that started a draft sees it.
+use super::accounts::audit::{self, Event};
+use super::accounts::service::authorize;
+use super::accounts::RequestIdentity;
+use super::referrals::Referrals;
+use super::time::{local_display, now_ms};
+use crate::domain::checklist;
+use crate::domain::policy::Action;
+use crate::domain::triage::Pathway;
+use crate::error::AppError;
+use crate::referrals::{DraftSummary, DraftView, Submitted};
+use serde_json::json;
+
+pub use crate::domain::checklist::Form;
+
+/// Limits of a stored form: far above any real checklist, well below a denial of service.
+const MAX_FIELDS: usize = 800;
+const MAX_VALUE_CHARS: usize = 2_000;
+
+fn event(identity: &RequestIdentity, action: &'static str, draft_id: i64) -> Event<'static> {
+    Event {
+        actor: identity.user.as_ref().map(|u| u.id),
+        action,
+        subject_type: "referral_draft",
+        subject_id: Some(draft_id.to_string()),
+        client_addr: identity.client_addr,
+        detail: json!({}),
+    }
+}
+
+/// Keeps the fields of the checklist (and their unit selectors and confirmations); drops
+/// anything else a client sends, and refuses sizes no form has.
+pub fn clean_form(form: Form) -> Result<Form, AppError> {
+    if form.len() > MAX_FIELDS
+        || form
+            .values()
+            .flatten()
+            .any(|v| v.chars().count() > MAX_VALUE_CHARS)
+    {
+        return Err(AppError::Request("form too large".into()));
+    }
+    Ok(form
+        .into_iter()
+        .filter(|(k, _)| checklist::is_form_key(k))
+        .collect())
+}
+
+type DraftRow = (i64, i64, String, String, i64, i64, Option<i64>, Option<i64>);
+
+impl Referrals {
+    fn owner(identity: &RequestIdentity) -> Result<(i64, i64), AppError> {
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let hospital_id = user.hospital_id.ok_or(AppError::Forbidden)?;
+        authorize(identity, Action::CreateReferral { hospital_id })?;
+        Ok((user.id, hospital_id))
+    }
+
+    /// Starts a draft for `pathway` (`vv` or `va`).
+    pub async fn create_draft(
+        &self,
+        identity: &RequestIdentity,
+        pathway: &str,
+    ) -> Result<i64, AppError> {
+        let (user_id, hospital_id) = Self::owner(identity)?;
+        if !matches!(pathway, "vv" | "va") {
+            return Err(crate::domain::fields::FieldErrors::single(
+                "pathway",
+                crate::domain::fields::FieldError::UnknownValue {
+                    allowed: vec!["vv".into(), "va".into()],
+                },
+            )
+            .into());
+        }
+        let key = format!("draft-{}", uuid::Uuid::new_v4().simple());
+        let now = now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO referral_drafts (user_id, hospital_id, pathway, form, idempotency_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, '{}', $4, $5, $5) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(hospital_id)
+        .bind(pathway)
+        .bind(&key)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::record(&mut tx, event(identity, "draft_created", id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn draft_row(&self, identity: &RequestIdentity, id: i64) -> Result<DraftRow, AppError> {
+        let (user_id, _) = Self::owner(identity)?;
+        let row: Option<DraftRow> = sqlx::query_as(
+            "SELECT id, user_id, pathway, form, revision, updated_at, submitted_referral_id, discarded_at \
+             FROM referral_drafts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match row {
+            Some(row) if row.1 == user_id && row.7.is_none() => Ok(row),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// A draft of the signed-in account; anyone else's does not exist.
+    pub async fn draft(&self, identity: &RequestIdentity, id: i64) -> Result<DraftView, AppError> {
+        let (id, _, pathway, form, revision, updated_at, submitted, _) =
+            self.draft_row(identity, id).await?;
+        let mut conn = self.db.pool.acquire().await?;
+        audit::record(&mut conn, event(identity, "draft_viewed", id)).await?;
+        Ok(DraftView {
+            id,
+            pathway,
+            form: serde_json::from_str(&form).unwrap_or_default(),
+            revision,
+            updated_at,
+            updated_local: local_display(updated_at),
+            submitted_referral_id: submitted,
+        })
+    }
+
+    /// Saves the fields of one step (or of the whole form) over the draft's. Fields not in
+    /// `fields` keep their values; ticked boxes of the saved step are replaced as a whole.
+    pub async fn save_draft(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+        step: Option<usize>,
+        fields: Form,
+    ) -> Result<DraftView, AppError> {
+        let fields = clean_form(fields)?;
+        let (id, _, pathway, form, revision, _, submitted, _) = self.draft_row(identity, id).await?;
+        if submitted.is_some() {
+            return Err(AppError::Conflict);
+        }
+        let mut form: Form = serde_json::from_str(&form).unwrap_or_default();
+        match step {
+            Some(step) => checklist::merge_step(&mut form, step, fields),
+            None => form.extend(fields),
+        }
+        let text = serde_json::to_string(&form).map_err(|_| AppError::Internal)?;
+        let now = now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE referral_drafts SET form = $1, revision = revision + 1, updated_at = $2 \
+             WHERE id = $3 AND revision = $4 AND submitted_referral_id IS NULL",
+        )
+        .bind(&text)
+        .bind(now)
+        .bind(id)
+        .bind(revision)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            // Another save of the same draft landed in between: the doctor's newer typing
+            // would be merged over an older base, so ask for a reload instead.
+            return Err(AppError::Conflict);
+        }
+        audit::record(&mut tx, event(identity, "draft_saved", id)).await?;
+        tx.commit().await?;
+        Ok(DraftView {
+            id,
+            pathway,
+            form,
+            revision: revision + 1,
+            updated_at: now,
+            updated_local: local_display(now),
+            submitted_referral_id: None,
+        })
+    }
+
+    /// Discards a draft; it disappears from the lists but stays in the database.
+    pub async fn discard_draft(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
+        let (id, ..) = self.draft_row(identity, id).await?;
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE referral_drafts SET discarded_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(&mut tx, event(identity, "draft_discarded", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The signed-in doctor's drafts not yet sent, newest first.
+    pub async fn drafts(&self, identity: &RequestIdentity) -> Result<Vec<DraftSummary>, AppError> {
+        let Some(user) = identity.user.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, pathway, form, updated_at FROM referral_drafts \
+             WHERE user_id = $1 AND submitted_referral_id IS NULL AND discarded_at IS NULL \
+             ORDER BY updated_at DESC LIMIT 50",
+        )
+        .bind(user.id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, pathway, form, updated_at)| {
+                let form: Form = serde_json::from_str(&form).unwrap_or_default();
+                DraftSummary {
+                    id,
+                    pathway,
+                    patient: form
+                        .get("patient_name")
+                        .and_then(|v| v.first())
+                        .filter(|s| !s.trim().is_empty())
+                        .cloned(),
+                    updated_local: local_display(updated_at),
+                }
+            })
+            .collect())
+    }
+
+    /// Sends a draft as a referral. Sending it again (a double click, a retry) returns the
+    /// referral it made.
+    pub async fn submit_draft(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+    ) -> Result<Submitted, AppError> {
+        let (user_id, _) = Self::owner(identity)?;
+        let row: Option<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT user_id, pathway, form, idempotency_key, discarded_at FROM referral_drafts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some((owner, pathway, form, key, discarded)) = row else {
+            return Err(AppError::NotFound);
+        };
+        if owner != user_id || discarded.is_some() {
+            return Err(AppError::NotFound);
+        }
+        let pathway = if pathway == "va" { Pathway::Va } else { Pathway::Vv };
+        let form: Form = serde_json::from_str(&form).unwrap_or_default();
+        let body = checklist::form_to_json(pathway, &form);
+        self.submit_from(identity, &key, &body, Some(id)).await
+    }
+}
