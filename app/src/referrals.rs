@@ -265,7 +265,12 @@ pub async fn autosave_draft(
             )
         })?;
         let saved = referrals()?
-            .save_draft(&server::identity(), parse_draft_id(&id)?, Some(step), fields)
+            .save_draft(
+                &server::identity(),
+                parse_draft_id(&id)?,
+                Some(step),
+                fields,
+            )
             .await?;
         Ok(DraftSaved {
             revision: saved.revision,

@@ -14,7 +14,11 @@ use ecmo_referral_app::ssr::drafts::Form as DraftForm;
 use ecmo_referral_app::ssr::time::{now_ms, to_local};
 
 fn see_other(location: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response()
 }
 
 fn step_url(id: i64, step: usize, extra: &str) -> String {
@@ -50,7 +54,11 @@ pub async fn save_step(
         }
     }
     let Some(step) = step else {
-        return (StatusCode::BAD_REQUEST, "The form did not say which step it is.").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "The form did not say which step it is.",
+        )
+            .into_response();
     };
     let saved = state
         .referrals
@@ -65,14 +73,24 @@ pub async fn save_step(
         Err(AppError::Request(_)) => {
             return (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response()
         }
-        Err(e) => return (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.message(ecmo_referral_app::domain::i18n::Lang::En)).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                e.message(ecmo_referral_app::domain::i18n::Lang::En),
+            )
+                .into_response()
+        }
     };
     let target = match go.as_str() {
         "next" => step + 1,
         "prev" => step.saturating_sub(1),
         "add_gas" => {
             let rows = rows.max(checklist::gas_rows(&draft.form)) + 1;
-            return see_other(&step_url(id, step, &format!("&rows={}", rows.min(MAX_GASES))));
+            return see_other(&step_url(
+                id,
+                step,
+                &format!("&rows={}", rows.min(MAX_GASES)),
+            ));
         }
         "review" => REVIEW,
         other => other.parse::<usize>().map_or(step, |s| s.min(REVIEW)),
@@ -85,7 +103,11 @@ pub async fn save_step(
             &checklist::form_to_json(pathway, &draft.form),
             to_local(now_ms()),
         );
-        let blocking = checked.errors.0.keys().any(|k| checklist::step_of(k) == Some(step))
+        let blocking = checked
+            .errors
+            .0
+            .keys()
+            .any(|k| checklist::step_of(k) == Some(step))
             || checked
                 .unconfirmed()
                 .iter()

@@ -3,8 +3,21 @@ use ecmo_referral_server::cli::{self, Cli, Command};
 use ecmo_referral_server::{config::Settings, startup, telemetry};
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(startup::WORKER_STACK_BYTES)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(serve()),
+        Err(error) => {
+            eprintln!("could not start the async runtime: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::CreateUser {
         email,

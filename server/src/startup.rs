@@ -201,6 +201,11 @@ async fn purge_login_failures(accounts: Accounts) {
     }
 }
 
+/// Stack of each runtime worker. Rendering the checklist's larger pages nests deeply;
+/// tokio's default of 2 MiB is not enough for it in unoptimised builds, so the server (and
+/// its tests) give each worker 8 MiB — address space, committed only as it is used.
+pub const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 /// Every route the server answers, for the access-control test: the JSON API, the pages,
 /// the server functions and the few plain handlers.
 pub fn route_list() -> Vec<(http::Method, String)> {

@@ -980,9 +980,10 @@ fn form_field(name: &str) -> Option<(usize, &'static Field)> {
         let gas_step = STEPS.iter().position(|s| s.key == GAS_STEP)?;
         return GAS.iter().find(|f| f.key == key).map(|f| (gas_step, f));
     }
-    STEPS.iter().enumerate().find_map(|(i, s)| {
-        s.fields.iter().find(|f| f.key == name).map(|f| (i, f))
-    })
+    STEPS
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| s.fields.iter().find(|f| f.key == name).map(|f| (i, f)))
 }
 
 /// A form as posted: field name → values (several for ticked boxes).
@@ -1551,6 +1552,8 @@ pub fn example(pathway: Pathway) -> Value {
             "sbp_mmhg": 105,
             "dbp_mmhg": 55,
             "noradrenaline": 0.12,
+            "creatinine_umol_l": 98,
+            "sofa": 9,
             "gcs": 3,
             "sedated": true,
             "brain_ct": "not_done",

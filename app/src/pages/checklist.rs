@@ -61,9 +61,7 @@ fn open_items(checked: &Checked, step: usize) -> usize {
 
 #[component]
 pub fn DraftPage() -> impl IntoView {
-    let hospital_id = use_current_user()
-        .and_then(|u| u.hospital_id)
-        .unwrap_or(-1);
+    let hospital_id = use_current_user().and_then(|u| u.hospital_id).unwrap_or(-1);
     view! {
         <Guarded action=Action::CreateReferral { hospital_id }>
             <DraftContent />
@@ -249,7 +247,16 @@ fn ChecklistStep(
             .fields
             .iter()
             .filter(|f| f.need(pathway) != Need::Hidden)
-            .map(|f| field_view(f, f.key.to_owned(), f.need(pathway), &initial, checked, show_errors))
+            .map(|f| {
+                field_view(
+                    f,
+                    f.key.to_owned(),
+                    f.need(pathway),
+                    &initial,
+                    checked,
+                    show_errors,
+                )
+            })
             .collect_view()
             .into_any()
     };
@@ -258,8 +265,16 @@ fn ChecklistStep(
         let n = step + 1;
         let total = STEPS.len();
         match lang.get() {
-            Lang::Sl => format!("{} — korak {n} od {total}: {}", pathway_name(pathway), step_title(step, Lang::Sl)),
-            Lang::En => format!("{} — step {n} of {total}: {}", pathway_name(pathway), step_title(step, Lang::En)),
+            Lang::Sl => format!(
+                "{} — korak {n} od {total}: {}",
+                pathway_name(pathway),
+                step_title(step, Lang::Sl)
+            ),
+            Lang::En => format!(
+                "{} — step {n} of {total}: {}",
+                pathway_name(pathway),
+                step_title(step, Lang::En)
+            ),
         }
     };
     view! {
@@ -412,11 +427,7 @@ fn field_view(
         }
         l
     };
-    let error_names = [
-        name.clone(),
-        format!("{name}_kpa"),
-        format!("{name}_mmhg"),
-    ];
+    let error_names = [name.clone(), format!("{name}_kpa"), format!("{name}_mmhg")];
     let name_for_msgs = name.clone();
     let messages = move || {
         let lang = lang.get();
@@ -437,11 +448,7 @@ fn field_view(
         let messages = messages.clone();
         move || (!messages().is_empty()).then_some("true")
     };
-    let warn_names: Vec<String> = vec![
-        name.clone(),
-        format!("{name}_kpa"),
-        format!("{name}_mmhg"),
-    ];
+    let warn_names: Vec<String> = vec![name.clone(), format!("{name}_kpa"), format!("{name}_mmhg")];
     let warnings = move || {
         let lang = lang.get();
         checked.with(|c| {
@@ -599,7 +606,12 @@ fn field_view(
 }
 
 /// The blood-gas series: one group per sample, newest typed last.
-fn gas_rows_view(rows: usize, form: &Form, checked: Memo<Checked>, show_errors: bool) -> impl IntoView {
+fn gas_rows_view(
+    rows: usize,
+    form: &Form,
+    checked: Memo<Checked>,
+    show_errors: bool,
+) -> impl IntoView {
     let lang = use_lang();
     view! {
         <p class="field-hint">{tr(
@@ -644,7 +656,13 @@ fn DoseHelper(form: RwSignal<Form>, hydrated: RwSignal<bool>) -> impl IntoView {
     let mg = RwSignal::new(String::new());
     let ml = RwSignal::new(String::new());
     let rate = RwSignal::new(String::new());
-    let num = |s: String| s.trim().replace(',', ".").parse::<f64>().ok().filter(|v| *v > 0.0);
+    let num = |s: String| {
+        s.trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v > 0.0)
+    };
     let weight = move || {
         form.with(|f| first_value(f, "weight_kg").map(str::to_owned))
             .and_then(num)
@@ -732,8 +750,18 @@ pub fn DecisionSupport(evaluation: Evaluation, missing: Vec<String>) -> impl Int
             .collect()
     };
     let groups = [
-        ("indication", "Indikacije izpolnjene", "Indications met", group(&[Severity::Indication])),
-        ("consult", "Zgodnji posvet", "Consult early", group(&[Severity::ConsultEarly])),
+        (
+            "indication",
+            "Indikacije izpolnjene",
+            "Indications met",
+            group(&[Severity::Indication]),
+        ),
+        (
+            "consult",
+            "Zgodnji posvet",
+            "Consult early",
+            group(&[Severity::ConsultEarly]),
+        ),
         (
             "contra",
             "Kontraindikacije in opozorila za pogovor",
@@ -938,7 +966,10 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
     let lang = use_lang();
     let pathway = pathway_of(&d.draft.pathway);
     let offset = d.now_ms - d.now_local_ms;
-    let checked = checklist::check(&checklist::form_to_json(pathway, &d.draft.form), d.now_local_ms);
+    let checked = checklist::check(
+        &checklist::form_to_json(pathway, &d.draft.form),
+        d.now_local_ms,
+    );
     let evaluation = checked.support(&d.rules, d.now_ms, d.now_local_ms, &|l| l + offset);
     let errors = checked.submission_errors();
     let id = d.draft.id;
@@ -965,7 +996,11 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                         }
                         None => question_label(checklist::base_key(k), l),
                     };
-                    let text = es.iter().map(|e| e.message(l)).collect::<Vec<_>>().join("; ");
+                    let text = es
+                        .iter()
+                        .map(|e| e.message(l))
+                        .collect::<Vec<_>>()
+                        .join("; ");
                     format!("{label}: {text}")
                 })
                 .collect::<Vec<_>>();

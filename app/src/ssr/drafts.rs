@@ -134,7 +134,8 @@ impl Referrals {
         fields: Form,
     ) -> Result<DraftView, AppError> {
         let fields = clean_form(fields)?;
-        let (id, _, pathway, form, revision, _, submitted, _) = self.draft_row(identity, id).await?;
+        let (id, _, pathway, form, revision, _, submitted, _) =
+            self.draft_row(identity, id).await?;
         if submitted.is_some() {
             return Err(AppError::Conflict);
         }
@@ -191,9 +192,7 @@ impl Referrals {
 
     /// The signed-in doctor's drafts not yet sent, newest first.
     pub async fn drafts(&self, identity: &RequestIdentity) -> Result<Vec<DraftSummary>, AppError> {
-        let Some(user) = identity.user.as_ref() else {
-            return Ok(Vec::new());
-        };
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT id, pathway, form, updated_at FROM referral_drafts \
              WHERE user_id = $1 AND submitted_referral_id IS NULL AND discarded_at IS NULL \
@@ -240,7 +239,11 @@ impl Referrals {
         if owner != user_id || discarded.is_some() {
             return Err(AppError::NotFound);
         }
-        let pathway = if pathway == "va" { Pathway::Va } else { Pathway::Vv };
+        let pathway = if pathway == "va" {
+            Pathway::Va
+        } else {
+            Pathway::Vv
+        };
         let form: Form = serde_json::from_str(&form).unwrap_or_default();
         let body = checklist::form_to_json(pathway, &form);
         self.submit_from(identity, &key, &body, Some(id)).await

@@ -119,7 +119,8 @@ impl Referrals {
         idempotency_key: &str,
         body: &Value,
     ) -> Result<Submitted, AppError> {
-        self.submit_from(identity, idempotency_key, body, None).await
+        self.submit_from(identity, idempotency_key, body, None)
+            .await
     }
 
     /// Checks and evaluates a submission: the ECPR alert or a VV/VA checklist. Missing
@@ -145,12 +146,8 @@ impl Referrals {
                     return Err(errors.into());
                 }
                 let pathway = checked.pathway.unwrap_or(Pathway::Vv);
-                let evaluation = checked.support(
-                    &self.rules,
-                    now,
-                    local_now,
-                    &crate::ssr::time::from_local,
-                );
+                let evaluation =
+                    checked.support(&self.rules, now, local_now, &crate::ssr::time::from_local);
                 Ok(Prepared {
                     pathway,
                     status: "SUBMITTED",

@@ -67,7 +67,10 @@ mod tests {
         assert_eq!(from_local(summer), 1_782_893_700_000);
         // 29 March 2026: 02:30 does not exist; it is read as 03:30 CEST = 01:30 UTC.
         let skipped = parse_local("2026-03-29T02:30").unwrap();
-        assert_eq!(from_local(skipped), parse_local("2026-03-29T01:30").unwrap());
+        assert_eq!(
+            from_local(skipped),
+            parse_local("2026-03-29T01:30").unwrap()
+        );
         // Two samples 01:30 and 04:30 local across the spring change are two hours apart.
         let a = from_local(parse_local("2026-03-29T01:30").unwrap());
         let b = from_local(parse_local("2026-03-29T04:30").unwrap());

@@ -95,6 +95,18 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
         );
     }
 
+    // A draft of referrer A, for the checklist routes.
+    let started = app
+        .call(
+            &clients[1],
+            "/api/referrals/draft-start",
+            &[("pathway", "vv")],
+        )
+        .await;
+    assert_eq!(started.status(), 200);
+    let draft = started.text().await.unwrap();
+    const A_DRAFT: Outcomes = [401, 200, 404, 403, 403];
+
     let mut cases = vec![
         case("GET", "/healthz", ALL_200),
         Case {
@@ -206,6 +218,45 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             [401, 200, 200, 403, 403],
         ),
         form("/api/referrals/list", &[], SIGNED_IN),
+        form(
+            "/api/referrals/draft-start",
+            &[("pathway", "va")],
+            [401, 200, 200, 403, 403],
+        ),
+        form("/api/referrals/draft-get", &[("id", &draft)], A_DRAFT),
+        form("/api/referrals/drafts", &[], SIGNED_IN),
+        form(
+            "/api/referrals/draft-autosave",
+            &[
+                ("id", &draft),
+                ("step", "0"),
+                ("form", "{\"callback_phone\": [\"041 555 123\"]}"),
+            ],
+            A_DRAFT,
+        ),
+        // Incomplete: refused with what is missing.
+        form(
+            "/api/referrals/draft-submit",
+            &[("id", &draft)],
+            [401, 422, 404, 403, 403],
+        ),
+        Case {
+            path: format!("/referrals/drafts/{draft}/step"),
+            form: vec![
+                ("_step", "0".into()),
+                ("_go", "next".into()),
+                ("callback_phone", "041 555 123".into()),
+            ],
+            ..case(
+                "POST",
+                "/referrals/drafts/{id}/step",
+                [303, 303, 404, 403, 403],
+            )
+        },
+        Case {
+            path: format!("/referrals/drafts/{draft}"),
+            ..case("GET", "/referrals/drafts/{id}", [302, 200, 404, 403, 403])
+        },
         form("/api/referrals/get", &[("id", &referral)], A_REFERRAL),
         // Signed in.
         form(
@@ -264,6 +315,11 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             ADMIN_ONLY,
         ),
     ];
+    cases.push(form(
+        "/api/referrals/draft-discard",
+        &[("id", &draft)],
+        A_DRAFT,
+    ));
     // These end the caller's session, so they run last.
     cases.push(form("/api/account/sign-out-everywhere", &[], SIGNED_IN));
     cases.push(form("/api/account/sign-out", &[], ALL_200));

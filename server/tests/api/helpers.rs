@@ -15,18 +15,29 @@ use tokio_util::sync::CancellationToken;
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::DbKind::Sqlite).await
+            #[test]
+            fn sqlite() {
+                $crate::helpers::runtime().block_on(super::$name($crate::helpers::DbKind::Sqlite))
             }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
+            #[test]
+            fn postgres() {
                 if $crate::helpers::postgres_available() {
-                    super::$name($crate::helpers::DbKind::Postgres).await
+                    $crate::helpers::runtime().block_on(super::$name($crate::helpers::DbKind::Postgres))
                 }
             }
         }
     )*};
+}
+
+/// The runtime each database test runs on: two workers, with the stack the server's own
+/// runtime has (see `server/src/main.rs`).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(ecmo_referral_server::startup::WORKER_STACK_BYTES)
+        .enable_all()
+        .build()
+        .expect("test runtime")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -204,6 +204,8 @@ async fn bad_referrals_are_refused_field_by_field_and_nothing_is_stored(kind: Db
     );
     let vv = submit(&app, &client, "key-bad-00002", &json!({"pathway": "vv"})).await;
     assert_eq!(vv.status(), 422);
+    let unknown = submit(&app, &client, "key-bad-00004", &json!({"pathway": "cpr"})).await;
+    assert_eq!(unknown.status(), 422);
     let no_key = client
         .post(format!("{}/api/v1/referrals", app.address))
         .json(&ecpr_alert())

@@ -75,11 +75,7 @@ fn the_va_example_is_scai_d_with_save() {
     let scai = support.scai.unwrap();
     assert_eq!(scai.stage, ScaiStage::D);
     assert!(support.has("VA-T1"));
-    assert!(
-        support.has("VA-T2"),
-        "{:?}",
-        support.flags
-    );
+    assert!(support.has("VA-T2"), "{:?}", support.flags);
     let save = &support.scores[0];
     assert_eq!(save.score, "save");
     assert!(save.result.is_some(), "{save:?}");
@@ -300,7 +296,10 @@ fn a_step_replaces_its_own_fields_and_confirmations_only() {
     form.insert("weight_kg".into(), vec!["200".into()]);
     form.insert("comorbidities".into(), vec!["copd".into()]);
     form.insert("fio2".into(), vec!["1".into()]);
-    form.insert("confirmed".into(), vec!["weight_kg".into(), "peep_cmh2o".into()]);
+    form.insert(
+        "confirmed".into(),
+        vec!["weight_kg".into(), "peep_cmh2o".into()],
+    );
     // The patient step is posted again with no comorbidity ticked and no confirmation.
     let mut posted: Form = BTreeMap::new();
     posted.insert("weight_kg".into(), vec!["201".into()]);

@@ -76,4 +76,3 @@ pub struct ScoreLine {
     pub missing: Vec<String>,
     pub provisional: bool,
 }
-

@@ -1,0 +1,467 @@
+//! VV and VA referrals: the checklist through the JSON API and through the step forms of
+//! a draft, the same checks on both, and one referral per draft however often it is sent.
+use crate::helpers::*;
+use ecmo_referral_app::domain::checklist::{example, Kind, GAS, STEPS};
+use ecmo_referral_app::domain::triage::Pathway;
+use serde_json::{json, Value};
+
+fn flag_ids(evaluation: &Value) -> Vec<String> {
+    evaluation["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn signed_in_referrer(app: &TestApp, email: &str, hospital: &str) -> reqwest::Client {
+    app.create_user(email, &["referrer"], Some(hospital)).await;
+    let client = app.browser();
+    assert_eq!(app.sign_in(&client, email, GOOD_PASSWORD).await, 200);
+    client
+}
+
+async fn referral_count(app: &TestApp) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM referrals")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    n
+}
+
+async fn the_examples_make_referrals_with_their_flags_and_scores(kind: DbKind) {
+    let app = spawn_app(kind, None, &[("ECMO_TEAM_EMAIL", "ecmo-team@centre.test")]).await;
+    let client = signed_in_referrer(&app, "ref.a@a.test", "SB Celje").await;
+
+    let vv = crate::referrals::submit(&app, &client, "key-vv-000001", &example(Pathway::Vv)).await;
+    assert_eq!(vv.status(), 201);
+    let vv: Value = vv.json().await.unwrap();
+    assert_eq!(vv["status"], "SUBMITTED");
+    let va = crate::referrals::submit(&app, &client, "key-va-000001", &example(Pathway::Va)).await;
+    assert_eq!(va.status(), 201);
+    let va: Value = va.json().await.unwrap();
+
+    let get = |id: &Value| {
+        let url = format!("{}/api/v1/referrals/{id}", app.address);
+        let client = client.clone();
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let vv_detail = get(&vv["id"]).await;
+    let flags = flag_ids(&vv_detail["evaluation"]);
+    for id in ["VV-EOL-2", "VV-NHS-1", "VV-CONSULT"] {
+        assert!(flags.contains(&id.to_owned()), "{id}: {flags:?}");
+    }
+    let scores = vv_detail["evaluation"]["scores"].as_array().unwrap();
+    assert_eq!(scores.len(), 3);
+    assert!(scores.iter().all(|s| s["result"].is_string()), "{scores:?}");
+    assert_eq!(vv_detail["summary"]["acknowledge_target_min"], 15);
+    // Stored normalised: the mmHg sample in kPa.
+    assert!(
+        (vv_detail["data"]["blood_gases"][2]["pao2_kpa"]
+            .as_f64()
+            .unwrap()
+            - 52.0 / 7.50062)
+            .abs()
+            < 1e-9
+    );
+
+    let va_detail = get(&va["id"]).await;
+    assert_eq!(va_detail["evaluation"]["scai"]["stage"], "D");
+    assert_eq!(va_detail["summary"]["acknowledge_target_min"], 10);
+    assert!(flag_ids(&va_detail["evaluation"]).contains(&"VA-T1".to_owned()));
+    assert_eq!(va_detail["evaluation"]["scores"][0]["score"], "save");
+
+    // The page shows the same flags and scores as the API.
+    let page = client
+        .get(format!("{}/referrals/{}", app.address, vv["id"]))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for id in flags {
+        assert!(page.contains(&id), "{id} not on the page");
+    }
+    let murray = scores[0]["result"].as_str().unwrap();
+    assert!(page.contains(murray), "Murray {murray} not on the page");
+
+    // The team is told, without the patient's name or birth date.
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "SELECT subject, body_text FROM outbox WHERE kind = 'referral_submitted' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(mails.len(), 2);
+    assert!(mails[0].0.starts_with("VV-ECMO referral"), "{}", mails[0].0);
+    assert!(mails[1].0.contains("SCAI D"), "{}", mails[1].0);
+    for (subject, body) in &mails {
+        for private in ["Primer", "Janez", "Marija", "Novak"] {
+            assert!(
+                !subject.contains(private) && !body.contains(private),
+                "{private}"
+            );
+        }
+    }
+    app.stop().await;
+}
+
+async fn bad_checklists_are_refused_field_by_field(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.a@a.test", "SB Celje").await;
+    let mut body = example(Pathway::Vv);
+    body["admission_at"] = json!("2099-01-01T10:00");
+    body["blood_gases"][0]["ph"] = json!(9.1);
+    body["sex"] = json!("unknown");
+    body["weight_kg"] = json!(210);
+    body["favourite_colour"] = json!("blue");
+    body.as_object_mut().unwrap().remove("gcs");
+    let response = crate::referrals::submit(&app, &client, "key-bad-vv-0001", &body).await;
+    assert_eq!(response.status(), 422);
+    let errors: Value = response.json().await.unwrap();
+    for field in [
+        "admission_at",
+        "blood_gases.0.ph",
+        "sex",
+        "weight_kg",
+        "favourite_colour",
+        "gcs",
+    ] {
+        assert!(errors["errors"].get(field).is_some(), "{field}: {errors}");
+    }
+    assert!(
+        !errors.to_string().contains("Janez"),
+        "values are never echoed"
+    );
+    // Too big for any referral: refused before it is read.
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let response = client
+        .post(format!("{}/api/v1/referrals", app.address))
+        .header("idempotency-key", "key-bad-vv-0002")
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"pathway\": \"vv\", \"allergies\": \"{huge}\"}}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(referral_count(&app).await, 0);
+    app.stop().await;
+}
+
+/// The example as the step forms post it: text as typed, ticked boxes, units chosen.
+fn step_forms(value: &Value) -> Vec<Vec<(String, String)>> {
+    let object = value.as_object().unwrap();
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut steps = Vec::new();
+    for (i, step) in STEPS.iter().enumerate() {
+        let mut pairs = vec![
+            ("_step".to_owned(), i.to_string()),
+            ("_go".to_owned(), "next".to_owned()),
+        ];
+        for field in step.fields {
+            let Some(v) = object.get(field.key) else {
+                continue;
+            };
+            match (field.kind, v) {
+                (_, Value::Array(items)) => {
+                    pairs.extend(items.iter().map(|item| (field.key.to_owned(), text(item))))
+                }
+                (Kind::YesNo, Value::Bool(b)) => pairs.push((
+                    field.key.to_owned(),
+                    if *b { "yes" } else { "no" }.to_owned(),
+                )),
+                (Kind::Check, Value::Bool(true)) => {
+                    pairs.push((field.key.to_owned(), "on".to_owned()))
+                }
+                (Kind::Check, _) => {}
+                _ => pairs.push((field.key.to_owned(), text(v))),
+            }
+        }
+        if step.key == "blood_gases" {
+            for (n, gas) in object["blood_gases"].as_array().unwrap().iter().enumerate() {
+                for field in GAS {
+                    for (key, unit) in [
+                        (field.key.to_owned(), None),
+                        (format!("{}_kpa", field.key), Some("kpa")),
+                        (format!("{}_mmhg", field.key), Some("mmhg")),
+                    ] {
+                        if let Some(v) = gas.get(&key) {
+                            let name = format!("blood_gases.{n}.{}", field.key);
+                            pairs.push((name.clone(), text(v)));
+                            if let Some(unit) = unit {
+                                pairs.push((format!("{name}_unit"), unit.to_owned()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if i == 2 {
+            // Decimal commas, as a Slovene keyboard types them.
+            for pair in pairs.iter_mut() {
+                if pair.0 == "cardiac_arrest_min" {
+                    pair.1 = pair.1.replace('.', ",");
+                }
+            }
+        }
+        steps.push(pairs);
+    }
+    let confirmed: Vec<(String, String)> = object
+        .get("confirmed")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|k| ("confirmed".to_owned(), text(k)))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Confirmations go with the step of their field (laboratory for creatinine).
+    if !confirmed.is_empty() {
+        steps[6].extend(confirmed);
+    }
+    steps
+}
+
+async fn post_step(
+    app: &TestApp,
+    client: &reqwest::Client,
+    draft: &str,
+    pairs: &[(String, String)],
+) -> reqwest::Response {
+    client
+        .post(format!("{}/referrals/drafts/{draft}/step", app.address))
+        .header("origin", ORIGIN)
+        .form(pairs)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_draft_is_filled_step_by_step_and_sent_once(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.a@a.test", "SB Celje").await;
+    let colleague_elsewhere = signed_in_referrer(&app, "ref.b@b.test", "SB Izola").await;
+    for pathway in [Pathway::Vv, Pathway::Va] {
+        let code = if pathway == Pathway::Va { "va" } else { "vv" };
+        let started = app
+            .call(&client, "/api/referrals/draft-start", &[("pathway", code)])
+            .await;
+        assert_eq!(started.status(), 200);
+        let draft = started.text().await.unwrap();
+
+        // Sent before it is complete: refused, with what is missing.
+        let early = app
+            .call(&client, "/api/referrals/draft-submit", &[("id", &draft)])
+            .await;
+        assert_eq!(early.status(), 422);
+        let missing: Value = early.json().await.unwrap();
+        assert!(missing.to_string().contains("callback_phone"), "{missing}");
+
+        let forms = step_forms(&example(pathway));
+        for (i, pairs) in forms.iter().enumerate() {
+            let response = post_step(&app, &client, &draft, pairs).await;
+            assert_eq!(response.status(), 303, "step {i}");
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            let next = if i + 1 == STEPS.len() {
+                "review".to_owned()
+            } else {
+                (i + 1).to_string()
+            };
+            assert_eq!(
+                location,
+                format!("/referrals/drafts/{draft}?step={next}"),
+                "step {i}"
+            );
+        }
+        // Another hospital's doctor can neither read nor change it.
+        let foreign = post_step(&app, &colleague_elsewhere, &draft, &forms[0]).await;
+        assert_eq!(foreign.status(), 404);
+        let foreign = app
+            .call(
+                &colleague_elsewhere,
+                "/api/referrals/draft-get",
+                &[("id", &draft)],
+            )
+            .await;
+        assert_eq!(foreign.status(), 404);
+
+        // The review page has nothing left to complete.
+        let review = client
+            .get(format!(
+                "{}/referrals/drafts/{draft}?step=review",
+                app.address
+            ))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            review.contains("data-testid=\"review-ready\""),
+            "{code}: review not ready"
+        );
+
+        // Sent twice (a double click): one referral.
+        let id_field = [("id", draft.as_str())];
+        let (a, b) = tokio::join!(
+            app.call(&client, "/api/referrals/draft-submit", &id_field),
+            app.call(&client, "/api/referrals/draft-submit", &id_field),
+        );
+        assert_eq!(a.status(), 200);
+        assert_eq!(b.status(), 200);
+        let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+        assert_eq!(a["id"], b["id"]);
+        let again: Value = app
+            .call(&client, "/api/referrals/draft-submit", &[("id", &draft)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again["id"], a["id"]);
+        // A sent draft is closed: saving into it is a conflict, and it leaves the list.
+        let late = post_step(&app, &client, &draft, &forms[0]).await;
+        assert_eq!(late.status(), 303);
+        assert!(late.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("error=conflict"));
+        let list: Value = app
+            .call(&client, "/api/referrals/drafts", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list, json!([]));
+
+        // The form-made referral equals the API-made one from the same answers.
+        let detail: Value = client
+            .get(format!("{}/api/v1/referrals/{}", app.address, a["id"]))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let api = crate::referrals::submit(
+            &app,
+            &client,
+            &format!("key-api-{code}-0001"),
+            &example(pathway),
+        )
+        .await;
+        let api: Value = api.json().await.unwrap();
+        let api_detail: Value = client
+            .get(format!("{}/api/v1/referrals/{}", app.address, api["id"]))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            flag_ids(&detail["evaluation"]),
+            flag_ids(&api_detail["evaluation"])
+        );
+        assert_eq!(
+            detail["evaluation"]["scores"],
+            api_detail["evaluation"]["scores"]
+        );
+        assert_eq!(detail["data"], api_detail["data"]);
+    }
+    assert_eq!(referral_count(&app).await, 4);
+    let actions = app.audit_actions().await;
+    for action in [
+        "draft_created",
+        "draft_saved",
+        "draft_viewed",
+        "referral_submitted",
+    ] {
+        assert!(actions.contains(&action.to_owned()), "{action}");
+    }
+    app.stop().await;
+}
+
+async fn a_step_with_an_impossible_value_stays_and_keeps_what_was_typed(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.a@a.test", "SB Celje").await;
+    let draft = app
+        .call(&client, "/api/referrals/draft-start", &[("pathway", "vv")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let pairs: Vec<(String, String)> = [
+        ("_step", "1"),
+        ("_go", "next"),
+        ("age_years", "46"),
+        ("weight_kg", "4000"),
+        ("comorbidities", "copd"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let response = post_step(&app, &client, &draft, &pairs).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("step=1") && location.contains("check=1"),
+        "{location}"
+    );
+    let page = client
+        .get(format!("{}{location}", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The value stays in its field with the allowed range beside it.
+    assert!(page.contains("value=\"4000\""), "typed value lost");
+    assert!(
+        page.contains("25 do 350 kg") || page.contains("25 to 350 kg"),
+        "no range shown"
+    );
+    // Going back is always allowed, and a later visit still has the answers.
+    let mut back = pairs.clone();
+    back[1].1 = "prev".into();
+    let response = post_step(&app, &client, &draft, &back).await;
+    assert!(response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("step=0"));
+    let data: Value = app
+        .call(&client, "/api/referrals/draft-get", &[("id", &draft)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(data["draft"]["form"]["weight_kg"], json!(["4000"]));
+    assert_eq!(data["draft"]["form"]["comorbidities"], json!(["copd"]));
+    app.stop().await;
+}
+
+crate::on_both_databases!(
+    the_examples_make_referrals_with_their_flags_and_scores,
+    bad_checklists_are_refused_field_by_field,
+    a_draft_is_filled_step_by_step_and_sent_once,
+    a_step_with_an_impossible_value_stays_and_keeps_what_was_typed,
+);
