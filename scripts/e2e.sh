@@ -30,4 +30,4 @@ cd end2end
 # their links there, as a person reads their inbox.
 E2E_BASE_URL="http://127.0.0.1:$port" E2E_MAIL_DIR="$work/mail" \
   E2E_ADMIN_EMAIL=e2e-admin@ecmo.test E2E_ADMIN_PASSWORD="$admin_password" \
-  E2E_REFERRER_EMAIL=e2e-referrer@sb-celje.si npx playwright test
+  E2E_REFERRER_EMAIL=e2e-referrer@sb-celje.si npx playwright test "$@"
