@@ -42,9 +42,41 @@ pub struct ReferralEvent {
     pub actor: Option<String>,
 }
 
+/// One version of a referral's data: the submission or an update.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotSummary {
+    pub version: i64,
+    pub at_local: String,
+    pub author: String,
+    pub note: String,
+    /// Blood gases in this version.
+    pub gases: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReferralMessage {
+    pub id: i64,
+    pub at_local: String,
+    pub author: String,
+    /// True when written by the ECMO centre's staff.
+    pub from_centre: bool,
+    pub body: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReferralDetail {
     pub summary: ReferralSummary,
+    /// The version the data and evaluation are of (1 = as submitted).
+    pub version: i64,
+    pub snapshots: Vec<SnapshotSummary>,
+    pub messages: Vec<ReferralMessage>,
+    /// Colleagues of the referring hospital who follow this referral.
+    pub followers: Vec<String>,
+    pub following: bool,
+    /// Whether the reader may add updates and withdraw it (its hospital's referrers).
+    pub can_update: bool,
+    /// P/F ratio (mmHg) over time: wall-clock milliseconds and value.
+    pub pf_series: Vec<(i64, f64)>,
     /// The answers as submitted and checked.
     pub data: Value,
     pub evaluation: Evaluation,
@@ -311,4 +343,131 @@ pub async fn discard_draft(#[server(default)] id: String) -> Result<(), AppError
     }
     .await;
     server::answer(result, "/?discarded=1")
+}
+
+#[cfg(feature = "ssr")]
+fn parse_referral_id(id: &str) -> Result<i64, AppError> {
+    id.trim().parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+/// An update from the referral page: a note and one new blood gas, as typed.
+#[server(endpoint = "referrals/update")]
+pub async fn add_referral_update(
+    #[server(default)] id: String,
+    #[server(default)] note: String,
+    #[server(default)] taken_at: String,
+    #[server(default)] site: String,
+    #[server(default)] ph: String,
+    #[server(default)] pao2: String,
+    #[server(default)] pao2_unit: String,
+    #[server(default)] paco2: String,
+    #[server(default)] paco2_unit: String,
+    #[server(default)] fio2: String,
+    #[server(default)] lactate_mmol_l: String,
+    #[server(default)] confirm: String,
+) -> Result<i64, AppError> {
+    use crate::accounts::server;
+    let mut gas = serde_json::Map::new();
+    for (key, text) in [("taken_at", &taken_at), ("site", &site)] {
+        if !text.trim().is_empty() {
+            gas.insert(key.into(), Value::String(text.trim().to_owned()));
+        }
+    }
+    for (key, text, unit) in [
+        ("ph", &ph, None),
+        ("pao2", &pao2, Some(&pao2_unit)),
+        ("paco2", &paco2, Some(&paco2_unit)),
+        ("fio2", &fio2, None),
+        ("lactate_mmol_l", &lactate_mmol_l, None),
+    ] {
+        if let Some(value) = form_value(text) {
+            let key = match unit {
+                Some(u) if u == "mmhg" => format!("{key}_mmhg"),
+                Some(_) => format!("{key}_kpa"),
+                None => key.to_owned(),
+            };
+            gas.insert(key, value);
+        }
+    }
+    let mut body = serde_json::Map::new();
+    body.insert("note".into(), Value::String(note));
+    // A gas with only the default site chosen is no gas.
+    if gas.keys().any(|k| k != "site") {
+        body.insert(
+            "blood_gases".into(),
+            Value::Array(vec![Value::Object(gas.clone())]),
+        );
+        // "These values are right": confirms whatever is unusual in this one sample.
+        if !confirm.is_empty() {
+            let keys = gas
+                .keys()
+                .map(|k| Value::String(format!("blood_gases.0.{k}")))
+                .collect();
+            body.insert("confirmed".into(), Value::Array(keys));
+        }
+    }
+    let result = async {
+        let id = parse_referral_id(&id)?;
+        referrals()?
+            .add_update(&server::identity(), id, &Value::Object(body))
+            .await
+    }
+    .await;
+    let next = format!("/referrals/{}?updated=1#updates", id.trim());
+    server::answer(result, &next)
+}
+
+#[server(endpoint = "referrals/message")]
+pub async fn post_referral_message(
+    #[server(default)] id: String,
+    #[server(default)] body: String,
+) -> Result<i64, AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .post_message(&server::identity(), parse_referral_id(&id)?, &body)
+            .await
+    }
+    .await;
+    server::answer(result, &format!("/referrals/{}#messages", id.trim()))
+}
+
+#[server(endpoint = "referrals/withdraw")]
+pub async fn withdraw_referral(
+    #[server(default)] id: String,
+    #[server(default)] reason_code: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .withdraw(
+                &server::identity(),
+                parse_referral_id(&id)?,
+                &reason_code,
+                &reason,
+            )
+            .await
+    }
+    .await;
+    server::answer(result, &format!("/referrals/{}", id.trim()))
+}
+
+#[server(endpoint = "referrals/follow")]
+pub async fn follow_referral(
+    #[server(default)] id: String,
+    #[server(default)] follow: String,
+) -> Result<(), AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .set_following(
+                &server::identity(),
+                parse_referral_id(&id)?,
+                follow == "true",
+            )
+            .await
+    }
+    .await;
+    server::answer(result, &format!("/referrals/{}", id.trim()))
 }

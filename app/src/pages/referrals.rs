@@ -47,6 +47,7 @@ fn status_label(status: &str, lang: Lang) -> String {
         }
         .into(),
         "SUBMITTED" => if en { "Submitted" } else { "Poslano" }.into(),
+        "WITHDRAWN" => if en { "Withdrawn" } else { "Preklicano" }.into(),
         other => other.replace('_', " ").to_lowercase(),
     }
 }
@@ -285,6 +286,7 @@ fn ReferralView() -> impl IntoView {
         get_referral,
     );
     let is_new = move || query.with(|q| q.get("new").is_some());
+    let print = move || query.with(|q| q.get("print").is_some());
     view! {
         <Suspense fallback=move || view! { <p aria-busy="true">{tr("Nalagam…", "Loading…")}</p> }>
             {move || detail.get().map(|result| match result {
@@ -297,7 +299,7 @@ fn ReferralView() -> impl IntoView {
                     }
                     view! { <h1>{tr("Napotitve ni mogoče prikazati", "This referral cannot be shown")}</h1><p class="form-error" role="alert">{e.message(lang.get())}</p> }.into_any()
                 }
-                Ok(d) => referral_view(d, is_new(), lang).into_any(),
+                Ok(d) => referral_view(d, is_new(), print(), lang).into_any(),
             })}
         </Suspense>
     }
@@ -309,13 +311,28 @@ fn event_label(kind: &str, lang: Lang) -> String {
     match (kind, lang) {
         ("submitted", Lang::Sl) => "poslano".into(),
         ("submitted", Lang::En) => "submitted".into(),
+        ("updated", Lang::Sl) => "dopolnjeno".into(),
+        ("updated", Lang::En) => "update added".into(),
+        ("message", Lang::Sl) => "sporočilo".into(),
+        ("message", Lang::En) => "message".into(),
+        ("withdrawn", Lang::Sl) => "preklicano".into(),
+        ("withdrawn", Lang::En) => "withdrawn".into(),
         (other, _) => other.replace('_', " "),
     }
 }
 
-fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl IntoView {
+fn referral_view(
+    d: ReferralDetail,
+    is_new: bool,
+    print: bool,
+    lang: Signal<Lang>,
+) -> impl IntoView {
     use crate::pages::checklist::{Answers, DecisionSupport};
     let s = d.summary.clone();
+    let id = s.id;
+    let followups = (!print).then(|| followup_view(&d, lang));
+    let chart = (!d.pf_series.is_empty()).then(|| view! { <PfChart points=d.pf_series.clone() /> });
+    let snapshots = d.snapshots.clone();
     let ecpr = s.pathway == "ecpr";
     let stage_e = d
         .evaluation
@@ -349,6 +366,14 @@ fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl In
             </section>
         })}
         {(!is_new).then(|| view! { <h1>{d.summary.reference.clone()}</h1> })}
+        {(!print).then(|| view! {
+            <p class="page-actions">
+                <a href=format!("/referrals/{id}?print=1") data-testid="print-link">{tr("Pogled za tiskanje", "Print view")}</a>
+            </p>
+        })}
+        {print.then(|| view! {
+            <p class="print-hint no-print">{tr("Natisnite s Ctrl+P (⌘P); glava in obrazci se ne natisnejo.", "Print with Ctrl+P (⌘P); the header and the forms are left out.")}</p>
+        })}
         <dl class="facts">
             <dt>{tr("Pot", "Pathway")}</dt><dd>{move || pathway_label(&d.summary.pathway, lang.get())}</dd>
             <dt>{tr("Stanje", "Status")}</dt><dd data-testid="status">{move || status_label(&status, lang.get())}</dd>
@@ -372,11 +397,243 @@ fn referral_view(d: ReferralDetail, is_new: bool, lang: Signal<Lang>) -> impl In
                 <dd>{display_value(&v, lang.get_untracked())}</dd>
             }).collect_view()}
         </dl>
+        <section id="updates" class="updates" data-testid="updates">
+            <h2>{tr("Potek in dopolnitve", "Course and updates")}</h2>
+            {chart}
+            <ol class="versions">
+                {snapshots.into_iter().map(|v| view! {
+                    <li data-testid=format!("version-{}", v.version)>
+                        <strong>{move || match lang.get() { Lang::Sl => format!("Različica {}", v.version), Lang::En => format!("Version {}", v.version) }}</strong>
+                        " · "{v.at_local.clone()}" · "{v.author.clone()}
+                        {move || match lang.get() { Lang::Sl => format!(" · plinskih analiz: {}", v.gases), Lang::En => format!(" · blood gases: {}", v.gases) }}
+                        {(!v.note.is_empty()).then(|| view! { <p class="note">{v.note.clone()}</p> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+        {followups}
         <h2>{tr("Časovnica", "Timeline")}</h2>
         <ol class="timeline">
             {d.events.into_iter().map(|e| view! {
                 <li><span class="time">{e.at_local}</span>" "{event_label(&e.kind, lang.get_untracked())}{e.actor.map(|a| format!(" — {a}"))}</li>
             }).collect_view()}
         </ol>
+    }
+}
+
+/// The referrer's side after sending: add an update, the message thread, follow, withdraw.
+fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
+    let id = d.summary.id.to_string();
+    let can_update = d.can_update;
+    let checklist = d.summary.pathway != "ecpr";
+    let update = ServerAction::<AddReferralUpdate>::new();
+    let update_error = action_error(update);
+    let message = ServerAction::<PostReferralMessage>::new();
+    let message_error = action_error(message);
+    let withdraw = ServerAction::<WithdrawReferral>::new();
+    let withdraw_error = action_error(withdraw);
+    let follow = ServerAction::<FollowReferral>::new();
+    let messages = d.messages.clone();
+    let followers = d.followers.clone();
+    let following = d.following;
+    let referrer = use_current_user().is_some_and(|u| u.hospital_id == Some(d.summary.hospital_id));
+    let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id);
+    view! {
+        {can_update.then(|| view! {
+            <ActionForm action=update attr:class="form update-form no-print" attr:data-testid="update-form">
+                <h3>{tr("Dodaj dopolnitev", "Add an update")}</h3>
+                <FormError error=update_error />
+                <input type="hidden" name="id" value=id1 />
+                <div class="field">
+                    <label for="update-note">{tr("Kaj je novega (besedilo)", "What is new (text)")}</label>
+                    <textarea id="update-note" name="note" rows="3" maxlength="2000"></textarea>
+                    <FieldMessages name="note" error=update_error />
+                </div>
+                {checklist.then(|| view! {
+                    <fieldset class="gas">
+                        <legend>{tr("Nova plinska analiza (neobvezno)", "New blood gas (optional)")}</legend>
+                        <div class="gas-grid">
+                            <div class="field"><label for="u-taken_at">{tr("Čas odvzema", "Sample time")}</label>
+                                <input id="u-taken_at" name="taken_at" type="datetime-local" /><FieldMessages name="blood_gases.0.taken_at" error=update_error /></div>
+                            <div class="field"><label for="u-site">{tr("Vzorec", "Sample site")}</label>
+                                <select id="u-site" name="site">
+                                    <option value="arterial">{tr("arterijski", "arterial")}</option>
+                                    <option value="venous">{tr("venski", "venous")}</option>
+                                    <option value="capillary">{tr("kapilarni", "capillary")}</option>
+                                </select></div>
+                            <div class="field"><label for="u-ph">"pH"</label>
+                                <input id="u-ph" name="ph" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.ph" error=update_error /></div>
+                            <div class="field"><label for="u-pao2">"PaO2"</label>
+                                <div class="input-with-unit"><input id="u-pao2" name="pao2" type="text" inputmode="decimal" />
+                                <select name="pao2_unit" aria-label="PaO2 unit"><option value="kpa">"kPa"</option><option value="mmhg">"mmHg"</option></select></div>
+                                <FieldMessages name="blood_gases.0.pao2_kpa" error=update_error /><FieldMessages name="blood_gases.0.pao2_mmhg" error=update_error /></div>
+                            <div class="field"><label for="u-paco2">"PaCO2"</label>
+                                <div class="input-with-unit"><input id="u-paco2" name="paco2" type="text" inputmode="decimal" />
+                                <select name="paco2_unit" aria-label="PaCO2 unit"><option value="kpa">"kPa"</option><option value="mmhg">"mmHg"</option></select></div>
+                                <FieldMessages name="blood_gases.0.paco2_kpa" error=update_error /><FieldMessages name="blood_gases.0.paco2_mmhg" error=update_error /></div>
+                            <div class="field"><label for="u-fio2">{tr("FiO2 (delež ali %)", "FiO2 (fraction or %)")}</label>
+                                <input id="u-fio2" name="fio2" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.fio2" error=update_error /></div>
+                            <div class="field"><label for="u-lactate">{tr("Laktat (mmol/L)", "Lactate (mmol/L)")}</label>
+                                <input id="u-lactate" name="lactate_mmol_l" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.lactate_mmol_l" error=update_error /></div>
+                        </div>
+                        <label class="checkbox"><input type="checkbox" name="confirm" value="on" />{tr("Nenavadne vrednosti so pravilne", "Unusual values are right")}</label>
+                    </fieldset>
+                })}
+                <Submit label=text(tr("Dodaj dopolnitev", "Add the update")) pending=update.pending().into() />
+            </ActionForm>
+        })}
+        <section id="messages" class="messages" data-testid="messages">
+            <h2>{tr("Sporočila s centrom", "Messages with the centre")}</h2>
+            {if messages.is_empty() {
+                view! { <p class="muted">{tr("Še ni sporočil.", "No messages yet.")}</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="thread">
+                        {messages.into_iter().map(|m| view! {
+                            <li class:from-centre=m.from_centre>
+                                <p class="meta">{m.at_local}" · "{m.author}{m.from_centre.then(|| " (ECMO)")}</p>
+                                <p class="body">{m.body}</p>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+            <ActionForm action=message attr:class="form no-print">
+                <FormError error=message_error />
+                <input type="hidden" name="id" value=id2 />
+                <div class="field">
+                    <label for="message-body">{tr("Novo sporočilo", "New message")}</label>
+                    <textarea id="message-body" name="body" rows="3" maxlength="2000"></textarea>
+                    <FieldMessages name="body" error=message_error />
+                </div>
+                <Submit label=text(tr("Pošlji sporočilo", "Send the message")) pending=message.pending().into() />
+            </ActionForm>
+        </section>
+        <section class="following no-print">
+            <p data-testid="followers">{move || {
+                let names = followers.join(", ");
+                match (lang.get(), names.is_empty()) {
+                    (Lang::Sl, true) => "Napotitve še nihče ne spremlja.".to_owned(),
+                    (Lang::En, true) => "Nobody follows this referral yet.".to_owned(),
+                    (Lang::Sl, false) => format!("Spremljajo: {names}"),
+                    (Lang::En, false) => format!("Followed by: {names}"),
+                }
+            }}</p>
+            {referrer.then(|| view! {
+                <ActionForm action=follow attr:class="inline-form">
+                    <input type="hidden" name="id" value=id3 />
+                    <input type="hidden" name="follow" value=(!following).to_string() />
+                    <button type="submit" class="button button-secondary" data-testid="follow">
+                        {if following { tr("Ne spremljaj več", "Stop following") } else { tr("Spremljaj to napotitev", "Follow this referral") }}
+                    </button>
+                </ActionForm>
+            })}
+        </section>
+        {can_update.then(|| view! {
+            <details class="withdraw no-print">
+                <summary>{tr("Prekliči napotitev", "Withdraw the referral")}</summary>
+                <ActionForm action=withdraw attr:class="form">
+                    <FormError error=withdraw_error />
+                    <input type="hidden" name="id" value=id4 />
+                    <div class="field">
+                        <label for="withdraw-code">{tr("Razlog", "Reason")}</label>
+                        <select id="withdraw-code" name="reason_code">
+                            <option value="improved">{tr("stanje se je izboljšalo", "the patient improved")}</option>
+                            <option value="deteriorated_or_died">{tr("poslabšanje ali smrt", "deteriorated or died")}</option>
+                            <option value="treated_locally">{tr("zdravljenje na domačem oddelku", "treated locally")}</option>
+                            <option value="other_centre">{tr("napoten v drug center", "referred to another centre")}</option>
+                            <option value="entered_in_error">{tr("vneseno pomotoma", "entered in error")}</option>
+                            <option value="other">{tr("drugo (opišite)", "other (describe)")}</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="withdraw-reason">{tr("Pojasnilo", "Explanation")}</label>
+                        <textarea id="withdraw-reason" name="reason" rows="2" maxlength="500"></textarea>
+                        <FieldMessages name="reason" error=withdraw_error />
+                    </div>
+                    <Submit label=text(tr("Prekliči napotitev", "Withdraw the referral")) pending=withdraw.pending().into() class="button danger" />
+                </ActionForm>
+            </details>
+        })}
+    }
+}
+
+/// P/F ratio over time as an SVG line, with the EOLIA thresholds (80 and 50 mmHg) drawn in.
+#[component]
+fn PfChart(points: Vec<(i64, f64)>) -> impl IntoView {
+    let (w, h, left, right, top, bottom) = (640.0, 240.0, 48.0, 12.0, 12.0, 36.0);
+    let max_y = points
+        .iter()
+        .map(|p| p.1)
+        .fold(150.0_f64, f64::max)
+        .min(750.0);
+    let max_y = (max_y / 50.0).ceil() * 50.0;
+    let t0 = points.first().map_or(0, |p| p.0);
+    let t1 = points.last().map_or(1, |p| p.0).max(t0 + 1);
+    let x = move |t: i64| left + (t - t0) as f64 / (t1 - t0) as f64 * (w - left - right);
+    let y = move |v: f64| top + (1.0 - v / max_y) * (h - top - bottom);
+    let single = points.len() == 1;
+    let coords: Vec<(f64, f64)> = points
+        .iter()
+        .map(|(t, v)| {
+            (
+                if single {
+                    (w + left - right) / 2.0
+                } else {
+                    x(*t)
+                },
+                y(*v),
+            )
+        })
+        .collect();
+    let line = coords
+        .iter()
+        .map(|(a, b)| format!("{a:.1},{b:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let label = |t: i64| {
+        let s = crate::domain::checklist::format_local(t);
+        // 2026-11-20T06:00 → 20. 11. 06:00
+        let (date, time) = s.split_once('T').unwrap_or((&s, ""));
+        let parts: Vec<&str> = date.split('-').collect();
+        match parts.as_slice() {
+            [_, m, d] => format!(
+                "{}. {}. {time}",
+                d.trim_start_matches('0'),
+                m.trim_start_matches('0')
+            ),
+            _ => s.clone(),
+        }
+    };
+    let first_label = label(t0);
+    let last_label = label(t1);
+    let values: Vec<String> = points
+        .iter()
+        .map(|(t, v)| format!("{}: {:.0} mmHg", label(*t), v))
+        .collect();
+    let summary = values.join("; ");
+    let grid: Vec<f64> = (0..=(max_y as i64 / 50)).map(|i| i as f64 * 50.0).collect();
+    view! {
+        <figure class="pf-chart" data-testid="pf-chart">
+            <svg viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone()>
+                <title>{move || tr("Razmerje PaO2/FiO2 skozi čas", "PaO2/FiO2 ratio over time")()}</title>
+                {grid.into_iter().map(|g| view! {
+                    <line x1=left x2=w - right y1=y(g) y2=y(g) class="grid" />
+                    <text x=left - 6.0 y=y(g) + 4.0 text-anchor="end" class="axis">{format!("{g:.0}")}</text>
+                }).collect_view()}
+                <line x1=left x2=w - right y1=y(80.0) y2=y(80.0) class="threshold" />
+                <text x=w - right y=y(80.0) - 4.0 text-anchor="end" class="threshold-label">"80"</text>
+                <line x1=left x2=w - right y1=y(50.0) y2=y(50.0) class="threshold threshold-severe" />
+                <text x=w - right y=y(50.0) - 4.0 text-anchor="end" class="threshold-label">"50"</text>
+                <polyline points=line class="series" />
+                {coords.into_iter().map(|(a, b)| view! { <circle cx=a cy=b r="4" class="point" /> }).collect_view()}
+                <text x=left y=h - 10.0 class="axis">{first_label}</text>
+                <text x=w - right y=h - 10.0 text-anchor="end" class="axis">{last_label}</text>
+            </svg>
+            <figcaption>
+                {move || tr("P/F (mmHg) arterijskih vzorcev; črti pri 80 in 50 mmHg sta meji EOLIA.", "P/F (mmHg) of the arterial samples; the lines at 80 and 50 mmHg are the EOLIA thresholds.")()}
+                <span class="visually-hidden">" "{summary}</span>
+            </figcaption>
+        </figure>
     }
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod db;
 pub mod drafts;
+pub mod followups;
 pub mod outbox;
 pub mod referrals;
 pub mod session;

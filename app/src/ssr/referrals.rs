@@ -243,6 +243,17 @@ impl Referrals {
         .bind(status)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO referral_snapshots (referral_id, version, at, author_user_id, note, data, evaluation) \
+             VALUES ($1, 1, $2, $3, '', $4, $5)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(user.id)
+        .bind(&data)
+        .bind(&evaluation_json)
+        .execute(&mut *tx)
+        .await?;
         if let Some(draft_id) = draft_id {
             sqlx::query(
                 "UPDATE referral_drafts SET submitted_referral_id = $1, updated_at = $2 \
@@ -393,8 +404,8 @@ impl Referrals {
         if authorize(identity, Action::ViewReferral { hospital_id: row.4 }).is_err() {
             return Err(AppError::NotFound);
         }
-        let (data, rule_set_version, decision_target_min): (String, String, i64) = sqlx::query_as(
-            "SELECT data, rule_set_version, decision_target_min FROM referrals WHERE id = $1",
+        let (data, rule_set_version, decision_target_min, version): (String, String, i64, i64) = sqlx::query_as(
+            "SELECT data, rule_set_version, decision_target_min, version FROM referrals WHERE id = $1",
         )
         .bind(id)
         .fetch_one(&self.db.pool)
@@ -413,9 +424,22 @@ impl Referrals {
             audit_event(identity, "referral_viewed", Some(id)),
         )
         .await?;
+        let followups = self.followups(identity, id, row.4).await?;
+        let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+        let pf_series = data
+            .as_object()
+            .map(crate::domain::checklist::pf_series)
+            .unwrap_or_default();
         Ok(ReferralDetail {
             summary: summary(row),
-            data: serde_json::from_str(&data).unwrap_or(Value::Null),
+            version,
+            snapshots: followups.snapshots,
+            messages: followups.messages,
+            followers: followups.followers,
+            following: followups.following,
+            can_update: followups.can_update,
+            pf_series,
+            data,
             evaluation,
             rule_set_version,
             decision_target_min,

@@ -39,6 +39,16 @@ fn endpoints() -> Vec<(&'static str, Vec<Method>, MethodRouter<AppState>)> {
             vec![Method::GET],
             get(referrals::get),
         ),
+        (
+            "/api/v1/referrals/{id}/updates",
+            vec![Method::POST],
+            post(referrals::add_update),
+        ),
+        (
+            "/api/v1/referrals/{id}/messages",
+            vec![Method::POST],
+            post(referrals::post_message),
+        ),
     ]
 }
 

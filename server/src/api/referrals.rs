@@ -57,3 +57,70 @@ pub async fn get(
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
     Ok(Json(state.referrals.get(&identity, id).await?))
 }
+
+fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+    serde_json::from_slice::<Value>(body)
+        .map_err(|_| FieldErrors::whole_body(FieldError::NotAnObject).into())
+}
+
+/// `POST /api/v1/referrals/{id}/updates`: `{"note": "...", "blood_gases": [...]}` →
+/// `201 {"version": n}`.
+pub async fn add_update(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    if identity.user.is_none() {
+        return Err(AppError::SignIn.into());
+    }
+    let value = json_body(&body)?;
+    let version = state.referrals.add_update(&identity, id, &value).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "version": version })),
+    ))
+}
+
+/// `POST /api/v1/referrals/{id}/messages`: `{"body": "..."}` → `201 {"id": n}`.
+pub async fn post_message(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    if identity.user.is_none() {
+        return Err(AppError::SignIn.into());
+    }
+    let value = json_body(&body)?;
+    let Some(object) = value.as_object() else {
+        return Err(FieldErrors::whole_body(FieldError::NotAnObject).into());
+    };
+    let mut errors = FieldErrors::default();
+    for key in object.keys().filter(|k| *k != "body") {
+        errors.add(key, FieldError::UnknownField);
+    }
+    let text = match object.get("body") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            errors.add(
+                "body",
+                FieldError::UnknownValue {
+                    allowed: vec!["text".into()],
+                },
+            );
+            String::new()
+        }
+        None => String::new(),
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let message = state.referrals.post_message(&identity, id, &text).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": message })),
+    ))
+}

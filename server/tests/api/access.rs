@@ -135,6 +135,24 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             path: format!("/api/v1/referrals/{referral}"),
             ..case("GET", "/api/v1/referrals/{id}", A_REFERRAL)
         },
+        Case {
+            path: format!("/api/v1/referrals/{referral}/updates"),
+            json: Some(serde_json::json!({"note": "Lactate falling."})),
+            ..case(
+                "POST",
+                "/api/v1/referrals/{id}/updates",
+                [401, 201, 404, 403, 403],
+            )
+        },
+        Case {
+            path: format!("/api/v1/referrals/{referral}/messages"),
+            json: Some(serde_json::json!({"body": "Please call back."})),
+            ..case(
+                "POST",
+                "/api/v1/referrals/{id}/messages",
+                [401, 201, 404, 201, 201],
+            )
+        },
         case("GET", "/referrals", [302, 200, 200, 200, 200]),
         case("GET", "/referrals/new", ALL_200),
         case("GET", "/referrals/new/ecpr", [302, 200, 200, 403, 403]),
@@ -258,6 +276,21 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             ..case("GET", "/referrals/drafts/{id}", [302, 200, 404, 403, 403])
         },
         form("/api/referrals/get", &[("id", &referral)], A_REFERRAL),
+        form(
+            "/api/referrals/update",
+            &[("id", &referral), ("note", "Proned again.")],
+            [401, 200, 404, 403, 403],
+        ),
+        form(
+            "/api/referrals/message",
+            &[("id", &referral), ("body", "Calling now.")],
+            [401, 200, 404, 200, 200],
+        ),
+        form(
+            "/api/referrals/follow",
+            &[("id", &referral), ("follow", "true")],
+            [401, 200, 404, 403, 403],
+        ),
         // Signed in.
         form(
             "/api/account/profile",
@@ -319,6 +352,16 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
         "/api/referrals/draft-discard",
         &[("id", &draft)],
         A_DRAFT,
+    ));
+    // Withdrawing closes the referral for the cases above, so it runs after them.
+    cases.push(form(
+        "/api/referrals/withdraw",
+        &[
+            ("id", &referral),
+            ("reason_code", "improved"),
+            ("reason", ""),
+        ],
+        [401, 200, 404, 403, 403],
     ));
     // These end the caller's session, so they run last.
     cases.push(form("/api/account/sign-out-everywhere", &[], SIGNED_IN));

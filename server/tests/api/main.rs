@@ -8,6 +8,7 @@ mod checklist;
 
 mod config;
 mod demo;
+mod followups;
 mod health;
 mod mail;
 mod pages;

@@ -312,3 +312,44 @@ fn a_step_replaces_its_own_fields_and_confirmations_only() {
     assert!(!is_form_key("blood_gases.99.ph"));
     assert!(!is_form_key("_go"));
 }
+
+#[test]
+fn an_update_appends_checked_gases_and_names_its_own_errors() {
+    let previous = check(&example(Pathway::Vv), now()).data;
+    let update = json!({
+        "note": "Proned again, no better.",
+        "blood_gases": [
+            {"taken_at": "2026-11-21T08:00", "site": "arterial", "ph": 7.21, "pao2_kpa": 6.8, "paco2_kpa": 9.0, "fio2": 1.0}
+        ]
+    });
+    let (note, data) = check_update(Pathway::Vv, &previous, &update, now()).unwrap();
+    assert_eq!(note, "Proned again, no better.");
+    assert_eq!(data[GAS_STEP].as_array().unwrap().len(), 4);
+    assert_eq!(pf_series(&data).len(), 4);
+    let bad = json!({"blood_gases": [{"taken_at": "2099-01-01T08:00", "site": "arterial", "ph": 9.9}], "mood": "tired"});
+    let errors = check_update(Pathway::Vv, &previous, &bad, now()).unwrap_err();
+    for key in ["blood_gases.0.taken_at", "mood"] {
+        assert!(errors.get(key).is_some(), "{key}: {errors:?}");
+    }
+    let errors = check_update(
+        Pathway::Vv,
+        &previous,
+        &json!({"blood_gases": [{"taken_at": "2026-11-21T08:00", "site": "arterial", "ph": 9.9}]}),
+        now(),
+    )
+    .unwrap_err();
+    assert!(errors.get("blood_gases.0.ph").is_some(), "{errors:?}");
+    assert!(check_update(Pathway::Vv, &previous, &json!({}), now())
+        .unwrap_err()
+        .get("note")
+        .is_some());
+    // An ECPR alert takes text only.
+    let errors = check_update(
+        Pathway::Ecpr,
+        &Map::new(),
+        &json!({"blood_gases": []}),
+        now(),
+    )
+    .unwrap_err();
+    assert!(errors.get(GAS_STEP).is_some());
+}
