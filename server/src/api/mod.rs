@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 pub mod accounts;
 pub mod error;
+pub mod openapi;
 pub mod referrals;
 pub mod scores;
 
@@ -13,6 +14,11 @@ use http::Method;
 /// router and lists the routes for the access-control test.
 fn endpoints() -> Vec<(&'static str, Vec<Method>, MethodRouter<AppState>)> {
     vec![
+        (
+            "/api/v1/openapi.json",
+            vec![Method::GET],
+            get(openapi::serve),
+        ),
         (
             "/api/v1/scores/{score}",
             vec![Method::POST],

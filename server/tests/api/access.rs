@@ -121,6 +121,7 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             ..case("POST", "/api/v1/scores/{score}", ALL_200)
         },
         case("GET", "/api/v1/hospitals", ALL_200),
+        case("GET", "/api/v1/openapi.json", ALL_200),
         Case {
             json: Some(serde_json::json!({"email": "nobody@x.test", "password": "wrong"})),
             ..case("POST", "/api/v1/session", [401; 5])
