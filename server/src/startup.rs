@@ -236,8 +236,8 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.public_url.scheme() == "https")
-        // Every request that reads the session moves its idle deadline forward.
-        .with_always_save(true)
+        // Saved when changed: sign-in, sign-out, and activity once a minute
+        // (`Accounts::session_user`), which moves the idle deadline forward.
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(state.settings.accounts.session_idle)
                 .unwrap_or(time::Duration::hours(2)),

@@ -27,6 +27,10 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite has one writer at a time; writers that collide wait in SQLite's busy handler,
+    /// which sleeps in growing steps. Taking turns in the process instead keeps the wait to
+    /// the length of the transactions ahead. PostgreSQL needs no turns.
+    write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +65,22 @@ impl Db {
             .connect(&url)
             .await
             .map_err(ConnectError::Open)?;
-        Ok(Self { pool, backend })
+        let write_gate =
+            (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self {
+            pool,
+            backend,
+            write_gate,
+        })
+    }
+
+    /// This process's turn to write, held until the returned guard is dropped (after the
+    /// commit). Only the busiest write paths take turns; others rely on the busy timeout.
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     /// A cheap round trip, for health checks.

@@ -146,6 +146,7 @@ impl Referrals {
         }
         let text = serde_json::to_string(&form).map_err(|_| AppError::Internal)?;
         let now = now_ms();
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE referral_drafts SET form = $1, revision = revision + 1, updated_at = $2 \

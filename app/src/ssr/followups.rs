@@ -154,6 +154,7 @@ impl Referrals {
         let data_json = serde_json::to_string(&data).map_err(|_| AppError::Internal)?;
         let evaluation_json = serde_json::to_string(&evaluation).map_err(|_| AppError::Internal)?;
         let version = target.version + 1;
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE referrals SET data = $1, evaluation = $2, version = $3, updated_at = $4 \

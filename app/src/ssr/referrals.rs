@@ -191,6 +191,7 @@ impl Referrals {
         let evaluation_json = serde_json::to_string(evaluation).map_err(|_| AppError::Internal)?;
         let status = prepared.status;
 
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await?;
         let year = year_of(now);
         let (number,): (i64,) = sqlx::query_as(

@@ -12,6 +12,8 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 pub const USER_ID: &str = "uid";
 pub const EPOCH: &str = "epoch";
 pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the session last moved its idle deadline (see `Accounts::session_user`).
+pub const SEEN_AT: &str = "seen_at";
 
 #[derive(Clone, Debug)]
 pub enum SessionDb {

@@ -17,7 +17,7 @@ use crate::domain::policy::{decide, Action, Decision};
 use crate::error::AppError;
 use crate::ssr::db::Db;
 use crate::ssr::outbox::{self, NewMail};
-use crate::ssr::session::{EPOCH, SIGNED_IN_AT, USER_ID};
+use crate::ssr::session::{EPOCH, SEEN_AT, SIGNED_IN_AT, USER_ID};
 use crate::ssr::time::now_ms;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -142,6 +142,9 @@ fn hash_error(_: passwords::HashError) -> AppError {
     AppError::Internal
 }
 
+/// How often a signed-in user's activity is written to their session.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
 impl Accounts {
     async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, AppError> {
         Ok(self.db.pool.acquire().await?)
@@ -164,6 +167,13 @@ impl Accounts {
         let user = store::user_by_id(&mut conn, user_id).await?;
         match user {
             Some(user) if !expired && user.can_sign_in() && epoch == Some(user.session_epoch) => {
+                // Activity moves the idle deadline: a changed session is saved with a new
+                // expiry. Once a minute is enough, and spares a database write per request.
+                let now = now_ms();
+                let seen = session.get::<i64>(SEEN_AT).await.map_err(session_error)?;
+                if seen.is_none_or(|at| now - at >= TOUCH_INTERVAL_MS) {
+                    session.insert(SEEN_AT, now).await.map_err(session_error)?;
+                }
                 Ok(Some(user.current()))
             }
             _ => {
