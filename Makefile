@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; both install missing tools first.
-.PHONY: run test lint fmt bench bench-size
+.PHONY: run test lint fmt bench bench-size bench-referrals
 
 run:   ## build a release and serve it on http://127.0.0.1:3000 with demo data
 	scripts/run.sh
@@ -21,3 +21,6 @@ bench-size:  ## gzip size of the first load (wasm + js + css) of a release build
 
 bench:  ## time all clinical rules and scores for one complete referral (not a test)
 	cargo bench -p ecmo-referral-app --bench triage
+
+bench-referrals:  ## referral submissions/s and latency through the API on SQLite (needs wrk)
+	scripts/bench-referrals.sh

@@ -113,8 +113,7 @@ fn DraftContent() -> impl IntoView {
                     } else {
                         let rows = rows
                             .max(checklist::gas_rows(&d.draft.form) + usize::from(check))
-                            .max(MIN_GAS_ROWS)
-                            .min(MAX_GASES);
+                            .clamp(MIN_GAS_ROWS, MAX_GASES);
                         view! {
                             {error.map(|code| view! { <p class="form-error" role="alert">{save_error(&code, lang.get_untracked())}</p> })}
                             <ChecklistStep

@@ -491,7 +491,7 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
                     <ol class="thread">
                         {messages.into_iter().map(|m| view! {
                             <li class:from-centre=m.from_centre>
-                                <p class="meta">{m.at_local}" · "{m.author}{m.from_centre.then(|| " (ECMO)")}</p>
+                                <p class="meta">{m.at_local}" · "{m.author}{m.from_centre.then_some(" (ECMO)")}</p>
                                 <p class="body">{m.body}</p>
                             </li>
                         }).collect_view()}

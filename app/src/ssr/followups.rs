@@ -29,6 +29,9 @@ pub const WITHDRAW_REASONS: &[&str] = &[
 /// States after which nothing more is sent: no updates, no withdrawal.
 const CLOSED: &[&str] = &["WITHDRAWN", "DECLINED", "CLOSED", "REFERRED_ONWARD"];
 
+/// id, time, author's name, author's hospital (none for centre staff), text.
+type MessageRow = (i64, i64, Option<String>, Option<i64>, String);
+
 pub struct Followups {
     pub snapshots: Vec<SnapshotSummary>,
     pub messages: Vec<ReferralMessage>,
@@ -357,7 +360,7 @@ impl Referrals {
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
-        let messages: Vec<(i64, i64, Option<String>, Option<i64>, String)> = sqlx::query_as(
+        let messages: Vec<MessageRow> = sqlx::query_as(
             "SELECT m.id, m.at, u.name, u.hospital_id, m.body FROM referral_messages m \
              LEFT JOIN users u ON u.id = m.author_user_id WHERE m.referral_id = $1 ORDER BY m.at, m.id",
         )
