@@ -141,6 +141,28 @@ test("a complete VV referral, with the decision support following the answers", 
   await expect(confirmation).toContainText("15 min");
   await expect(confirmation.getByTestId("call-now")).toBeVisible();
   await expect(page.getByTestId("support-indication")).toContainText("VV-EOL-2");
+  await expect(page.getByTestId("pf-chart").locator("circle")).toHaveCount(3);
+
+  // An update with a new blood gas: a mistake is named and nothing typed is lost.
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+  const form = page.getByTestId("update-form");
+  await form.getByLabel("Kaj je novega (besedilo)").fill("Ponovno na trebuhu 16 ur, brez izboljšanja.");
+  await form.locator('[name="taken_at"]').fill("2026-11-21T06:00");
+  await form.locator('[name="ph"]').fill("9,9");
+  await form.locator('[name="pao2"]').fill("6,8");
+  await form.locator('[name="fio2"]').fill("1");
+  await form.getByRole("button", { name: "Dodaj dopolnitev" }).click();
+  await expect(form).toContainText("od 6,5 do 8");
+  await expect(form.locator('[name="note"]')).toHaveValue("Ponovno na trebuhu 16 ur, brez izboljšanja.");
+  await form.locator('[name="ph"]').fill("7,22");
+  await form.getByRole("button", { name: "Dodaj dopolnitev" }).click();
+  await expect(page.getByTestId("version-2")).toContainText("brez izboljšanja");
+  await expect(page.getByTestId("pf-chart").locator("circle")).toHaveCount(4);
+
+  // A message to the centre appears in the thread.
+  await page.getByLabel("Novo sporočilo").fill("Prosim za klic na 03 423 3000.");
+  await page.getByRole("button", { name: "Pošlji sporočilo" }).click();
+  await expect(page.getByTestId("messages")).toContainText("Prosim za klic na 03 423 3000.");
 });
 
 test("an unusual value is confirmed beside its field; an impossible one stops the step", async ({ page }) => {

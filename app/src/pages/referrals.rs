@@ -426,8 +426,6 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
     let id = d.summary.id.to_string();
     let can_update = d.can_update;
     let checklist = d.summary.pathway != "ecpr";
-    let update = ServerAction::<AddReferralUpdate>::new();
-    let update_error = action_error(update);
     let message = ServerAction::<PostReferralMessage>::new();
     let message_error = action_error(message);
     let withdraw = ServerAction::<WithdrawReferral>::new();
@@ -439,49 +437,7 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
     let referrer = use_current_user().is_some_and(|u| u.hospital_id == Some(d.summary.hospital_id));
     let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id);
     view! {
-        {can_update.then(|| view! {
-            <ActionForm action=update attr:class="form update-form no-print" attr:data-testid="update-form">
-                <h3>{tr("Dodaj dopolnitev", "Add an update")}</h3>
-                <FormError error=update_error />
-                <input type="hidden" name="id" value=id1 />
-                <div class="field">
-                    <label for="update-note">{tr("Kaj je novega (besedilo)", "What is new (text)")}</label>
-                    <textarea id="update-note" name="note" rows="3" maxlength="2000"></textarea>
-                    <FieldMessages name="note" error=update_error />
-                </div>
-                {checklist.then(|| view! {
-                    <fieldset class="gas">
-                        <legend>{tr("Nova plinska analiza (neobvezno)", "New blood gas (optional)")}</legend>
-                        <div class="gas-grid">
-                            <div class="field"><label for="u-taken_at">{tr("Čas odvzema", "Sample time")}</label>
-                                <input id="u-taken_at" name="taken_at" type="datetime-local" /><FieldMessages name="blood_gases.0.taken_at" error=update_error /></div>
-                            <div class="field"><label for="u-site">{tr("Vzorec", "Sample site")}</label>
-                                <select id="u-site" name="site">
-                                    <option value="arterial">{tr("arterijski", "arterial")}</option>
-                                    <option value="venous">{tr("venski", "venous")}</option>
-                                    <option value="capillary">{tr("kapilarni", "capillary")}</option>
-                                </select></div>
-                            <div class="field"><label for="u-ph">"pH"</label>
-                                <input id="u-ph" name="ph" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.ph" error=update_error /></div>
-                            <div class="field"><label for="u-pao2">"PaO2"</label>
-                                <div class="input-with-unit"><input id="u-pao2" name="pao2" type="text" inputmode="decimal" />
-                                <select name="pao2_unit" aria-label="PaO2 unit"><option value="kpa">"kPa"</option><option value="mmhg">"mmHg"</option></select></div>
-                                <FieldMessages name="blood_gases.0.pao2_kpa" error=update_error /><FieldMessages name="blood_gases.0.pao2_mmhg" error=update_error /></div>
-                            <div class="field"><label for="u-paco2">"PaCO2"</label>
-                                <div class="input-with-unit"><input id="u-paco2" name="paco2" type="text" inputmode="decimal" />
-                                <select name="paco2_unit" aria-label="PaCO2 unit"><option value="kpa">"kPa"</option><option value="mmhg">"mmHg"</option></select></div>
-                                <FieldMessages name="blood_gases.0.paco2_kpa" error=update_error /><FieldMessages name="blood_gases.0.paco2_mmhg" error=update_error /></div>
-                            <div class="field"><label for="u-fio2">{tr("FiO2 (delež ali %)", "FiO2 (fraction or %)")}</label>
-                                <input id="u-fio2" name="fio2" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.fio2" error=update_error /></div>
-                            <div class="field"><label for="u-lactate">{tr("Laktat (mmol/L)", "Lactate (mmol/L)")}</label>
-                                <input id="u-lactate" name="lactate_mmol_l" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.lactate_mmol_l" error=update_error /></div>
-                        </div>
-                        <label class="checkbox"><input type="checkbox" name="confirm" value="on" />{tr("Nenavadne vrednosti so pravilne", "Unusual values are right")}</label>
-                    </fieldset>
-                })}
-                <Submit label=text(tr("Dodaj dopolnitev", "Add the update")) pending=update.pending().into() />
-            </ActionForm>
-        })}
+        {can_update.then(|| view! { <UpdateForm id=id1.clone() checklist /> })}
         <section id="messages" class="messages" data-testid="messages">
             <h2>{tr("Sporočila s centrom", "Messages with the centre")}</h2>
             {if messages.is_empty() {
@@ -555,6 +511,67 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
                 </ActionForm>
             </details>
         })}
+    }
+}
+
+/// The update form: an island, so that a mistake is shown beside its field without losing
+/// what was typed; the page reloads with the new version once it is accepted.
+#[island]
+fn UpdateForm(id: String, checklist: bool) -> impl IntoView {
+    let update = ServerAction::<AddReferralUpdate>::new();
+    let update_error = action_error(update);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = update.value().get() {
+            #[cfg(feature = "hydrate")]
+            {
+                let location = window().location();
+                let _ = location.set_hash("updates");
+                let _ = location.reload();
+            }
+        }
+    });
+    view! {
+        <ActionForm action=update attr:class="form update-form no-print" attr:data-testid="update-form">
+            <h3>{tr("Dodaj dopolnitev", "Add an update")}</h3>
+            <FormError error=update_error />
+            <input type="hidden" name="id" value=id />
+            <div class="field">
+                <label for="update-note">{tr("Kaj je novega (besedilo)", "What is new (text)")}</label>
+                <textarea id="update-note" name="note" rows="3" maxlength="2000"></textarea>
+                <FieldMessages name="note" error=update_error />
+            </div>
+            {checklist.then(|| view! {
+                <fieldset class="gas">
+                    <legend>{tr("Nova plinska analiza (neobvezno)", "New blood gas (optional)")}</legend>
+                    <div class="gas-grid">
+                        <div class="field"><label for="u-taken_at">{tr("Čas odvzema", "Sample time")}</label>
+                            <input id="u-taken_at" name="taken_at" type="datetime-local" /><FieldMessages name="blood_gases.0.taken_at" error=update_error /></div>
+                        <div class="field"><label for="u-site">{tr("Vzorec", "Sample site")}</label>
+                            <select id="u-site" name="site">
+                                <option value="arterial">{tr("arterijski", "arterial")}</option>
+                                <option value="venous">{tr("venski", "venous")}</option>
+                                <option value="capillary">{tr("kapilarni", "capillary")}</option>
+                            </select></div>
+                        <div class="field"><label for="u-ph">"pH"</label>
+                            <input id="u-ph" name="ph" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.ph" error=update_error /></div>
+                        <div class="field"><label for="u-pao2">"PaO2"</label>
+                            <div class="input-with-unit"><input id="u-pao2" name="pao2" type="text" inputmode="decimal" />
+                            <select name="pao2_unit" aria-label="PaO2 unit"><option value="kpa">"kPa"</option><option value="mmhg">"mmHg"</option></select></div>
+                            <FieldMessages name="blood_gases.0.pao2_kpa" error=update_error /><FieldMessages name="blood_gases.0.pao2_mmhg" error=update_error /></div>
+                        <div class="field"><label for="u-paco2">"PaCO2"</label>
+                            <div class="input-with-unit"><input id="u-paco2" name="paco2" type="text" inputmode="decimal" />
+                            <select name="paco2_unit" aria-label="PaCO2 unit"><option value="kpa">"kPa"</option><option value="mmhg">"mmHg"</option></select></div>
+                            <FieldMessages name="blood_gases.0.paco2_kpa" error=update_error /><FieldMessages name="blood_gases.0.paco2_mmhg" error=update_error /></div>
+                        <div class="field"><label for="u-fio2">{tr("FiO2 (delež ali %)", "FiO2 (fraction or %)")}</label>
+                            <input id="u-fio2" name="fio2" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.fio2" error=update_error /></div>
+                        <div class="field"><label for="u-lactate">{tr("Laktat (mmol/L)", "Lactate (mmol/L)")}</label>
+                            <input id="u-lactate" name="lactate_mmol_l" type="text" inputmode="decimal" /><FieldMessages name="blood_gases.0.lactate_mmol_l" error=update_error /></div>
+                    </div>
+                    <label class="checkbox"><input type="checkbox" name="confirm" value="on" />{tr("Nenavadne vrednosti so pravilne", "Unusual values are right")}</label>
+                </fieldset>
+            })}
+            <Submit label=text(tr("Dodaj dopolnitev", "Add the update")) pending=update.pending().into() />
+        </ActionForm>
     }
 }
 
