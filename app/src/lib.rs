@@ -7,6 +7,7 @@ pub mod app;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod oncall;
 pub mod pages;
 pub mod referrals;
 pub mod site;

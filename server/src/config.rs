@@ -79,6 +79,14 @@ pub struct Settings {
     pub rules_file: Option<PathBuf>,
     pub mail: MailSettings,
     pub accounts: AccountSettings,
+    pub escalation: EscalationSettings,
+}
+
+/// When an unacknowledged referral is escalated, and how often that is looked for.
+#[derive(Clone, Debug)]
+pub struct EscalationSettings {
+    pub timeouts: ecmo_referral_app::domain::roster::AckTimeouts,
+    pub poll_interval: Duration,
 }
 
 /// Sessions and sign-in throttling.
@@ -259,6 +267,30 @@ impl Settings {
                     10..=60_000,
                 )?),
                 send_timeout: Duration::from_secs(20),
+            },
+            escalation: EscalationSettings {
+                timeouts: ecmo_referral_app::domain::roster::AckTimeouts {
+                    ecpr_min: parse_num("ECMO_ACK_MIN_ECPR", var("ECMO_ACK_MIN_ECPR"), 2, 1..=240)?
+                        as u32,
+                    va_severe_min: parse_num(
+                        "ECMO_ACK_MIN_VA_SEVERE",
+                        var("ECMO_ACK_MIN_VA_SEVERE"),
+                        10,
+                        1..=240,
+                    )? as u32,
+                    other_min: parse_num("ECMO_ACK_MIN_OTHER", var("ECMO_ACK_MIN_OTHER"), 15, 1..=240)?
+                        as u32,
+                    second_min: match var("ECMO_ESCALATION_SECOND_MIN") {
+                        None => None,
+                        raw => Some(parse_num("ECMO_ESCALATION_SECOND_MIN", raw, 15, 1..=240)? as u32),
+                    },
+                },
+                poll_interval: Duration::from_millis(parse_num(
+                    "ECMO_ESCALATION_POLL_MS",
+                    var("ECMO_ESCALATION_POLL_MS"),
+                    5_000,
+                    10..=60_000,
+                )?),
             },
             accounts: AccountSettings {
                 session_idle: Duration::from_secs(

@@ -18,6 +18,7 @@ use ecmo_referral_app::ssr::accounts::service::Accounts;
 use ecmo_referral_app::ssr::accounts::throttle::AddressLimiter;
 use ecmo_referral_app::ssr::accounts::AccountConfig;
 use ecmo_referral_app::ssr::referrals::{ReferralConfig, Referrals};
+use ecmo_referral_app::ssr::time::Clock;
 use ecmo_referral_app::ssr::session::SessionDb;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
@@ -46,6 +47,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::default()).await
+    }
+
+    /// Builds the application with a given clock (tests move it to pass escalation windows).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let db = db::open(settings.database_url.expose_secret()).await?;
         if settings.demo {
             let accounts = demo::seed_if_empty(&db).await?;
@@ -115,7 +121,10 @@ impl Application {
                     .to_owned(),
                 message_id_domain: settings.message_id_domain(),
                 team_email: settings.mail.team_email.as_ref().map(ToString::to_string),
+                timeouts: settings.escalation.timeouts,
+                outbox_signal: Some(mail_health.signal()),
             }),
+            clock,
         };
         let state = AppState {
             leptos_options,
@@ -165,6 +174,11 @@ impl Application {
         let worker_task = tokio::spawn(worker.run(shutdown.clone()));
         let sweeper = tokio::spawn(sessions.continuously_delete_expired(Duration::from_secs(600)));
         let failures = tokio::spawn(purge_login_failures(state.accounts.clone()));
+        let escalations = tokio::spawn(escalate(
+            state.referrals.clone(),
+            state.settings.escalation.poll_interval,
+            shutdown.clone(),
+        ));
         tracing::info!(address = %listener.local_addr()?, "listening");
         let serve = axum::serve(
             listener,
@@ -175,10 +189,26 @@ impl Application {
         shutdown.cancel();
         sweeper.abort();
         failures.abort();
+        let _ = escalations.await;
         worker_task.await?;
         result?;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Looks for referrals nobody has acknowledged in time and tells the next person. The
+/// timers are in the database, so every instance runs this and each escalation is sent
+/// once (see `ssr::oncall`).
+async fn escalate(referrals: Referrals, poll: Duration, shutdown: CancellationToken) {
+    loop {
+        if let Err(error) = referrals.escalate_due().await {
+            tracing::error!(error = %error, "could not check escalations");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(poll) => {}
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let user = use_current_user();
     let admin = permits(user.as_ref(), Action::ManageUsers);
     let referrals = permits(user.as_ref(), Action::ListReferrals);
+    let centre = permits(user.as_ref(), Action::ViewCentreOperations);
     view! {
         <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
         {demo.then(|| view! { <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div> })}
@@ -30,6 +31,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <a href="/">{t!(i18n, nav_home)}</a>
                 <a href="/calculators">{t!(i18n, nav_calculators)}</a>
                 {referrals.then(|| view! { <a href="/referrals">{tr("Napotitve", "Referrals")}</a> })}
+                {centre.then(|| view! { <a href="/roster">{tr("Dežurstva", "On call")}</a> <a href="/notifications">{tr("Obvestila", "Notifications")}</a> })}
                 {admin.then(|| view! {
                     <a href="/admin/users">{tr("Uporabniki", "Users")}</a>
                     <a href="/admin/hospitals">{tr("Bolnišnice", "Hospitals")}</a>

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod labels;
 pub mod policy;
 pub mod referral;
+pub mod roster;
 pub mod rules;
 pub mod scores;
 pub mod triage;

@@ -22,6 +22,8 @@ pub enum Action {
     ListReferrals,
     /// Work the centre's queue: acknowledge, decide, record.
     WorkReferrals,
+    /// See the on-call roster and the delivery of notifications (centre staff).
+    ViewCentreOperations,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +54,7 @@ pub fn decide(user: Option<&CurrentUser>, action: Action) -> Decision {
         }
         Action::ListReferrals => user.has(Role::Referrer) || user.is_centre_staff(),
         Action::WorkReferrals => user.has(Role::EcmoClinician),
+        Action::ViewCentreOperations => user.is_centre_staff(),
     };
     if allowed {
         Decision::Allow
@@ -115,6 +118,7 @@ mod tests {
             ),
             (ListReferrals, [SignIn, Allow, Allow, Allow, Allow]),
             (WorkReferrals, [SignIn, Deny, Allow, Deny, Allow]),
+            (ViewCentreOperations, [SignIn, Deny, Allow, Allow, Allow]),
         ];
         for (action, expected) in cases {
             let users = [

@@ -271,6 +271,7 @@ fn Profile() -> impl IntoView {
         .collect::<Vec<_>>()
         .join(", ");
     let is_en = user.language == Lang::En;
+    let is_clinician = user.has(crate::domain::account::Role::EcmoClinician);
     view! {
         <section class="narrow">
             <h1>{tr("Moj račun", "My account")}</h1>
@@ -295,6 +296,7 @@ fn Profile() -> impl IntoView {
                 </div>
                 <Submit label=text(tr("Shrani", "Save")) pending=save.pending().into() />
             </ActionForm>
+            <crate::pages::oncall::NotificationPreferences clinician=is_clinician />
             <h2>{tr("Odjava", "Signing out")}</h2>
             <SignOutButton />
             <ActionForm action=everywhere attr:class="form inline">

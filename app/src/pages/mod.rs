@@ -6,4 +6,5 @@ pub mod checklist;
 pub mod error;
 pub mod home;
 pub mod not_found;
+pub mod oncall;
 pub mod referrals;

@@ -48,6 +48,7 @@ fn status_label(status: &str, lang: Lang) -> String {
         .into(),
         "SUBMITTED" => if en { "Submitted" } else { "Poslano" }.into(),
         "WITHDRAWN" => if en { "Withdrawn" } else { "Preklicano" }.into(),
+        "ACKNOWLEDGED" => if en { "Acknowledged" } else { "Prejem potrjen" }.into(),
         other => other.replace('_', " ").to_lowercase(),
     }
 }
@@ -317,6 +318,10 @@ fn event_label(kind: &str, lang: Lang) -> String {
         ("message", Lang::En) => "message".into(),
         ("withdrawn", Lang::Sl) => "preklicano".into(),
         ("withdrawn", Lang::En) => "withdrawn".into(),
+        ("acknowledged", Lang::Sl) => "prejem potrjen".into(),
+        ("acknowledged", Lang::En) => "acknowledged".into(),
+        ("escalated", Lang::Sl) => "stopnjevano (ni bilo potrjeno pravočasno)".into(),
+        ("escalated", Lang::En) => "escalated (not acknowledged in time)".into(),
         (other, _) => other.replace('_', " "),
     }
 }
@@ -331,6 +336,10 @@ fn referral_view(
     let s = d.summary.clone();
     let id = s.id;
     let followups = (!print).then(|| followup_view(&d, lang));
+    let can_acknowledge = crate::domain::policy::permits(
+        use_current_user().as_ref(),
+        crate::domain::policy::Action::WorkReferrals,
+    ) && matches!(d.summary.status.as_str(), "SUBMITTED" | "ECPR_ALERT");
     let chart = (!d.pf_series.is_empty()).then(|| view! { <PfChart points=d.pf_series.clone() /> });
     let snapshots = d.snapshots.clone();
     let ecpr = s.pathway == "ecpr";
@@ -366,6 +375,7 @@ fn referral_view(
             </section>
         })}
         {(!is_new).then(|| view! { <h1>{d.summary.reference.clone()}</h1> })}
+        {(!print && can_acknowledge).then(|| view! { <AcknowledgeButton id=id /> })}
         {(!print).then(|| view! {
             <p class="page-actions">
                 <a href=format!("/referrals/{id}?print=1") data-testid="print-link">{tr("Pogled za tiskanje", "Print view")}</a>
@@ -571,6 +581,21 @@ fn UpdateForm(id: String, checklist: bool) -> impl IntoView {
                 </fieldset>
             })}
             <Submit label=text(tr("Dodaj dopolnitev", "Add the update")) pending=update.pending().into() />
+        </ActionForm>
+    }
+}
+
+/// For the centre's clinicians: acknowledge from the referral's page.
+#[component]
+fn AcknowledgeButton(id: i64) -> impl IntoView {
+    let action = ServerAction::<crate::oncall::AcknowledgeReferral>::new();
+    let error = action_error(action);
+    view! {
+        <ActionForm action=action attr:class="form inline no-print">
+            <FormError error />
+            <input type="hidden" name="id" value=id.to_string() />
+            <input type="hidden" name="token" value="" />
+            <Submit label=text(tr("Potrdi prejem", "Acknowledge")) pending=action.pending().into() />
         </ActionForm>
     }
 }

@@ -5,7 +5,7 @@ use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::RequestIdentity;
 use super::referrals::Referrals;
-use super::time::{local_display, now_ms};
+use super::time::local_display;
 use crate::domain::checklist;
 use crate::domain::policy::Action;
 use crate::domain::triage::Pathway;
@@ -74,7 +74,7 @@ impl Referrals {
             .into());
         }
         let key = format!("draft-{}", uuid::Uuid::new_v4().simple());
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut tx = self.db.pool.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO referral_drafts (user_id, hospital_id, pathway, form, idempotency_key, created_at, updated_at) \
@@ -145,7 +145,7 @@ impl Referrals {
             None => form.extend(fields),
         }
         let text = serde_json::to_string(&form).map_err(|_| AppError::Internal)?;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await?;
         let changed = sqlx::query(
@@ -182,7 +182,7 @@ impl Referrals {
         let (id, ..) = self.draft_row(identity, id).await?;
         let mut tx = self.db.pool.begin().await?;
         sqlx::query("UPDATE referral_drafts SET discarded_at = $1 WHERE id = $2")
-            .bind(now_ms())
+            .bind(self.clock.now_ms())
             .bind(id)
             .execute(&mut *tx)
             .await?;

@@ -6,7 +6,7 @@ use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::RequestIdentity;
 use super::referrals::Referrals;
-use super::time::{from_local, local_display, now_ms, to_local};
+use super::time::{from_local, local_display, to_local};
 use crate::domain::checklist::{self, MAX_NOTE};
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
@@ -144,7 +144,7 @@ impl Referrals {
         let target = self.target(identity, id).await?;
         Self::may_update(identity, &target)?;
         let user_id = identity.user.as_ref().map_or(0, |u| u.id);
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let local_now = to_local(now);
         let (note, data) =
             checklist::check_update(target.pathway, &target.data, update, local_now)?;
@@ -213,7 +213,7 @@ impl Referrals {
         if body.chars().count() > MAX_NOTE {
             return Err(FieldErrors::single("body", FieldError::TooLong { max: MAX_NOTE }).into());
         }
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut tx = self.db.pool.begin().await?;
         let (message_id,): (i64,) = sqlx::query_as(
             "INSERT INTO referral_messages (referral_id, at, author_user_id, body) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -231,7 +231,11 @@ impl Referrals {
             event(identity, "referral_message_posted", id, detail),
         )
         .await?;
+        let from_centre = identity.user.as_ref().is_some_and(|u| u.is_centre_staff());
+        self.announce_message(&mut tx, id, from_centre, user_id, now)
+            .await?;
         tx.commit().await?;
+        self.wake_outbox();
         Ok(message_id)
     }
 
@@ -265,7 +269,7 @@ impl Referrals {
             return Err(errors.into());
         }
         let user_id = identity.user.as_ref().map_or(0, |u| u.id);
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut tx = self.db.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE referrals SET status = 'WITHDRAWN', updated_at = $1 WHERE id = $2 AND status = $3",
@@ -331,7 +335,7 @@ impl Referrals {
             )
             .bind(id)
             .bind(user_id)
-            .bind(now_ms())
+            .bind(self.clock.now_ms())
             .execute(&mut *tx)
             .await?;
         }

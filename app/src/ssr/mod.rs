@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod db;
 pub mod drafts;
 pub mod followups;
+pub mod notify;
+pub mod oncall;
 pub mod outbox;
 pub mod referrals;
 pub mod session;

@@ -1,7 +1,6 @@
 //! Submitting and reading referrals. A submission is checked field by field, evaluated by
 //! the triage rules, and written in one transaction with its timeline event, its audit
 //! event and the team's notification mail. Every read is authorised and audited.
-use crate::domain::account::Role;
 use crate::domain::checklist;
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
@@ -12,21 +11,22 @@ use crate::error::AppError;
 use crate::referrals::{ReferralDetail, ReferralEvent, ReferralSummary, Submitted};
 use crate::ssr::accounts::audit::{self, Event};
 use crate::ssr::accounts::service::authorize;
-use crate::ssr::accounts::store;
 use crate::ssr::accounts::RequestIdentity;
 use crate::ssr::db::Db;
-use crate::ssr::outbox::{self, NewMail};
-use crate::ssr::time::now_ms;
 use serde_json::{json, Value};
-use sqlx::AnyConnection;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct ReferralConfig {
     pub public_url: String,
     pub message_id_domain: String,
-    /// Where new referrals are announced; without it, every active ECMO clinician.
+    /// The team's address unless an administrator sets another; without either, every
+    /// active ECMO clinician stands in for the team.
     pub team_email: Option<String>,
+    /// How long each pathway waits for an acknowledgement before escalating.
+    pub timeouts: crate::domain::roster::AckTimeouts,
+    /// Wakes the mail worker when a message is queued, so it need not wait for its poll.
+    pub outbox_signal: Option<Arc<tokio::sync::Notify>>,
 }
 
 /// A checked and evaluated submission, ready to be stored.
@@ -39,22 +39,12 @@ pub struct Prepared {
     pub target: referral::ResponseTarget,
 }
 
-/// What the team's mail about a new referral says.
-#[derive(Clone, Copy)]
-struct Announcement<'a> {
-    reference: &'a str,
-    hospital: &'a str,
-    id: i64,
-    pathway: Pathway,
-    evaluation: &'a Evaluation,
-    acknowledge_min: u32,
-}
-
 #[derive(Clone, Debug)]
 pub struct Referrals {
     pub db: Db,
     pub rules: Arc<RuleSet>,
     pub config: Arc<ReferralConfig>,
+    pub clock: crate::ssr::time::Clock,
 }
 
 fn check_idempotency_key(key: &str) -> Result<(), AppError> {
@@ -182,10 +172,14 @@ impl Referrals {
         if let Some(existing) = self.by_key(user.id, idempotency_key).await? {
             return Ok(existing);
         }
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let prepared = self.prepare(body, now)?;
         let evaluation = &prepared.evaluation;
-        let target = prepared.target;
+        let mut target = prepared.target;
+        target.acknowledge_min = self
+            .config
+            .timeouts
+            .first(prepared.pathway, evaluation.scai.map(|s| s.stage));
         let pathway = referral::pathway_code(prepared.pathway);
         let data = serde_json::to_string(&prepared.data).map_err(|_| AppError::Internal)?;
         let evaluation_json = serde_json::to_string(evaluation).map_err(|_| AppError::Internal)?;
@@ -272,20 +266,17 @@ impl Referrals {
             audit_event(identity, "referral_submitted", Some(id)),
         )
         .await?;
-        let hospital_name = user.hospital_name.clone().unwrap_or_default();
-        let announcement = Announcement {
-            reference: &reference,
-            hospital: &hospital_name,
+        let notice = crate::ssr::oncall::Notice {
             id,
+            reference: reference.clone(),
+            hospital: user.hospital_name.clone().unwrap_or_default(),
             pathway: prepared.pathway,
-            evaluation,
-            acknowledge_min: target.acknowledge_min,
+            evaluation: evaluation.clone(),
+            referrer_id: user.id,
         };
-        for recipient in self.recipients(&mut tx).await? {
-            let mail = self.new_referral_mail(&recipient, &announcement);
-            outbox::enqueue(&mut tx, &mail, &self.config.message_id_domain).await?;
-        }
+        self.announce(&mut tx, &notice, now).await?;
         tx.commit().await?;
+        self.wake_outbox();
         tracing::info!(referral_id = id, pathway, "referral submitted");
         Ok(Submitted {
             id,
@@ -309,59 +300,6 @@ impl Referrals {
             status,
             created: false,
         }))
-    }
-
-    /// The team address, or every active ECMO clinician: a referral is never announced to nobody.
-    async fn recipients(&self, conn: &mut AnyConnection) -> Result<Vec<String>, AppError> {
-        if let Some(team) = &self.config.team_email {
-            return Ok(vec![team.clone()]);
-        }
-        let clinicians = store::active_with_role(conn, Role::EcmoClinician).await?;
-        Ok(clinicians.into_iter().map(|(email, _)| email).collect())
-    }
-
-    /// The announcement: pathway, urgency, reference and hospital, a link, the count of
-    /// flags and the response target. No patient identifier.
-    fn new_referral_mail(&self, recipient: &str, a: &Announcement<'_>) -> NewMail {
-        let Announcement {
-            reference,
-            hospital,
-            id,
-            pathway,
-            evaluation,
-            acknowledge_min,
-        } = *a;
-        let link = format!("{}/referrals/{id}", self.config.public_url);
-        let count = |s: Severity| evaluation.flags.iter().filter(|f| f.severity == s).count();
-        let scai = evaluation
-            .scai
-            .map(|s| format!(" (SCAI {})", s.label()))
-            .unwrap_or_default();
-        let (kind_en, kind_sl) = match pathway {
-            Pathway::Ecpr => ("ECPR alert", "ECPR alarm"),
-            Pathway::Va => ("VA-ECMO referral", "napotitev VA-ECMO"),
-            Pathway::Vv => ("VV-ECMO referral", "napotitev VV-ECMO"),
-        };
-        let subject = format!("{kind_en} / {kind_sl} {reference}{scai} — {hospital}");
-        let body_text = format!(
-            "{kind_sl} {reference}{scai} iz bolnišnice {hospital}. Pokličite napotnega zdravnika: odziv v {acknowledge_min} min.\n\
-             Zastavice: {} indikacij, {} kontraindikacij, {} opozoril.\n{link}\n\n\
-             {kind_en} {reference}{scai} from {hospital}. Call the referring doctor back: response within {acknowledge_min} min.\n\
-             Flags: {} indications, {} contraindications, {} cautions.\n{link}\n",
-            count(Severity::Indication),
-            count(Severity::Contraindication),
-            count(Severity::Caution),
-            count(Severity::Indication),
-            count(Severity::Contraindication),
-            count(Severity::Caution),
-        );
-        NewMail {
-            kind: "referral_submitted".into(),
-            recipient: recipient.to_owned(),
-            subject,
-            body_text,
-            body_html: None,
-        }
     }
 
     /// The referrals the user may see: their hospital's, or all for centre staff.

@@ -1,6 +1,36 @@
 //! Timestamps are stored as integer milliseconds since the Unix epoch (UTC), the one
 //! representation SQLite and PostgreSQL share through sqlx's `Any` driver.
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The clock the referral services read: the system's, plus an offset that only tests move
+/// (to let an escalation window pass without waiting for it).
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        now_ms() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and every copy of it) forward.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// Sets this clock to read `at_ms` now.
+    pub fn set(&self, at_ms: i64) {
+        self.offset_ms.store(at_ms - now_ms(), Ordering::Relaxed);
+    }
+
+    /// The offset from the system clock, to give another instance the same time.
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::Relaxed)
+    }
+}
 
 pub fn now_ms() -> i64 {
     SystemTime::now()

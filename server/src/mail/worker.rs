@@ -37,6 +37,11 @@ impl WorkerHealth {
         self.wake.notify_one();
     }
 
+    /// The signal behind [`Self::wake`], for code that queues mail outside the server crate.
+    pub fn signal(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
     fn beat(&self) {
         self.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
     }

@@ -1,0 +1,936 @@
+//! The on-call roster and what follows a new referral: the on-call physician is told in
+//! the submission's transaction, the backup and then the whole team when nobody
+//! acknowledges in time, and the referrer hears of receipt and acknowledgement. Timers are
+//! rows (`referral_escalations.next_at`), read by a loop on every instance; an escalation
+//! is taken by a conditional update of its level, so it is sent once however many
+//! instances look and however often the server restarts.
+use super::accounts::audit::{self, Event};
+use super::accounts::service::authorize;
+use super::accounts::RequestIdentity;
+use super::notify::{self, About, Kind, Recipient};
+use super::outbox;
+use super::referrals::Referrals;
+use super::time::{from_local, local_display};
+use crate::domain::account::{roles_from_csv, Role};
+use crate::domain::checklist::parse_local;
+use crate::domain::fields::{FieldError, FieldErrors};
+use crate::domain::i18n::Lang;
+use crate::domain::policy::Action;
+use crate::domain::roster;
+use crate::domain::triage::{Evaluation, Pathway};
+use crate::error::AppError;
+use crate::oncall::{AckView, DeliveryRow, RosterView, ShiftView};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+const DAY_MS: i64 = 86_400_000;
+/// How long an acknowledgement link works.
+const ACK_LINK_TTL_MS: i64 = DAY_MS;
+const TEAM_EMAIL: &str = "team_email";
+
+pub struct ShiftInput {
+    pub starts_local: String,
+    pub ends_local: String,
+    pub primary_user_id: String,
+    pub backup_user_id: String,
+    pub perfusionist: String,
+    pub coordinator: String,
+}
+
+/// An account to notify.
+#[derive(Clone, Debug)]
+struct Person {
+    id: i64,
+    email: String,
+    name: String,
+    lang: Lang,
+}
+
+impl Person {
+    fn recipient(&self) -> Recipient {
+        Recipient {
+            email: self.email.clone(),
+            user_id: Some(self.id),
+            lang: Some(self.lang),
+        }
+    }
+}
+
+fn lang_of(code: &str) -> Lang {
+    if code == "en" {
+        Lang::En
+    } else {
+        Lang::Sl
+    }
+}
+
+async fn person(conn: &mut AnyConnection, id: i64) -> Result<Option<Person>, sqlx::Error> {
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, email, name, language FROM users WHERE id = $1 AND active = TRUE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(id, email, name, language)| Person {
+        id,
+        email,
+        name,
+        lang: lang_of(&language),
+    }))
+}
+
+/// Active users with `role`, optionally only those who chose the optional notification `kind`.
+async fn people_with(
+    conn: &mut AnyConnection,
+    role: Role,
+    optional: Option<&str>,
+) -> Result<Vec<Person>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, email, name, language, roles, notify_optional FROM users WHERE active = TRUE ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| roles_from_csv(&r.4).contains(&role))
+        .filter(|r| optional.is_none_or(|k| r.5.split(',').any(|c| c == k)))
+        .map(|(id, email, name, language, _, _)| Person {
+            id,
+            email,
+            name,
+            lang: lang_of(&language),
+        })
+        .collect())
+}
+
+/// (shift id, primary, backup) of the shift covering `at`; the latest-starting when
+/// shifts overlap.
+async fn shift_at(
+    conn: &mut AnyConnection,
+    at: i64,
+) -> Result<Option<(i64, i64, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, primary_user_id, backup_user_id FROM oncall_shifts \
+         WHERE starts_at <= $1 AND ends_at > $1 ORDER BY starts_at DESC, id DESC LIMIT 1",
+    )
+    .bind(at)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (token, hash)
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn system_event(action: &'static str, referral_id: i64, detail: serde_json::Value) -> Event<'static> {
+    Event {
+        actor: None,
+        action,
+        subject_type: "referral",
+        subject_id: Some(referral_id.to_string()),
+        client_addr: None,
+        detail,
+    }
+}
+
+/// What the notifications of one referral need to know about it.
+pub(crate) struct Notice {
+    pub id: i64,
+    pub reference: String,
+    pub hospital: String,
+    pub pathway: Pathway,
+    pub evaluation: Evaluation,
+    pub referrer_id: i64,
+}
+
+impl Notice {
+    fn about<'a>(&'a self, public_url: &'a str, acknowledge_min: u32) -> About<'a> {
+        About {
+            id: self.id,
+            reference: &self.reference,
+            hospital: &self.hospital,
+            pathway: self.pathway,
+            evaluation: &self.evaluation,
+            acknowledge_min,
+            public_url,
+        }
+    }
+}
+
+impl Referrals {
+    /// The team's distribution address: as set by an administrator, else `ECMO_TEAM_EMAIL`.
+    async fn team_email(&self, conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
+        let set: Option<(String,)> = sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
+            .bind(TEAM_EMAIL)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(set
+            .map(|(v,)| v)
+            .filter(|v| !v.is_empty())
+            .or_else(|| self.config.team_email.clone()))
+    }
+
+    /// The team: its address, or every active ECMO clinician when there is none — never nobody.
+    async fn team(&self, conn: &mut AnyConnection) -> Result<Vec<Recipient>, sqlx::Error> {
+        if let Some(address) = self.team_email(conn).await? {
+            return Ok(vec![Recipient::team(&address)]);
+        }
+        Ok(people_with(conn, Role::EcmoClinician, None)
+            .await?
+            .iter()
+            .map(Person::recipient)
+            .collect())
+    }
+
+    async fn ack_link(
+        &self,
+        conn: &mut AnyConnection,
+        referral_id: i64,
+        user_id: Option<i64>,
+        now: i64,
+    ) -> Result<String, sqlx::Error> {
+        let (token, hash) = new_token();
+        sqlx::query(
+            "INSERT INTO acknowledge_tokens (token_hash, referral_id, user_id, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash)
+        .bind(referral_id)
+        .bind(user_id)
+        .bind(now + ACK_LINK_TTL_MS)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(format!(
+            "{}/referrals/{referral_id}/acknowledge?token={token}",
+            self.config.public_url
+        ))
+    }
+
+    async fn send_to(
+        &self,
+        conn: &mut AnyConnection,
+        kind: Kind,
+        about: &About<'_>,
+        recipients: &[Recipient],
+        with_ack_link: bool,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        let mut seen: Vec<&str> = Vec::new();
+        for to in recipients {
+            if seen.contains(&to.email.as_str()) {
+                continue;
+            }
+            seen.push(&to.email);
+            let link = if with_ack_link {
+                Some(self.ack_link(conn, about.id, to.user_id, now).await?)
+            } else {
+                None
+            };
+            let mail = notify::mail(kind, about, to, link.as_deref());
+            outbox::enqueue(conn, &mail, &self.config.message_id_domain).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the on-call physician (and the team address when there is one), starts the
+    /// escalation timer, and confirms receipt to the referrer — all on the submission's
+    /// connection, inside its transaction.
+    pub(crate) async fn announce(
+        &self,
+        conn: &mut AnyConnection,
+        notice: &Notice,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let scai = notice.evaluation.scai.map(|s| s.stage);
+        let first = self.config.timeouts.first(notice.pathway, scai);
+        let about = notice.about(&self.config.public_url, first);
+        let shift = shift_at(conn, now).await?;
+        let mut recipients = Vec::new();
+        let primary = match shift {
+            Some((_, primary, _)) => person(conn, primary).await?,
+            None => None,
+        };
+        match &primary {
+            Some(p) => {
+                recipients.push(p.recipient());
+                if let Some(address) = self.team_email(conn).await? {
+                    recipients.push(Recipient::team(&address));
+                }
+            }
+            None => {
+                recipients.extend(self.team(conn).await?);
+                let admins: Vec<Recipient> = people_with(conn, Role::Admin, None)
+                    .await?
+                    .iter()
+                    .map(Person::recipient)
+                    .collect();
+                self.send_to(conn, Kind::NoShift, &about, &admins, false, now).await?;
+                tracing::warn!(referral_id = notice.id, "no on-call shift covers this referral; the team was told");
+            }
+        }
+        recipients.extend(
+            people_with(conn, Role::EcmoClinician, Some("all_referrals"))
+                .await?
+                .iter()
+                .map(Person::recipient),
+        );
+        self.send_to(conn, Kind::NewReferral, &about, &recipients, true, now).await?;
+        sqlx::query(
+            "INSERT INTO referral_escalations (referral_id, level, next_at, shift_id) VALUES ($1, 0, $2, $3)",
+        )
+        .bind(notice.id)
+        .bind(now + i64::from(first) * 60_000)
+        .bind(shift.map(|s| s.0))
+        .execute(&mut *conn)
+        .await?;
+        if let Some(referrer) = person(conn, notice.referrer_id).await? {
+            self.send_to(conn, Kind::Receipt, &about, &[referrer.recipient()], false, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn notice(&self, conn: &mut AnyConnection, id: i64) -> Result<Option<Notice>, sqlx::Error> {
+        let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT r.reference, h.name, r.pathway, r.evaluation, r.created_by FROM referrals r \
+             JOIN hospitals h ON h.id = r.hospital_id WHERE r.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.map(|(reference, hospital, pathway, evaluation, referrer_id)| Notice {
+            id,
+            reference,
+            hospital,
+            pathway: match pathway.as_str() {
+                "ecpr" => Pathway::Ecpr,
+                "va" => Pathway::Va,
+                _ => Pathway::Vv,
+            },
+            evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
+            referrer_id,
+        }))
+    }
+
+    /// Sends every escalation that is due now. Returns how many were sent by this call.
+    pub async fn escalate_due(&self) -> Result<usize, AppError> {
+        let now = self.clock.now_ms();
+        let due: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT referral_id, level FROM referral_escalations \
+             WHERE next_at IS NOT NULL AND next_at <= $1 AND acknowledged_at IS NULL \
+             ORDER BY next_at LIMIT 50",
+        )
+        .bind(now)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut sent = 0;
+        for (id, level) in due {
+            if self.escalate(id, level, now).await? {
+                sent += 1;
+            }
+        }
+        if sent > 0 {
+            self.wake_outbox();
+        }
+        Ok(sent)
+    }
+
+    /// Moves one referral's escalation from `level` on, if no one else has.
+    async fn escalate(&self, id: i64, level: i64, now: i64) -> Result<bool, AppError> {
+        let _turn = self.db.write_turn().await;
+        let mut tx = self.db.pool.begin().await?;
+        let Some(notice) = self.notice(&mut tx, id).await? else {
+            return Ok(false);
+        };
+        let scai = notice.evaluation.scai.map(|s| s.stage);
+        let first = self.config.timeouts.first(notice.pathway, scai);
+        let second = self.config.timeouts.second(notice.pathway, scai);
+        let backup = if level == 0 {
+            match shift_at(&mut tx, now).await? {
+                Some((_, _, Some(backup))) => person(&mut tx, backup).await?,
+                _ => None,
+            }
+        } else {
+            None
+        };
+        // Level 1 is the backup; without one, the team is told at once.
+        let (new_level, next_at) = match backup {
+            Some(_) => (1, Some(now + i64::from(second) * 60_000)),
+            None => (2, None),
+        };
+        let claimed = sqlx::query(
+            "UPDATE referral_escalations SET level = $1, next_at = $2 \
+             WHERE referral_id = $3 AND level = $4 AND acknowledged_at IS NULL AND next_at IS NOT NULL",
+        )
+        .bind(new_level)
+        .bind(next_at)
+        .bind(id)
+        .bind(level)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            return Ok(false);
+        }
+        let waited = if level == 0 { first } else { first + second };
+        let about = notice.about(&self.config.public_url, waited);
+        let recipients = match &backup {
+            Some(b) => vec![b.recipient()],
+            None => self.team(&mut tx).await?,
+        };
+        let kind = Kind::Escalation {
+            level: new_level as u8,
+            waited_min: waited,
+        };
+        self.send_to(&mut tx, kind, &about, &recipients, true, now).await?;
+        let to = if backup.is_some() { "backup" } else { "team" };
+        let detail = json!({ "level": new_level, "to": to, "waited_min": waited });
+        sqlx::query(
+            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
+             VALUES ($1, $2, NULL, 'escalated', NULL, $3)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(detail.to_string())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(&mut tx, system_event("referral_escalated", id, detail)).await?;
+        tx.commit().await?;
+        tracing::info!(referral_id = id, level = new_level, to, "referral escalated");
+        Ok(true)
+    }
+
+    pub(crate) fn wake_outbox(&self) {
+        if let Some(signal) = &self.config.outbox_signal {
+            signal.notify_one();
+        }
+    }
+
+    /// The acknowledgement page's facts, for centre clinicians.
+    pub async fn acknowledge_view(&self, identity: &RequestIdentity, id: i64) -> Result<AckView, AppError> {
+        authorize(identity, Action::WorkReferrals)?;
+        let row: Option<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT r.reference, h.name, r.pathway, e.acknowledged_at, u.name FROM referrals r \
+             JOIN hospitals h ON h.id = r.hospital_id \
+             LEFT JOIN referral_escalations e ON e.referral_id = r.id \
+             LEFT JOIN users u ON u.id = e.acknowledged_by WHERE r.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let (reference, hospital, pathway, at, by) = row.ok_or(AppError::NotFound)?;
+        Ok(AckView {
+            referral_id: id,
+            reference,
+            hospital,
+            pathway,
+            acknowledged: at.map(|at| (by.unwrap_or_default(), local_display(at))),
+        })
+    }
+
+    /// Acknowledges a referral for the signed-in clinician. With a link's token, the token
+    /// must be this referral's, unused and unexpired (and the clinician's, when it was
+    /// sent to them). Acknowledging again changes nothing.
+    pub async fn acknowledge(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+        token: Option<&str>,
+    ) -> Result<(), AppError> {
+        authorize(identity, Action::WorkReferrals)?;
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let now = self.clock.now_ms();
+        let _turn = self.db.write_turn().await;
+        let mut tx = self.db.pool.begin().await?;
+        let Some(notice) = self.notice(&mut tx, id).await? else {
+            return Err(AppError::NotFound);
+        };
+        if let Some(token) = token {
+            let used = sqlx::query(
+                "UPDATE acknowledge_tokens SET used_at = $1 WHERE token_hash = $2 AND referral_id = $3 \
+                 AND used_at IS NULL AND expires_at > $1 AND (user_id IS NULL OR user_id = $4)",
+            )
+            .bind(now)
+            .bind(token_hash(token))
+            .bind(id)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if used != 1 {
+                return Err(FieldErrors::single("token", FieldError::LinkInvalid).into());
+            }
+        }
+        let first = sqlx::query(
+            "UPDATE referral_escalations SET acknowledged_at = $1, acknowledged_by = $2, next_at = NULL \
+             WHERE referral_id = $3 AND acknowledged_at IS NULL",
+        )
+        .bind(now)
+        .bind(user.id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if first == 0 {
+            // Already acknowledged (by this clinician or another): nothing more to do.
+            tx.commit().await?;
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE referrals SET status = 'ACKNOWLEDGED', updated_at = $1 \
+             WHERE id = $2 AND status IN ('SUBMITTED', 'ECPR_ALERT')",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
+             VALUES ($1, $2, $3, 'acknowledged', 'ACKNOWLEDGED', '{}')",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            Event {
+                actor: Some(user.id),
+                action: "referral_acknowledged",
+                subject_type: "referral",
+                subject_id: Some(id.to_string()),
+                client_addr: identity.client_addr,
+                detail: json!({ "via_link": token.is_some() }),
+            },
+        )
+        .await?;
+        let about = notice.about(&self.config.public_url, 0);
+        let mut told = Vec::new();
+        if let Some(referrer) = person(&mut tx, notice.referrer_id).await? {
+            told.push(referrer.recipient());
+        }
+        told.extend(self.followers(&mut tx, id, None).await?);
+        self.send_to(&mut tx, Kind::Acknowledged, &about, &told, false, now).await?;
+        tx.commit().await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// The colleagues following a referral; with `optional`, only those who chose it.
+    async fn followers(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        optional: Option<&str>,
+    ) -> Result<Vec<Recipient>, sqlx::Error> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT f.user_id, u.notify_optional FROM referral_followers f JOIN users u ON u.id = f.user_id \
+             WHERE f.referral_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::new();
+        for (user_id, chosen) in rows {
+            if optional.is_some_and(|k| !chosen.split(',').any(|c| c == k)) {
+                continue;
+            }
+            if let Some(p) = person(conn, user_id).await? {
+                out.push(p.recipient());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Tells the other side of a referral's thread about a new message: the referrer and
+    /// followers when the centre writes; the clinician who acknowledged it (else the team)
+    /// when the referring hospital writes.
+    pub(crate) async fn announce_message(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        author_is_centre: bool,
+        author_id: i64,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let Some(notice) = self.notice(conn, id).await? else {
+            return Ok(());
+        };
+        let about = notice.about(&self.config.public_url, 0);
+        let mut to = Vec::new();
+        if author_is_centre {
+            if let Some(referrer) = person(conn, notice.referrer_id).await? {
+                to.push(referrer.recipient());
+            }
+            to.extend(self.followers(conn, id, Some("messages")).await?);
+        } else {
+            let acknowledged: Option<(Option<i64>,)> =
+                sqlx::query_as("SELECT acknowledged_by FROM referral_escalations WHERE referral_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match acknowledged.and_then(|a| a.0) {
+                Some(clinician) => {
+                    if let Some(p) = person(conn, clinician).await? {
+                        to.push(p.recipient());
+                    }
+                }
+                None => to.extend(self.team(conn).await?),
+            }
+        }
+        let author_email: Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+            .bind(author_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let to: Vec<Recipient> = to
+            .into_iter()
+            .filter(|r| author_email.as_ref().is_none_or(|(e,)| *e != r.email))
+            .collect();
+        self.send_to(conn, Kind::Message, &about, &to, false, now).await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ the roster
+
+    fn shift_view(row: ShiftRow) -> ShiftView {
+        let (id, starts_at, ends_at, starts_local, ends_local, primary, backup, perfusionist, coordinator) = row;
+        ShiftView {
+            id,
+            starts_local,
+            ends_local,
+            label: format!("{} – {}", local_display(starts_at), local_display(ends_at)),
+            primary,
+            backup,
+            perfusionist,
+            coordinator,
+        }
+    }
+
+    pub async fn roster(&self, identity: &RequestIdentity) -> Result<RosterView, AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let now = self.clock.now_ms();
+        let horizon = now + 14 * DAY_MS;
+        let rows: Vec<ShiftRow> = sqlx::query_as(
+            "SELECT s.id, s.starts_at, s.ends_at, s.starts_local, s.ends_local, p.name, b.name, s.perfusionist, s.coordinator \
+             FROM oncall_shifts s JOIN users p ON p.id = s.primary_user_id LEFT JOIN users b ON b.id = s.backup_user_id \
+             WHERE s.ends_at > $1 AND s.starts_at < $2 ORDER BY s.starts_at, s.id",
+        )
+        .bind(now)
+        .bind(horizon)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let spans: Vec<(i64, i64)> = rows.iter().map(|r| (r.1, r.2)).collect();
+        let current = rows
+            .iter()
+            .filter(|r| r.1 <= now && r.2 > now)
+            .max_by_key(|r| (r.1, r.0))
+            .cloned();
+        let next = rows.iter().find(|r| r.1 > now).cloned();
+        let mut conn = self.db.pool.acquire().await?;
+        let team = self.team_email(&mut conn).await?;
+        let set: Option<(String,)> = sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
+            .bind(TEAM_EMAIL)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let clinicians = people_with(&mut conn, Role::EcmoClinician, None)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        Ok(RosterView {
+            now: current.map(Self::shift_view),
+            next: next.map(Self::shift_view),
+            upcoming: rows.into_iter().map(Self::shift_view).collect(),
+            gaps: roster::gaps(&spans, now, horizon)
+                .into_iter()
+                .map(|(a, b)| format!("{} – {}", local_display(a), local_display(b)))
+                .collect(),
+            team_email: team.unwrap_or_default(),
+            team_email_is_default: set.is_none(),
+            clinicians,
+            can_manage: authorize(identity, Action::ManageRoster).is_ok(),
+        })
+    }
+
+    /// Adds a shift from local times (Europe/Ljubljana, across daylight-saving changes).
+    pub async fn add_shift(&self, identity: &RequestIdentity, input: ShiftInput) -> Result<i64, AppError> {
+        authorize(identity, Action::ManageRoster)?;
+        let admin = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let mut errors = FieldErrors::default();
+        let starts = parse_local(&input.starts_local);
+        let ends = parse_local(&input.ends_local);
+        if starts.is_none() {
+            errors.add("starts_local", FieldError::NotADateTime);
+        }
+        match (starts, ends) {
+            (_, None) => errors.add("ends_local", FieldError::NotADateTime),
+            (Some(s), Some(e)) if e <= s || e - s > 7 * DAY_MS => errors.add(
+                "ends_local",
+                FieldError::OutOfRange {
+                    min: 0.0,
+                    max: 7.0,
+                    unit: "days after the start".into(),
+                },
+            ),
+            _ => {}
+        }
+        let mut conn = self.db.pool.acquire().await?;
+        let clinicians: Vec<i64> = people_with(&mut conn, Role::EcmoClinician, None)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        let primary = input.primary_user_id.trim().parse::<i64>().ok();
+        if !primary.is_some_and(|p| clinicians.contains(&p)) {
+            errors.add("primary_user_id", FieldError::Missing);
+        }
+        let backup = match input.backup_user_id.trim() {
+            "" => None,
+            text => match text.parse::<i64>().ok().filter(|b| clinicians.contains(b)) {
+                Some(b) if Some(b) != primary => Some(b),
+                _ => {
+                    errors.add("backup_user_id", FieldError::OneOf { other: "primary_user_id".into() });
+                    None
+                }
+            },
+        };
+        for (key, text) in [("perfusionist", &input.perfusionist), ("coordinator", &input.coordinator)] {
+            if text.chars().count() > 120 {
+                errors.add(key, FieldError::TooLong { max: 120 });
+            }
+        }
+        let (Some(starts), Some(ends), Some(primary)) = (starts, ends, primary) else {
+            return Err(errors.into());
+        };
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
+        let now = self.clock.now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO oncall_shifts (starts_at, ends_at, starts_local, ends_local, primary_user_id, backup_user_id, \
+             perfusionist, coordinator, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(from_local(starts))
+        .bind(from_local(ends))
+        .bind(crate::domain::checklist::format_local(starts))
+        .bind(crate::domain::checklist::format_local(ends))
+        .bind(primary)
+        .bind(backup)
+        .bind(input.perfusionist.trim())
+        .bind(input.coordinator.trim())
+        .bind(admin.id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            Event {
+                actor: Some(admin.id),
+                action: "shift_added",
+                subject_type: "oncall_shift",
+                subject_id: Some(id.to_string()),
+                client_addr: identity.client_addr,
+                detail: json!({ "primary": primary, "backup": backup }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn delete_shift(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
+        authorize(identity, Action::ManageRoster)?;
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE referral_escalations SET shift_id = NULL WHERE shift_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let gone = sqlx::query("DELETE FROM oncall_shifts WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            &mut tx,
+            Event {
+                actor: identity.user.as_ref().map(|u| u.id),
+                action: "shift_deleted",
+                subject_type: "oncall_shift",
+                subject_id: Some(id.to_string()),
+                client_addr: identity.client_addr,
+                detail: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the team's address; empty goes back to `ECMO_TEAM_EMAIL`.
+    pub async fn set_team_email(&self, identity: &RequestIdentity, email: &str) -> Result<(), AppError> {
+        use validator::ValidateEmail;
+        authorize(identity, Action::ManageRoster)?;
+        let email = email.trim().to_lowercase();
+        if !email.is_empty() && !email.validate_email() {
+            return Err(FieldErrors::single("email", FieldError::InvalidEmail).into());
+        }
+        let now = self.clock.now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("DELETE FROM app_settings WHERE key = $1")
+            .bind(TEAM_EMAIL)
+            .execute(&mut *tx)
+            .await?;
+        if !email.is_empty() {
+            sqlx::query("INSERT INTO app_settings (key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4)")
+                .bind(TEAM_EMAIL)
+                .bind(&email)
+                .bind(now)
+                .bind(identity.user.as_ref().map(|u| u.id))
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::record(
+            &mut tx,
+            Event {
+                actor: identity.user.as_ref().map(|u| u.id),
+                action: "team_email_set",
+                subject_type: "setting",
+                subject_id: Some(TEAM_EMAIL.into()),
+                client_addr: identity.client_addr,
+                detail: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ deliveries, preferences
+
+    pub async fn deliveries(&self, identity: &RequestIdentity) -> Result<Vec<DeliveryRow>, AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let rows: Vec<(i64, String, String, String, i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT id, kind, recipient, status, attempts, created_at, sent_at, last_error FROM outbox \
+             ORDER BY id DESC LIMIT 300",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, recipient, status, attempts, created, sent, error)| DeliveryRow {
+                id,
+                kind,
+                recipient,
+                status: match (status.as_str(), attempts) {
+                    ("pending", 0) => "queued",
+                    ("pending", _) => "retrying",
+                    ("sent", _) => "sent",
+                    _ => "failed",
+                }
+                .into(),
+                attempts,
+                created_local: local_display(created),
+                sent_local: sent.map(local_display),
+                last_error: error,
+            })
+            .collect())
+    }
+
+    /// Queues a failed message again, from its first attempt.
+    pub async fn resend(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let mut tx = self.db.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
+             WHERE id = $2 AND status = 'failed'",
+        )
+        .bind(super::time::now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(AppError::Conflict);
+        }
+        audit::record(
+            &mut tx,
+            Event {
+                actor: identity.user.as_ref().map(|u| u.id),
+                action: "notification_resent",
+                subject_type: "outbox",
+                subject_id: Some(id.to_string()),
+                client_addr: identity.client_addr,
+                detail: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    pub async fn preferences(&self, identity: &RequestIdentity) -> Result<Vec<String>, AppError> {
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let (value,): (String,) = sqlx::query_as("SELECT notify_optional FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(value.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+    }
+
+    pub async fn set_preferences(&self, identity: &RequestIdentity, chosen: &[&str]) -> Result<(), AppError> {
+        authorize(identity, Action::ManageOwnAccount)?;
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let allowed: Vec<&str> = chosen
+            .iter()
+            .copied()
+            .filter(|k| *k == "messages" || (*k == "all_referrals" && user.has(Role::EcmoClinician)))
+            .collect();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE users SET notify_optional = $1 WHERE id = $2")
+            .bind(allowed.join(","))
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            Event {
+                actor: Some(user.id),
+                action: "notification_preferences_set",
+                subject_type: "user",
+                subject_id: Some(user.id.to_string()),
+                client_addr: identity.client_addr,
+                detail: json!({ "optional": allowed }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+type ShiftRow = (i64, i64, i64, String, String, String, Option<String>, String, String);
