@@ -178,7 +178,12 @@ pub async fn save_notification_preferences(
     if messages.is_some() {
         chosen.push("messages");
     }
-    let result = async { service()?.set_preferences(&server::identity(), &chosen).await }.await;
+    let result = async {
+        service()?
+            .set_preferences(&server::identity(), &chosen)
+            .await
+    }
+    .await;
     server::answer(result, "/profile?saved=1")
 }
 

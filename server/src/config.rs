@@ -278,11 +278,17 @@ impl Settings {
                         10,
                         1..=240,
                     )? as u32,
-                    other_min: parse_num("ECMO_ACK_MIN_OTHER", var("ECMO_ACK_MIN_OTHER"), 15, 1..=240)?
-                        as u32,
+                    other_min: parse_num(
+                        "ECMO_ACK_MIN_OTHER",
+                        var("ECMO_ACK_MIN_OTHER"),
+                        15,
+                        1..=240,
+                    )? as u32,
                     second_min: match var("ECMO_ESCALATION_SECOND_MIN") {
                         None => None,
-                        raw => Some(parse_num("ECMO_ESCALATION_SECOND_MIN", raw, 15, 1..=240)? as u32),
+                        raw => {
+                            Some(parse_num("ECMO_ESCALATION_SECOND_MIN", raw, 15, 1..=240)? as u32)
+                        }
                     },
                 },
                 poll_interval: Duration::from_millis(parse_num(

@@ -90,7 +90,10 @@ mod tests {
     fn gaps_between_overlapping_and_unordered_shifts() {
         assert_eq!(gaps(&[], 0, 100), vec![(0, 100)]);
         assert_eq!(gaps(&[(0, 100)], 0, 100), vec![]);
-        assert_eq!(gaps(&[(50, 80), (10, 30), (20, 40)], 0, 100), vec![(0, 10), (40, 50), (80, 100)]);
+        assert_eq!(
+            gaps(&[(50, 80), (10, 30), (20, 40)], 0, 100),
+            vec![(0, 10), (40, 50), (80, 100)]
+        );
         assert_eq!(gaps(&[(-10, 60), (60, 200)], 0, 100), vec![]);
         assert_eq!(gaps(&[(30, 20)], 0, 100), vec![(0, 100)]);
     }

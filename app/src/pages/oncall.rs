@@ -1,6 +1,8 @@
 //! The centre's operations pages: who is on call (and the roster, for administrators),
 //! acknowledging a referral from a notification's link, and the delivery of notifications.
-use crate::components::forms::{action_error, text, tr, use_lang, FieldMessages, FormError, Submit};
+use crate::components::forms::{
+    action_error, text, tr, use_lang, FieldMessages, FormError, Submit,
+};
 use crate::domain::policy::Action;
 use crate::oncall::*;
 use crate::pages::account::Guarded;
@@ -11,13 +13,24 @@ fn shift_line(s: &ShiftView, lang: crate::domain::i18n::Lang) -> String {
     let en = lang == crate::domain::i18n::Lang::En;
     let mut line = format!("{}: {}", s.label, s.primary);
     if let Some(b) = &s.backup {
-        line.push_str(&format!("; {} {b}", if en { "backup" } else { "nadomestni" }));
+        line.push_str(&format!(
+            "; {} {b}",
+            if en { "backup" } else { "nadomestni" }
+        ));
     }
     if !s.perfusionist.is_empty() {
-        line.push_str(&format!("; {} {}", if en { "perfusionist" } else { "perfuzionist" }, s.perfusionist));
+        line.push_str(&format!(
+            "; {} {}",
+            if en { "perfusionist" } else { "perfuzionist" },
+            s.perfusionist
+        ));
     }
     if !s.coordinator.is_empty() {
-        line.push_str(&format!("; {} {}", if en { "coordinator" } else { "koordinator" }, s.coordinator));
+        line.push_str(&format!(
+            "; {} {}",
+            if en { "coordinator" } else { "koordinator" },
+            s.coordinator
+        ));
     }
     line
 }
@@ -138,7 +151,10 @@ fn Acknowledge() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let query = use_query_map();
-    let view_data = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), acknowledge_view);
+    let view_data = Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        acknowledge_view,
+    );
     let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
     let action = ServerAction::<AcknowledgeReferral>::new();
     let error = action_error(action);

@@ -99,8 +99,18 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
         (Pathway::Ecpr, false) => "NUJNO · ".to_owned(),
         _ => String::new(),
     };
-    let head = format!("{urgency}{name} {}{scai} — {}", about.reference, about.hospital);
-    let count = |s: Severity| about.evaluation.flags.iter().filter(|f| f.severity == s).count();
+    let head = format!(
+        "{urgency}{name} {}{scai} — {}",
+        about.reference, about.hospital
+    );
+    let count = |s: Severity| {
+        about
+            .evaluation
+            .flags
+            .iter()
+            .filter(|f| f.severity == s)
+            .count()
+    };
     let flags = if en {
         format!(
             "Flags: {} indications met, {} consult early, {} contraindications to discuss, {} cautions.",
@@ -119,11 +129,24 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
         )
     };
     let url = format!("{}/referrals/{}", about.public_url, about.id);
-    let open = (url.clone(), if en { "Open the referral" } else { "Odpri napotitev" }.to_owned());
+    let open = (
+        url.clone(),
+        if en {
+            "Open the referral"
+        } else {
+            "Odpri napotitev"
+        }
+        .to_owned(),
+    );
     let ack = ack_link.map(|l| {
         (
             l.to_owned(),
-            if en { "Acknowledge (sign-in needed)" } else { "Potrdi prejem (potrebna je prijava)" }.to_owned(),
+            if en {
+                "Acknowledge (sign-in needed)"
+            } else {
+                "Potrdi prejem (potrebna je prijava)"
+            }
+            .to_owned(),
         )
     });
     let minutes = about.acknowledge_min;
@@ -171,9 +194,15 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
         }
         Kind::NoShift => Text {
             subject: if en {
-                format!("Roster gap: {} arrived with nobody on call", about.reference)
+                format!(
+                    "Roster gap: {} arrived with nobody on call",
+                    about.reference
+                )
             } else {
-                format!("Vrzel v razporedu: {} je prispela, ko ni bil nihče dežuren", about.reference)
+                format!(
+                    "Vrzel v razporedu: {} je prispela, ko ni bil nihče dežuren",
+                    about.reference
+                )
             },
             lines: vec![
                 if en {
@@ -189,7 +218,12 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
             ],
             link: (
                 format!("{}/roster", about.public_url),
-                if en { "Open the roster" } else { "Odpri razpored" }.to_owned(),
+                if en {
+                    "Open the roster"
+                } else {
+                    "Odpri razpored"
+                }
+                .to_owned(),
             ),
             action: None,
         },
@@ -223,7 +257,10 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
             lines: vec![if en {
                 format!("The on-call ECMO physician has acknowledged referral {} and will call you back.", about.reference)
             } else {
-                format!("Dežurni zdravnik ECMO je potrdil prejem napotitve {} in vas bo poklical.", about.reference)
+                format!(
+                    "Dežurni zdravnik ECMO je potrdil prejem napotitve {} in vas bo poklical.",
+                    about.reference
+                )
             }],
             link: open,
             action: None,
@@ -235,7 +272,10 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
                 format!("Novo sporočilo: {} {}", name, about.reference)
             },
             lines: vec![if en {
-                format!("There is a new message on referral {}. Open it to read and answer.", about.reference)
+                format!(
+                    "There is a new message on referral {}. Open it to read and answer.",
+                    about.reference
+                )
             } else {
                 format!("Pri napotitvi {} je novo sporočilo. Odprite jo, da ga preberete in odgovorite.", about.reference)
             }],
@@ -289,7 +329,11 @@ pub fn mail(kind: Kind, about: &About<'_>, to: &Recipient, ack_link: Option<&str
         .map(|t| t.subject.clone())
         .collect::<Vec<_>>()
         .join(" / ");
-    let body_text = texts.iter().map(plain).collect::<Vec<_>>().join("\n----\n\n");
+    let body_text = texts
+        .iter()
+        .map(plain)
+        .collect::<Vec<_>>()
+        .join("\n----\n\n");
     let body_html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif\">{}</body></html>",
         texts.iter().map(html).collect::<Vec<_>>().join("<hr>")
@@ -339,19 +383,39 @@ mod tests {
             user_id: Some(1),
             lang: Some(Lang::En),
         };
-        let m = mail(Kind::NewReferral, &about(&evaluation), &to, Some("https://ecmo.example/referrals/7/acknowledge?token=abc"));
-        assert_eq!(m.subject, "VA-ECMO referral ECMO-2026-0007 · SCAI D — SB Celje");
+        let m = mail(
+            Kind::NewReferral,
+            &about(&evaluation),
+            &to,
+            Some("https://ecmo.example/referrals/7/acknowledge?token=abc"),
+        );
+        assert_eq!(
+            m.subject,
+            "VA-ECMO referral ECMO-2026-0007 · SCAI D — SB Celje"
+        );
         assert!(m.body_text.contains("within 10 min"));
         assert!(m.body_text.contains("1 indications met"));
         assert!(m.body_text.contains("token=abc"));
-        assert!(m.body_html.as_deref().unwrap().contains("href=\"https://ecmo.example/referrals/7/acknowledge?token=abc\""));
+        assert!(m
+            .body_html
+            .as_deref()
+            .unwrap()
+            .contains("href=\"https://ecmo.example/referrals/7/acknowledge?token=abc\""));
         assert!(!m.body_text.contains("Napotitev"));
     }
 
     #[test]
     fn a_team_address_gets_both_languages() {
         let evaluation = Evaluation::default();
-        let m = mail(Kind::Escalation { level: 2, waited_min: 30 }, &about(&evaluation), &Recipient::team("team@centre.test"), None);
+        let m = mail(
+            Kind::Escalation {
+                level: 2,
+                waited_min: 30,
+            },
+            &about(&evaluation),
+            &Recipient::team("team@centre.test"),
+            None,
+        );
         assert!(m.subject.starts_with("NI POTRJENO po 30 min"));
         assert!(m.subject.contains(" / NOT ACKNOWLEDGED after 30 min"));
         assert_eq!(m.kind, "referral_escalated");

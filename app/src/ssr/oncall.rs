@@ -140,7 +140,11 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
-fn system_event(action: &'static str, referral_id: i64, detail: serde_json::Value) -> Event<'static> {
+fn system_event(
+    action: &'static str,
+    referral_id: i64,
+    detail: serde_json::Value,
+) -> Event<'static> {
     Event {
         actor: None,
         action,
@@ -178,10 +182,11 @@ impl Notice {
 impl Referrals {
     /// The team's distribution address: as set by an administrator, else `ECMO_TEAM_EMAIL`.
     async fn team_email(&self, conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
-        let set: Option<(String,)> = sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
-            .bind(TEAM_EMAIL)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let set: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
+                .bind(TEAM_EMAIL)
+                .fetch_optional(&mut *conn)
+                .await?;
         Ok(set
             .map(|(v,)| v)
             .filter(|v| !v.is_empty())
@@ -283,8 +288,12 @@ impl Referrals {
                     .iter()
                     .map(Person::recipient)
                     .collect();
-                self.send_to(conn, Kind::NoShift, &about, &admins, false, now).await?;
-                tracing::warn!(referral_id = notice.id, "no on-call shift covers this referral; the team was told");
+                self.send_to(conn, Kind::NoShift, &about, &admins, false, now)
+                    .await?;
+                tracing::warn!(
+                    referral_id = notice.id,
+                    "no on-call shift covers this referral; the team was told"
+                );
             }
         }
         recipients.extend(
@@ -293,7 +302,8 @@ impl Referrals {
                 .iter()
                 .map(Person::recipient),
         );
-        self.send_to(conn, Kind::NewReferral, &about, &recipients, true, now).await?;
+        self.send_to(conn, Kind::NewReferral, &about, &recipients, true, now)
+            .await?;
         sqlx::query(
             "INSERT INTO referral_escalations (referral_id, level, next_at, shift_id) VALUES ($1, 0, $2, $3)",
         )
@@ -303,13 +313,24 @@ impl Referrals {
         .execute(&mut *conn)
         .await?;
         if let Some(referrer) = person(conn, notice.referrer_id).await? {
-            self.send_to(conn, Kind::Receipt, &about, &[referrer.recipient()], false, now)
-                .await?;
+            self.send_to(
+                conn,
+                Kind::Receipt,
+                &about,
+                &[referrer.recipient()],
+                false,
+                now,
+            )
+            .await?;
         }
         Ok(())
     }
 
-    async fn notice(&self, conn: &mut AnyConnection, id: i64) -> Result<Option<Notice>, sqlx::Error> {
+    async fn notice(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+    ) -> Result<Option<Notice>, sqlx::Error> {
         let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
             "SELECT r.reference, h.name, r.pathway, r.evaluation, r.created_by FROM referrals r \
              JOIN hospitals h ON h.id = r.hospital_id WHERE r.id = $1",
@@ -317,18 +338,20 @@ impl Referrals {
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-        Ok(row.map(|(reference, hospital, pathway, evaluation, referrer_id)| Notice {
-            id,
-            reference,
-            hospital,
-            pathway: match pathway.as_str() {
-                "ecpr" => Pathway::Ecpr,
-                "va" => Pathway::Va,
-                _ => Pathway::Vv,
+        Ok(row.map(
+            |(reference, hospital, pathway, evaluation, referrer_id)| Notice {
+                id,
+                reference,
+                hospital,
+                pathway: match pathway.as_str() {
+                    "ecpr" => Pathway::Ecpr,
+                    "va" => Pathway::Va,
+                    _ => Pathway::Vv,
+                },
+                evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
+                referrer_id,
             },
-            evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
-            referrer_id,
-        }))
+        ))
     }
 
     /// Sends every escalation that is due now. Returns how many were sent by this call.
@@ -401,7 +424,8 @@ impl Referrals {
             level: new_level as u8,
             waited_min: waited,
         };
-        self.send_to(&mut tx, kind, &about, &recipients, true, now).await?;
+        self.send_to(&mut tx, kind, &about, &recipients, true, now)
+            .await?;
         let to = if backup.is_some() { "backup" } else { "team" };
         let detail = json!({ "level": new_level, "to": to, "waited_min": waited });
         sqlx::query(
@@ -415,7 +439,12 @@ impl Referrals {
         .await?;
         audit::record(&mut tx, system_event("referral_escalated", id, detail)).await?;
         tx.commit().await?;
-        tracing::info!(referral_id = id, level = new_level, to, "referral escalated");
+        tracing::info!(
+            referral_id = id,
+            level = new_level,
+            to,
+            "referral escalated"
+        );
         Ok(true)
     }
 
@@ -426,7 +455,11 @@ impl Referrals {
     }
 
     /// The acknowledgement page's facts, for centre clinicians.
-    pub async fn acknowledge_view(&self, identity: &RequestIdentity, id: i64) -> Result<AckView, AppError> {
+    pub async fn acknowledge_view(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+    ) -> Result<AckView, AppError> {
         authorize(identity, Action::WorkReferrals)?;
         let row: Option<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
             "SELECT r.reference, h.name, r.pathway, e.acknowledged_at, u.name FROM referrals r \
@@ -530,7 +563,8 @@ impl Referrals {
             told.push(referrer.recipient());
         }
         told.extend(self.followers(&mut tx, id, None).await?);
-        self.send_to(&mut tx, Kind::Acknowledged, &about, &told, false, now).await?;
+        self.send_to(&mut tx, Kind::Acknowledged, &about, &told, false, now)
+            .await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(())
@@ -584,11 +618,12 @@ impl Referrals {
             }
             to.extend(self.followers(conn, id, Some("messages")).await?);
         } else {
-            let acknowledged: Option<(Option<i64>,)> =
-                sqlx::query_as("SELECT acknowledged_by FROM referral_escalations WHERE referral_id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
+            let acknowledged: Option<(Option<i64>,)> = sqlx::query_as(
+                "SELECT acknowledged_by FROM referral_escalations WHERE referral_id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
             match acknowledged.and_then(|a| a.0) {
                 Some(clinician) => {
                     if let Some(p) = person(conn, clinician).await? {
@@ -598,22 +633,34 @@ impl Referrals {
                 None => to.extend(self.team(conn).await?),
             }
         }
-        let author_email: Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = $1")
-            .bind(author_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let author_email: Option<(String,)> =
+            sqlx::query_as("SELECT email FROM users WHERE id = $1")
+                .bind(author_id)
+                .fetch_optional(&mut *conn)
+                .await?;
         let to: Vec<Recipient> = to
             .into_iter()
             .filter(|r| author_email.as_ref().is_none_or(|(e,)| *e != r.email))
             .collect();
-        self.send_to(conn, Kind::Message, &about, &to, false, now).await?;
+        self.send_to(conn, Kind::Message, &about, &to, false, now)
+            .await?;
         Ok(())
     }
 
     // ------------------------------------------------------------ the roster
 
     fn shift_view(row: ShiftRow) -> ShiftView {
-        let (id, starts_at, ends_at, starts_local, ends_local, primary, backup, perfusionist, coordinator) = row;
+        let (
+            id,
+            starts_at,
+            ends_at,
+            starts_local,
+            ends_local,
+            primary,
+            backup,
+            perfusionist,
+            coordinator,
+        ) = row;
         ShiftView {
             id,
             starts_local,
@@ -648,10 +695,11 @@ impl Referrals {
         let next = rows.iter().find(|r| r.1 > now).cloned();
         let mut conn = self.db.pool.acquire().await?;
         let team = self.team_email(&mut conn).await?;
-        let set: Option<(String,)> = sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
-            .bind(TEAM_EMAIL)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let set: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
+                .bind(TEAM_EMAIL)
+                .fetch_optional(&mut *conn)
+                .await?;
         let clinicians = people_with(&mut conn, Role::EcmoClinician, None)
             .await?
             .into_iter()
@@ -673,7 +721,11 @@ impl Referrals {
     }
 
     /// Adds a shift from local times (Europe/Ljubljana, across daylight-saving changes).
-    pub async fn add_shift(&self, identity: &RequestIdentity, input: ShiftInput) -> Result<i64, AppError> {
+    pub async fn add_shift(
+        &self,
+        identity: &RequestIdentity,
+        input: ShiftInput,
+    ) -> Result<i64, AppError> {
         authorize(identity, Action::ManageRoster)?;
         let admin = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let mut errors = FieldErrors::default();
@@ -709,12 +761,20 @@ impl Referrals {
             text => match text.parse::<i64>().ok().filter(|b| clinicians.contains(b)) {
                 Some(b) if Some(b) != primary => Some(b),
                 _ => {
-                    errors.add("backup_user_id", FieldError::OneOf { other: "primary_user_id".into() });
+                    errors.add(
+                        "backup_user_id",
+                        FieldError::OneOf {
+                            other: "primary_user_id".into(),
+                        },
+                    );
                     None
                 }
             },
         };
-        for (key, text) in [("perfusionist", &input.perfusionist), ("coordinator", &input.coordinator)] {
+        for (key, text) in [
+            ("perfusionist", &input.perfusionist),
+            ("coordinator", &input.coordinator),
+        ] {
             if text.chars().count() > 120 {
                 errors.add(key, FieldError::TooLong { max: 120 });
             }
@@ -791,7 +851,11 @@ impl Referrals {
     }
 
     /// Sets the team's address; empty goes back to `ECMO_TEAM_EMAIL`.
-    pub async fn set_team_email(&self, identity: &RequestIdentity, email: &str) -> Result<(), AppError> {
+    pub async fn set_team_email(
+        &self,
+        identity: &RequestIdentity,
+        email: &str,
+    ) -> Result<(), AppError> {
         use validator::ValidateEmail;
         authorize(identity, Action::ManageRoster)?;
         let email = email.trim().to_lowercase();
@@ -831,7 +895,10 @@ impl Referrals {
 
     // ------------------------------------------------------------ deliveries, preferences
 
-    pub async fn deliveries(&self, identity: &RequestIdentity) -> Result<Vec<DeliveryRow>, AppError> {
+    pub async fn deliveries(
+        &self,
+        identity: &RequestIdentity,
+    ) -> Result<Vec<DeliveryRow>, AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
         let rows: Vec<(i64, String, String, String, i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
             "SELECT id, kind, recipient, status, attempts, created_at, sent_at, last_error FROM outbox \
@@ -841,22 +908,24 @@ impl Referrals {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, kind, recipient, status, attempts, created, sent, error)| DeliveryRow {
-                id,
-                kind,
-                recipient,
-                status: match (status.as_str(), attempts) {
-                    ("pending", 0) => "queued",
-                    ("pending", _) => "retrying",
-                    ("sent", _) => "sent",
-                    _ => "failed",
-                }
-                .into(),
-                attempts,
-                created_local: local_display(created),
-                sent_local: sent.map(local_display),
-                last_error: error,
-            })
+            .map(
+                |(id, kind, recipient, status, attempts, created, sent, error)| DeliveryRow {
+                    id,
+                    kind,
+                    recipient,
+                    status: match (status.as_str(), attempts) {
+                        ("pending", 0) => "queued",
+                        ("pending", _) => "retrying",
+                        ("sent", _) => "sent",
+                        _ => "failed",
+                    }
+                    .into(),
+                    attempts,
+                    created_local: local_display(created),
+                    sent_local: sent.map(local_display),
+                    last_error: error,
+                },
+            )
             .collect())
     }
 
@@ -899,16 +968,26 @@ impl Referrals {
             .bind(user.id)
             .fetch_one(&self.db.pool)
             .await?;
-        Ok(value.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        Ok(value
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect())
     }
 
-    pub async fn set_preferences(&self, identity: &RequestIdentity, chosen: &[&str]) -> Result<(), AppError> {
+    pub async fn set_preferences(
+        &self,
+        identity: &RequestIdentity,
+        chosen: &[&str],
+    ) -> Result<(), AppError> {
         authorize(identity, Action::ManageOwnAccount)?;
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let allowed: Vec<&str> = chosen
             .iter()
             .copied()
-            .filter(|k| *k == "messages" || (*k == "all_referrals" && user.has(Role::EcmoClinician)))
+            .filter(|k| {
+                *k == "messages" || (*k == "all_referrals" && user.has(Role::EcmoClinician))
+            })
             .collect();
         let mut tx = self.db.pool.begin().await?;
         sqlx::query("UPDATE users SET notify_optional = $1 WHERE id = $2")
@@ -933,4 +1012,14 @@ impl Referrals {
     }
 }
 
-type ShiftRow = (i64, i64, i64, String, String, String, Option<String>, String, String);
+type ShiftRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+);

@@ -155,6 +155,52 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             )
         },
         case("GET", "/referrals", [302, 200, 200, 200, 200]),
+        case("GET", "/roster", [302, 403, 403, 200, 200]),
+        case("GET", "/notifications", [302, 403, 403, 200, 200]),
+        Case {
+            path: format!("/referrals/{referral}/acknowledge?token=x"),
+            ..case(
+                "GET",
+                "/referrals/{id}/acknowledge",
+                [302, 403, 403, 200, 403],
+            )
+        },
+        form("/api/roster/get", &[], [401, 403, 403, 200, 200]),
+        form(
+            "/api/roster/add",
+            &[
+                ("starts_local", ""),
+                ("ends_local", ""),
+                ("primary_user_id", ""),
+                ("backup_user_id", ""),
+                ("perfusionist", ""),
+                ("coordinator", ""),
+            ],
+            [401, 403, 403, 403, 422],
+        ),
+        form(
+            "/api/roster/delete",
+            &[("id", "999999")],
+            [401, 403, 403, 403, 404],
+        ),
+        form("/api/roster/team-email", &[("email", "")], ADMIN_ONLY),
+        form(
+            "/api/referrals/acknowledge-view",
+            &[("id", &referral)],
+            [401, 403, 403, 200, 403],
+        ),
+        form("/api/notifications/list", &[], [401, 403, 403, 200, 200]),
+        form(
+            "/api/notifications/resend",
+            &[("id", "999999")],
+            [401, 403, 403, 409, 409],
+        ),
+        form(
+            "/api/account/notifications",
+            &[("messages", "on")],
+            SIGNED_IN,
+        ),
+        form("/api/account/notifications-get", &[], SIGNED_IN),
         case("GET", "/referrals/new", ALL_200),
         case("GET", "/referrals/new/ecpr", [302, 200, 200, 403, 403]),
         Case {
@@ -353,6 +399,12 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
         "/api/referrals/draft-discard",
         &[("id", &draft)],
         A_DRAFT,
+    ));
+    // Acknowledging changes the referral's state; a clinician may, nobody else.
+    cases.push(form(
+        "/api/referrals/acknowledge",
+        &[("id", &referral), ("token", "")],
+        [401, 403, 403, 200, 403],
     ));
     // Withdrawing closes the referral for the cases above, so it runs after them.
     cases.push(form(

@@ -1,4 +1,5 @@
 use ecmo_referral_app::ssr::db::Db;
+use ecmo_referral_app::ssr::time::Clock;
 use ecmo_referral_server::config::Settings;
 use ecmo_referral_server::startup::Application;
 use mailin_embedded::{response, Handler, Response, Server, SslConfig};
@@ -239,6 +240,8 @@ pub struct TestApp {
     pub shutdown: CancellationToken,
     pub data_dir: std::path::PathBuf,
     pub database_url: String,
+    /// The application's clock: tests move it forward instead of waiting.
+    pub clock: Clock,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -278,6 +281,7 @@ pub fn base_vars(database_url: &str, data_dir: &std::path::Path) -> HashMap<Stri
         ),
         ("ECMO_MAIL_POLL_MS", "50".to_owned()),
         ("ECMO_MAIL_BACKOFF_MS", "100".to_owned()),
+        ("ECMO_ESCALATION_POLL_MS", "50".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -305,6 +309,24 @@ pub async fn spawn_app_on(
     smtp_url: Option<String>,
     overrides: &[(&str, &str)],
 ) -> TestApp {
+    spawn_app_with_clock(
+        database_url,
+        data_dir,
+        smtp_url,
+        overrides,
+        Clock::default(),
+    )
+    .await
+}
+
+/// Starts the application on an existing database with the given clock.
+pub async fn spawn_app_with_clock(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    smtp_url: Option<String>,
+    overrides: &[(&str, &str)],
+    clock: Clock,
+) -> TestApp {
     let mut vars = base_vars(database_url, data_dir);
     if let Some(url) = smtp_url {
         vars.insert("ECMO_SMTP_URL".into(), url);
@@ -317,7 +339,7 @@ pub async fn spawn_app_on(
     if std::env::var_os("RUST_LOG").is_some() {
         ecmo_referral_server::telemetry::init(settings.log_format);
     }
-    let app = Application::build(settings)
+    let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -335,6 +357,7 @@ pub async fn spawn_app_on(
         shutdown,
         data_dir: data_dir.to_path_buf(),
         database_url: database_url.to_owned(),
+        clock,
         handle: Some(handle),
         _dir: None,
     }

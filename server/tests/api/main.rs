@@ -11,6 +11,7 @@ mod demo;
 mod followups;
 mod health;
 mod mail;
+mod oncall;
 mod openapi;
 mod pages;
 mod referrals;
