@@ -61,6 +61,8 @@ pub struct MailSettings {
     pub backoff_max: Duration,
     pub poll_interval: Duration,
     pub send_timeout: Duration,
+    /// Messages sent at once by each instance's worker.
+    pub concurrency: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -267,6 +269,12 @@ impl Settings {
                     10..=60_000,
                 )?),
                 send_timeout: Duration::from_secs(20),
+                concurrency: parse_num(
+                    "ECMO_MAIL_CONCURRENCY",
+                    var("ECMO_MAIL_CONCURRENCY"),
+                    8,
+                    1..=64,
+                )? as usize,
             },
             escalation: EscalationSettings {
                 timeouts: ecmo_referral_app::domain::roster::AckTimeouts {

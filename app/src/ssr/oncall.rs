@@ -461,7 +461,7 @@ impl Referrals {
         id: i64,
     ) -> Result<AckView, AppError> {
         authorize(identity, Action::WorkReferrals)?;
-        let row: Option<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+        let row: Option<AckRow> = sqlx::query_as(
             "SELECT r.reference, h.name, r.pathway, e.acknowledged_at, u.name FROM referrals r \
              JOIN hospitals h ON h.id = r.hospital_id \
              LEFT JOIN referral_escalations e ON e.referral_id = r.id \
@@ -900,7 +900,7 @@ impl Referrals {
         identity: &RequestIdentity,
     ) -> Result<Vec<DeliveryRow>, AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
-        let rows: Vec<(i64, String, String, String, i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<DeliveryDbRow> = sqlx::query_as(
             "SELECT id, kind, recipient, status, attempts, created_at, sent_at, last_error FROM outbox \
              ORDER BY id DESC LIMIT 300",
         )
@@ -1022,4 +1022,17 @@ type ShiftRow = (
     Option<String>,
     String,
     String,
+);
+/// reference, hospital, pathway, acknowledged at, acknowledged by
+type AckRow = (String, String, String, Option<i64>, Option<String>);
+/// id, kind, recipient, status, attempts, created, sent, last error
+type DeliveryDbRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
 );

@@ -66,12 +66,33 @@ impl MailWorker {
         }
     }
 
+    /// Runs `concurrency` delivery loops until shutdown: one slow or failing message does
+    /// not hold up the others, and a burst of referrals is sent in parallel.
     pub async fn run(self, shutdown: CancellationToken) {
-        tracing::info!(transport = %self.transport.describe(), "mail worker started");
+        tracing::info!(transport = %self.transport.describe(), concurrency = self.settings.concurrency, "mail worker started");
+        let worker = Arc::new(self);
+        let loops: Vec<_> = (0..worker.settings.concurrency.max(1))
+            .map(|_| {
+                let worker = worker.clone();
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move { worker.deliver_loop(shutdown).await })
+            })
+            .collect();
+        for handle in loops {
+            let _ = handle.await;
+        }
+        tracing::info!("mail worker stopped");
+    }
+
+    async fn deliver_loop(&self, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
             self.health.beat();
             match self.deliver_next().await {
-                Ok(true) => continue,
+                Ok(true) => {
+                    // There may be more: let an idle loop look while this one goes on.
+                    self.health.wake.notify_one();
+                    continue;
+                }
                 Ok(false) => {}
                 Err(error) => {
                     tracing::error!(error = %error, "mail worker could not read the outbox")
@@ -83,7 +104,6 @@ impl MailWorker {
                 _ = tokio::time::sleep(self.settings.poll_interval) => {}
             }
         }
-        tracing::info!("mail worker stopped");
     }
 
     /// Sends one due message if there is one; `Ok(true)` when a message was handled.
@@ -133,6 +153,7 @@ impl MailWorker {
     }
 
     async fn claim(&self) -> Result<Option<OutgoingMail>, sqlx::Error> {
+        let _turn = self.db.write_turn().await;
         let now = now_ms();
         // The outer condition repeats the inner one: on PostgreSQL a concurrent claimer that
         // waited for the row lock re-checks it against the updated row and gets nothing.
