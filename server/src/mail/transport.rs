@@ -40,7 +40,11 @@ pub enum Transport {
 impl Transport {
     pub fn from_settings(mail: &MailSettings, data_dir: &std::path::Path) -> anyhow::Result<Self> {
         match &mail.smtp {
-            Some(smtp) => Ok(Self::Smtp(smtp_transport(smtp, mail.send_timeout)?)),
+            Some(smtp) => Ok(Self::Smtp(smtp_transport(
+                smtp,
+                mail.send_timeout,
+                mail.concurrency,
+            )?)),
             None => Ok(Self::Files(data_dir.join("mail"))),
         }
     }
@@ -85,6 +89,7 @@ impl Transport {
 fn smtp_transport(
     smtp: &SmtpSettings,
     timeout: Duration,
+    connections: usize,
 ) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let tls = match smtp.tls {
         SmtpTls::None => Tls::None,
@@ -95,7 +100,14 @@ fn smtp_transport(
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
         .port(smtp.port)
         .tls(tls)
-        .timeout(Some(timeout));
+        .timeout(Some(timeout))
+        // One connection per delivery loop at most, closed after a short idle spell so that
+        // a quiet installation holds no connections to the mail server.
+        .pool_config(
+            lettre::transport::smtp::PoolConfig::new()
+                .max_size(connections.max(1) as u32)
+                .idle_timeout(Duration::from_secs(10)),
+        );
     if let Some(user) = &smtp.username {
         let password = smtp
             .password
