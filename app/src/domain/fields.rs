@@ -76,6 +76,8 @@ pub enum FieldError {
     NotADateTime,
     InFuture,
     BeforeAdmission,
+    /// A shift must end after it starts, within a week.
+    ShiftLength,
     /// An implausible value the user has not confirmed yet.
     Unconfirmed {
         warning: super::validation::Warning,
@@ -168,6 +170,8 @@ impl FieldError {
             (Self::InFuture, Lang::Sl) => "ne more biti v prihodnosti: preverite datum in uro".into(),
             (Self::BeforeAdmission, Lang::En) => "cannot be more than a day before the hospital admission".into(),
             (Self::BeforeAdmission, Lang::Sl) => "ne more biti več kot dan pred sprejemom v bolnišnico".into(),
+            (Self::ShiftLength, Lang::En) => "must be after the start and at most 7 days later".into(),
+            (Self::ShiftLength, Lang::Sl) => "mora biti po začetku in največ 7 dni kasneje".into(),
             (Self::Unconfirmed { warning }, _) => warning.message(lang),
             (Self::OwnAccount, Lang::En) => "you cannot do this to your own account: ask another administrator".into(),
             (Self::OwnAccount, Lang::Sl) => "tega ne morete storiti lastnemu računu: prosite drugega skrbnika".into(),

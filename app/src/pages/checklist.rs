@@ -25,11 +25,7 @@ pub const REVIEW: usize = STEPS.len();
 const MIN_GAS_ROWS: usize = 3;
 
 pub fn pathway_of(code: &str) -> Pathway {
-    if code == "va" {
-        Pathway::Va
-    } else {
-        Pathway::Vv
-    }
+    crate::domain::referral::pathway_from_code(code)
 }
 
 fn step_title(step: usize, lang: Lang) -> String {

@@ -20,14 +20,7 @@ const MAX_FIELDS: usize = 800;
 const MAX_VALUE_CHARS: usize = 2_000;
 
 fn event(identity: &RequestIdentity, action: &'static str, draft_id: i64) -> Event<'static> {
-    Event {
-        actor: identity.user.as_ref().map(|u| u.id),
-        action,
-        subject_type: "referral_draft",
-        subject_id: Some(draft_id.to_string()),
-        client_addr: identity.client_addr,
-        detail: json!({}),
-    }
+    Event::by(identity, action, "referral_draft", draft_id, json!({}))
 }
 
 /// Keeps the fields of the checklist (and their unit selectors and confirmations); drops

@@ -56,14 +56,7 @@ fn event(
     id: i64,
     detail: Value,
 ) -> Event<'static> {
-    Event {
-        actor: identity.user.as_ref().map(|u| u.id),
-        action,
-        subject_type: "referral",
-        subject_id: Some(id.to_string()),
-        client_addr: identity.client_addr,
-        detail,
-    }
+    Event::by(identity, action, "referral", id, detail)
 }
 
 async fn timeline(
@@ -108,11 +101,7 @@ impl Referrals {
         }
         Ok(Target {
             hospital_id,
-            pathway: match pathway.as_str() {
-                "ecpr" => Pathway::Ecpr,
-                "va" => Pathway::Va,
-                _ => Pathway::Vv,
-            },
+            pathway: crate::domain::referral::pathway_from_code(&pathway),
             status,
             version,
             data: serde_json::from_str(&data).unwrap_or_default(),
@@ -355,6 +344,7 @@ impl Referrals {
         identity: &RequestIdentity,
         id: i64,
         hospital_id: i64,
+        status: &str,
     ) -> Result<Followups, AppError> {
         let me = identity.user.as_ref().map_or(-1, |u| u.id);
         let snapshots: Vec<(i64, i64, Option<String>, String, String)> = sqlx::query_as(
@@ -378,12 +368,8 @@ impl Referrals {
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
-        let (status,): (String,) = sqlx::query_as("SELECT status FROM referrals WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.db.pool)
-            .await?;
         let can_update = authorize(identity, Action::CreateReferral { hospital_id }).is_ok()
-            && !CLOSED.contains(&status.as_str());
+            && !CLOSED.contains(&status);
         Ok(Followups {
             snapshots: snapshots
                 .into_iter()

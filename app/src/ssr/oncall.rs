@@ -6,6 +6,7 @@
 //! instances look and however often the server restarts.
 use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
+use super::accounts::tokens;
 use super::accounts::RequestIdentity;
 use super::notify::{self, About, Kind, Recipient};
 use super::outbox;
@@ -20,11 +21,7 @@ use crate::domain::roster;
 use crate::domain::triage::{Evaluation, Pathway};
 use crate::error::AppError;
 use crate::oncall::{AckView, DeliveryRow, RosterView, ShiftView};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 const DAY_MS: i64 = 86_400_000;
@@ -60,14 +57,6 @@ impl Person {
     }
 }
 
-fn lang_of(code: &str) -> Lang {
-    if code == "en" {
-        Lang::En
-    } else {
-        Lang::Sl
-    }
-}
-
 async fn person(conn: &mut AnyConnection, id: i64) -> Result<Option<Person>, sqlx::Error> {
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, email, name, language FROM users WHERE id = $1 AND active = TRUE",
@@ -79,7 +68,7 @@ async fn person(conn: &mut AnyConnection, id: i64) -> Result<Option<Person>, sql
         id,
         email,
         name,
-        lang: lang_of(&language),
+        lang: crate::accounts::parse_language(&language),
     }))
 }
 
@@ -102,7 +91,7 @@ async fn people_with(
             id,
             email,
             name,
-            lang: lang_of(&language),
+            lang: crate::accounts::parse_language(&language),
         })
         .collect())
 }
@@ -122,24 +111,6 @@ async fn shift_at(
     .await
 }
 
-fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (token, hash)
-}
-
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn system_event(
     action: &'static str,
     referral_id: i64,
@@ -153,6 +124,15 @@ fn system_event(
         client_addr: None,
         detail,
     }
+}
+
+/// The team address an administrator set, if any.
+async fn team_email_set(conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
+    let set: Option<(String,)> = sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
+        .bind(TEAM_EMAIL)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(set.map(|(v,)| v).filter(|v| !v.is_empty()))
 }
 
 /// What the notifications of one referral need to know about it.
@@ -182,14 +162,8 @@ impl Notice {
 impl Referrals {
     /// The team's distribution address: as set by an administrator, else `ECMO_TEAM_EMAIL`.
     async fn team_email(&self, conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
-        let set: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
-                .bind(TEAM_EMAIL)
-                .fetch_optional(&mut *conn)
-                .await?;
-        Ok(set
-            .map(|(v,)| v)
-            .filter(|v| !v.is_empty())
+        Ok(team_email_set(conn)
+            .await?
             .or_else(|| self.config.team_email.clone()))
     }
 
@@ -212,7 +186,8 @@ impl Referrals {
         user_id: Option<i64>,
         now: i64,
     ) -> Result<String, sqlx::Error> {
-        let (token, hash) = new_token();
+        let token = tokens::random_token();
+        let hash = tokens::digest(&token);
         sqlx::query(
             "INSERT INTO acknowledge_tokens (token_hash, referral_id, user_id, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -343,11 +318,7 @@ impl Referrals {
                 id,
                 reference,
                 hospital,
-                pathway: match pathway.as_str() {
-                    "ecpr" => Pathway::Ecpr,
-                    "va" => Pathway::Va,
-                    _ => Pathway::Vv,
-                },
+                pathway: crate::domain::referral::pathway_from_code(&pathway),
                 evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
                 referrer_id,
             },
@@ -503,7 +474,7 @@ impl Referrals {
                  AND used_at IS NULL AND expires_at > $1 AND (user_id IS NULL OR user_id = $4)",
             )
             .bind(now)
-            .bind(token_hash(token))
+            .bind(tokens::digest(token))
             .bind(id)
             .bind(user.id)
             .execute(&mut *tx)
@@ -547,14 +518,13 @@ impl Referrals {
         .await?;
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(user.id),
-                action: "referral_acknowledged",
-                subject_type: "referral",
-                subject_id: Some(id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({ "via_link": token.is_some() }),
-            },
+            Event::by(
+                identity,
+                "referral_acknowledged",
+                "referral",
+                id,
+                json!({ "via_link": token.is_some() }),
+            ),
         )
         .await?;
         let about = notice.about(&self.config.public_url, 0);
@@ -694,12 +664,8 @@ impl Referrals {
             .cloned();
         let next = rows.iter().find(|r| r.1 > now).cloned();
         let mut conn = self.db.pool.acquire().await?;
-        let team = self.team_email(&mut conn).await?;
-        let set: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM app_settings WHERE key = $1")
-                .bind(TEAM_EMAIL)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let set = team_email_set(&mut conn).await?;
+        let team = set.clone().or_else(|| self.config.team_email.clone());
         let clinicians = people_with(&mut conn, Role::EcmoClinician, None)
             .await?
             .into_iter()
@@ -736,14 +702,9 @@ impl Referrals {
         }
         match (starts, ends) {
             (_, None) => errors.add("ends_local", FieldError::NotADateTime),
-            (Some(s), Some(e)) if e <= s || e - s > 7 * DAY_MS => errors.add(
-                "ends_local",
-                FieldError::OutOfRange {
-                    min: 0.0,
-                    max: 7.0,
-                    unit: "days after the start".into(),
-                },
-            ),
+            (Some(s), Some(e)) if e <= s || e - s > 7 * DAY_MS => {
+                errors.add("ends_local", FieldError::ShiftLength)
+            }
             _ => {}
         }
         let mut conn = self.db.pool.acquire().await?;
@@ -805,14 +766,13 @@ impl Referrals {
         .await?;
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(admin.id),
-                action: "shift_added",
-                subject_type: "oncall_shift",
-                subject_id: Some(id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({ "primary": primary, "backup": backup }),
-            },
+            Event::by(
+                identity,
+                "shift_added",
+                "oncall_shift",
+                id,
+                json!({ "primary": primary, "backup": backup }),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -836,14 +796,7 @@ impl Referrals {
         }
         audit::record(
             &mut tx,
-            Event {
-                actor: identity.user.as_ref().map(|u| u.id),
-                action: "shift_deleted",
-                subject_type: "oncall_shift",
-                subject_id: Some(id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({}),
-            },
+            Event::by(identity, "shift_deleted", "oncall_shift", id, json!({})),
         )
         .await?;
         tx.commit().await?;
@@ -879,14 +832,7 @@ impl Referrals {
         }
         audit::record(
             &mut tx,
-            Event {
-                actor: identity.user.as_ref().map(|u| u.id),
-                action: "team_email_set",
-                subject_type: "setting",
-                subject_id: Some(TEAM_EMAIL.into()),
-                client_addr: identity.client_addr,
-                detail: json!({}),
-            },
+            Event::by(identity, "team_email_set", "setting", TEAM_EMAIL, json!({})),
         )
         .await?;
         tx.commit().await?;
@@ -947,14 +893,7 @@ impl Referrals {
         }
         audit::record(
             &mut tx,
-            Event {
-                actor: identity.user.as_ref().map(|u| u.id),
-                action: "notification_resent",
-                subject_type: "outbox",
-                subject_id: Some(id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({}),
-            },
+            Event::by(identity, "notification_resent", "outbox", id, json!({})),
         )
         .await?;
         tx.commit().await?;
@@ -997,14 +936,13 @@ impl Referrals {
             .await?;
         audit::record(
             &mut tx,
-            Event {
-                actor: Some(user.id),
-                action: "notification_preferences_set",
-                subject_type: "user",
-                subject_id: Some(user.id.to_string()),
-                client_addr: identity.client_addr,
-                detail: json!({ "optional": allowed }),
-            },
+            Event::by(
+                identity,
+                "notification_preferences_set",
+                "user",
+                user.id,
+                json!({ "optional": allowed }),
+            ),
         )
         .await?;
         tx.commit().await?;

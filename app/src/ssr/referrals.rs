@@ -363,7 +363,7 @@ impl Referrals {
             audit_event(identity, "referral_viewed", Some(id)),
         )
         .await?;
-        let followups = self.followups(identity, id, row.4).await?;
+        let followups = self.followups(identity, id, row.4, &row.3).await?;
         let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
         let pf_series = data
             .as_object()

@@ -15,6 +15,26 @@ pub struct Event<'a> {
     pub detail: serde_json::Value,
 }
 
+impl<'a> Event<'a> {
+    /// An event by whoever made the request (none for the system), about one subject.
+    pub fn by(
+        identity: &super::RequestIdentity,
+        action: &'a str,
+        subject_type: &'a str,
+        subject_id: impl ToString,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self {
+            actor: identity.user.as_ref().map(|u| u.id),
+            action,
+            subject_type,
+            subject_id: Some(subject_id.to_string()),
+            client_addr: identity.client_addr,
+            detail,
+        }
+    }
+}
+
 pub async fn record(conn: &mut AnyConnection, event: Event<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_events (at, actor_user_id, action, subject_type, subject_id, client_addr, detail) \
