@@ -75,6 +75,8 @@ pub enum FieldError {
     // Dates and times
     NotADateTime,
     InFuture,
+    /// A time that must lie ahead (a review time) is already past.
+    InPast,
     BeforeAdmission,
     /// A shift must end after it starts, within a week.
     ShiftLength,
@@ -168,6 +170,8 @@ impl FieldError {
             (Self::NotADateTime, Lang::Sl) => "mora biti datum in ura, npr. 2026-11-21T08:30".into(),
             (Self::InFuture, Lang::En) => "cannot be in the future: check the date and the time".into(),
             (Self::InFuture, Lang::Sl) => "ne more biti v prihodnosti: preverite datum in uro".into(),
+            (Self::InPast, Lang::En) => "must be later than now: choose a time ahead".into(),
+            (Self::InPast, Lang::Sl) => "mora biti pozneje kot zdaj: izberite čas v prihodnosti".into(),
             (Self::BeforeAdmission, Lang::En) => "cannot be more than a day before the hospital admission".into(),
             (Self::BeforeAdmission, Lang::Sl) => "ne more biti več kot dan pred sprejemom v bolnišnico".into(),
             (Self::ShiftLength, Lang::En) => "must be after the start and at most 7 days later".into(),

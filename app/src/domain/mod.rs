@@ -16,3 +16,4 @@ pub mod scores;
 pub mod triage;
 pub mod units;
 pub mod validation;
+pub mod workflow;
