@@ -70,6 +70,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/referrals/drafts/:id") view=crate::pages::checklist::DraftPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/:id") view=ReferralPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/:id/acknowledge") view=crate::pages::oncall::AcknowledgePage ssr=SsrMode::Async />
+                            <Route path=path!("/queue") view=crate::pages::workspace::QueuePage ssr=SsrMode::Async />
+                            <Route path=path!("/kpi") view=crate::pages::workspace::KpiPage ssr=SsrMode::Async />
                             <Route path=path!("/roster") view=crate::pages::oncall::RosterPage ssr=SsrMode::Async />
                             <Route path=path!("/notifications") view=crate::pages::oncall::NotificationsPage ssr=SsrMode::Async />
                         </Routes>

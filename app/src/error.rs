@@ -26,6 +26,14 @@ pub enum AppError {
     CrossSite,
     #[error("conflict")]
     Conflict,
+    /// A referral cannot make this step: it is not allowed from its state, or the state
+    /// changed since the actor looked (`changed`).
+    #[error("transition refused")]
+    Transition {
+        status: String,
+        allowed: Vec<String>,
+        changed: bool,
+    },
     #[error("internal error")]
     Internal,
     /// The request itself could not be made or read (network, encoding).
@@ -41,7 +49,7 @@ impl AppError {
             Self::NotFound => 404,
             Self::Invalid(_) => 422,
             Self::TooManyAttempts { .. } => 429,
-            Self::Conflict => 409,
+            Self::Conflict | Self::Transition { .. } => 409,
             Self::Internal => 500,
             Self::Request(_) => 400,
         }
@@ -74,6 +82,32 @@ impl AppError {
             (Self::CrossSite, Lang::Sl) => "Zahteva ni prišla s strani tega spletišča in je bila zavrnjena. Osvežite stran in poskusite znova.".into(),
             (Self::Conflict, Lang::En) => "This was changed meanwhile (in another tab, on another device or by a colleague). Reload the page to see the latest, then try again.".into(),
             (Self::Conflict, Lang::Sl) => "Medtem je bilo spremenjeno (v drugem zavihku, na drugi napravi ali s strani kolega). Osvežite stran, da vidite zadnje stanje, in poskusite znova.".into(),
+            (Self::Transition { status, changed: true, .. }, _) => {
+                let now = crate::domain::workflow::state_label(status, lang);
+                match lang {
+                    Lang::En => format!("A colleague changed this referral meanwhile: it is now «{now}». Nothing of yours was saved; reload it and decide again."),
+                    Lang::Sl => format!("Kolega je napotitev medtem spremenil: zdaj je «{now}». Vaša sprememba ni bila shranjena; osvežite stran in se odločite znova."),
+                }
+            }
+            (Self::Transition { status, allowed, changed: false }, _) => {
+                let now = crate::domain::workflow::state_label(status, lang);
+                let next = if allowed.is_empty() {
+                    match lang {
+                        Lang::En => "none".to_owned(),
+                        Lang::Sl => "nobeno".to_owned(),
+                    }
+                } else {
+                    allowed
+                        .iter()
+                        .map(|s| crate::domain::workflow::state_label(s, lang))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                match lang {
+                    Lang::En => format!("A referral that is «{now}» cannot make this step. Possible next steps: {next}."),
+                    Lang::Sl => format!("Napotitev v stanju «{now}» ne more narediti tega koraka. Možni naslednji koraki: {next}."),
+                }
+            }
             (Self::Internal, Lang::En) => "The server could not complete this. Try again; if it keeps failing, phone the ECMO centre.".into(),
             (Self::Internal, Lang::Sl) => "Strežnik tega ni mogel dokončati. Poskusite znova; če se ponavlja, pokličite ECMO center.".into(),
             (Self::Request(_), Lang::En) => "The request could not be sent. Check the connection and try again.".into(),

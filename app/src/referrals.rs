@@ -40,6 +40,9 @@ pub struct ReferralEvent {
     pub kind: String,
     pub status: Option<String>,
     pub actor: Option<String>,
+    /// What the step carried (reason code, advice, …); the centre's internal note only
+    /// for the centre.
+    pub detail: Value,
 }
 
 /// One version of a referral's data: the submission or an update.
@@ -83,6 +86,7 @@ pub struct ReferralDetail {
     pub rule_set_version: String,
     pub decision_target_min: i64,
     pub events: Vec<ReferralEvent>,
+    pub workflow: crate::workspace::WorkflowView,
 }
 
 #[cfg(feature = "ssr")]

@@ -82,6 +82,9 @@ pub struct Settings {
     pub mail: MailSettings,
     pub accounts: AccountSettings,
     pub escalation: EscalationSettings,
+    /// How often each instance looks for referral changes made by the others, for the
+    /// live queue.
+    pub queue_poll_interval: Duration,
 }
 
 /// When an unacknowledged referral is escalated, and how often that is looked for.
@@ -306,6 +309,12 @@ impl Settings {
                     10..=60_000,
                 )?),
             },
+            queue_poll_interval: Duration::from_millis(parse_num(
+                "ECMO_QUEUE_POLL_MS",
+                var("ECMO_QUEUE_POLL_MS"),
+                1_000,
+                10..=60_000,
+            )?),
             accounts: AccountSettings {
                 session_idle: Duration::from_secs(
                     60 * parse_num(

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod exports;
 pub mod health;
 pub mod mail;
 pub mod security;

@@ -125,6 +125,7 @@ impl Application {
                 outbox_signal: Some(mail_health.signal()),
             }),
             clock,
+            changes: Default::default(),
         };
         let state = AppState {
             leptos_options,
@@ -179,17 +180,31 @@ impl Application {
             state.settings.escalation.poll_interval,
             shutdown.clone(),
         ));
+        let changes = tokio::spawn(watch_changes(
+            state.referrals.clone(),
+            state.settings.queue_poll_interval,
+            shutdown.clone(),
+        ));
         tracing::info!(address = %listener.local_addr()?, "listening");
         let serve = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        .with_graceful_shutdown({
+            let shutdown = shutdown.clone();
+            let changes = state.referrals.changes.clone();
+            async move {
+                shutdown.cancelled().await;
+                // Open event streams end, so that the connections can close.
+                changes.close();
+            }
+        });
         let result = serve.await;
         shutdown.cancel();
         sweeper.abort();
         failures.abort();
         let _ = escalations.await;
+        let _ = changes.await;
         worker_task.await?;
         result?;
         tracing::info!("stopped");
@@ -204,6 +219,19 @@ async fn escalate(referrals: Referrals, poll: Duration, shutdown: CancellationTo
     loop {
         if let Err(error) = referrals.escalate_due().await {
             tracing::error!(error = %error, "could not check escalations");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Passes on referral changes made by other instances to this one's open queue pages.
+async fn watch_changes(referrals: Referrals, poll: Duration, shutdown: CancellationToken) {
+    loop {
+        if let Err(error) = referrals.changes.poll(&referrals.db).await {
+            tracing::warn!(error = %error, "could not look for referral changes");
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -243,6 +271,8 @@ pub fn route_list() -> Vec<(http::Method, String)> {
         (http::Method::GET, "/healthz".to_owned()),
         (http::Method::GET, "/lang/{locale}".to_owned()),
         (http::Method::POST, "/referrals/drafts/{id}/step".to_owned()),
+        (http::Method::GET, "/referrals/{id}/audit.csv".to_owned()),
+        (http::Method::GET, "/kpi.csv".to_owned()),
     ];
     routes.extend(crate::api::route_list());
     for route in generate_route_list(App) {
@@ -279,6 +309,8 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
             "/referrals/drafts/{id}/step",
             axum::routing::post(crate::checklist::save_step),
         )
+        .route("/referrals/{id}/audit.csv", get(crate::exports::referral_audit))
+        .route("/kpi.csv", get(crate::exports::kpis))
         .merge(crate::api::routes())
         .route(
             "/api/{*fn_name}",

@@ -18,6 +18,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let admin = permits(user.as_ref(), Action::ManageUsers);
     let referrals = permits(user.as_ref(), Action::ListReferrals);
     let centre = permits(user.as_ref(), Action::ViewCentreOperations);
+    let clinician = permits(user.as_ref(), Action::WorkReferrals);
     view! {
         <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
         {demo.then(|| view! { <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div> })}
@@ -31,7 +32,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <a href="/">{t!(i18n, nav_home)}</a>
                 <a href="/calculators">{t!(i18n, nav_calculators)}</a>
                 {referrals.then(|| view! { <a href="/referrals">{tr("Napotitve", "Referrals")}</a> })}
-                {centre.then(|| view! { <a href="/roster">{tr("Dežurstva", "On call")}</a> <a href="/notifications">{tr("Obvestila", "Notifications")}</a> })}
+                {clinician.then(|| view! { <a href="/queue">{tr("Vrsta", "Queue")}</a> })}
+                {centre.then(|| view! { <a href="/kpi">{tr("Kazalniki", "Figures")}</a> <a href="/roster">{tr("Dežurstva", "On call")}</a> <a href="/notifications">{tr("Obvestila", "Notifications")}</a> })}
                 {admin.then(|| view! {
                     <a href="/admin/users">{tr("Uporabniki", "Users")}</a>
                     <a href="/admin/hospitals">{tr("Bolnišnice", "Hospitals")}</a>

@@ -77,6 +77,8 @@ pub enum FieldError {
     InFuture,
     /// A time that must lie ahead (a review time) is already past.
     InPast,
+    /// The end of a range lies before its start.
+    EndBeforeStart,
     BeforeAdmission,
     /// A shift must end after it starts, within a week.
     ShiftLength,
@@ -170,6 +172,8 @@ impl FieldError {
             (Self::NotADateTime, Lang::Sl) => "mora biti datum in ura, npr. 2026-11-21T08:30".into(),
             (Self::InFuture, Lang::En) => "cannot be in the future: check the date and the time".into(),
             (Self::InFuture, Lang::Sl) => "ne more biti v prihodnosti: preverite datum in uro".into(),
+            (Self::EndBeforeStart, Lang::En) => "must not be before the start".into(),
+            (Self::EndBeforeStart, Lang::Sl) => "ne sme biti pred začetkom".into(),
             (Self::InPast, Lang::En) => "must be later than now: choose a time ahead".into(),
             (Self::InPast, Lang::Sl) => "mora biti pozneje kot zdaj: izberite čas v prihodnosti".into(),
             (Self::BeforeAdmission, Lang::En) => "cannot be more than a day before the hospital admission".into(),

@@ -143,6 +143,16 @@ pub fn response_target(pathway: Pathway, scai: Option<ScaiStage>) -> ResponseTar
     }
 }
 
+/// The queue's first sort key: 0 for ECPR, 1 for VA-ECMO in SCAI stage D or E, 2 for the
+/// rest.
+pub fn urgency(pathway: Pathway, scai: Option<ScaiStage>) -> i64 {
+    match (pathway, scai) {
+        (Pathway::Ecpr, _) => 0,
+        (Pathway::Va, Some(ScaiStage::D | ScaiStage::E)) => 1,
+        _ => 2,
+    }
+}
+
 /// A reference people can read out on the phone, e.g. `ECMO-2026-0042`.
 pub fn reference(year: i32, number: i64) -> String {
     format!("ECMO-{year}-{number:04}")

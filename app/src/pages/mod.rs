@@ -8,3 +8,4 @@ pub mod home;
 pub mod not_found;
 pub mod oncall;
 pub mod referrals;
+pub mod workspace;

@@ -38,24 +38,13 @@ fn pathway_label(pathway: &str, lang: Lang) -> &'static str {
 }
 
 fn status_label(status: &str, lang: Lang) -> String {
-    let en = lang == Lang::En;
-    match status {
-        "ECPR_ALERT" => if en {
-            "ECPR alert sent"
-        } else {
-            "ECPR alarm poslan"
-        }
-        .into(),
-        "SUBMITTED" => if en { "Submitted" } else { "Poslano" }.into(),
-        "WITHDRAWN" => if en { "Withdrawn" } else { "Preklicano" }.into(),
-        "ACKNOWLEDGED" => if en { "Acknowledged" } else { "Prejem potrjen" }.into(),
-        other => other.replace('_', " ").to_lowercase(),
-    }
+    crate::domain::workflow::state_label(status, lang)
 }
 
 #[component]
 pub fn NewReferralPage() -> impl IntoView {
     view! {
+        <crate::pages::workspace::CapacityBanner />
         <h1>{tr("Nova napotitev", "New referral")}</h1>
         <div class="pathways">
             <a class="pathway pathway-urgent" href="/referrals/new/ecpr" data-testid="start-ecpr">
@@ -123,6 +112,7 @@ pub fn EcprAlertPage() -> impl IntoView {
         "Phone the ECMO centre first",
     ));
     view! {
+        <crate::pages::workspace::CapacityBanner />
         <Guarded action=Action::CreateReferral { hospital_id }>
             <h1>{tr("ECPR alarm", "ECPR alert")}</h1>
             <CallNow label=call />
@@ -322,8 +312,36 @@ fn event_label(kind: &str, lang: Lang) -> String {
         ("acknowledged", Lang::En) => "acknowledged".into(),
         ("escalated", Lang::Sl) => "stopnjevano (ni bilo potrjeno pravočasno)".into(),
         ("escalated", Lang::En) => "escalated (not acknowledged in time)".into(),
+        ("assigned", Lang::Sl) => "prevzeto".into(),
+        ("assigned", Lang::En) => "assigned".into(),
         (other, _) => other.replace('_', " "),
     }
+}
+
+/// A timeline entry: the step (a state's name for state changes) and what it carried.
+fn event_text(e: &ReferralEvent, lang: Lang) -> String {
+    use crate::domain::workflow as wf;
+    let mut text = match (&e.kind[..], &e.status) {
+        ("transition", Some(state)) => wf::state_label(state, lang),
+        _ => event_label(&e.kind, lang),
+    };
+    let field = |key: &str| e.detail.get(key).and_then(Value::as_str).map(str::to_owned);
+    if let Some(code) = field("reason_code") {
+        text.push_str(&format!(" · {}", wf::reason_label(&code, lang)));
+    }
+    if let Some(eta) = e.detail.get("eta_min").and_then(Value::as_i64) {
+        text.push_str(&format!(" · ETA {eta} min"));
+    }
+    if let Some(mode) = field("mode") {
+        text.push_str(&format!(" · {mode}"));
+    }
+    if e.detail.get("by_update").is_some() {
+        text.push_str(match lang {
+            Lang::Sl => " (po dopolnitvi)",
+            Lang::En => " (after the update)",
+        });
+    }
+    text
 }
 
 fn referral_view(
@@ -333,13 +351,10 @@ fn referral_view(
     lang: Signal<Lang>,
 ) -> impl IntoView {
     use crate::pages::checklist::{Answers, DecisionSupport};
+    let full = d.clone();
     let s = d.summary.clone();
     let id = s.id;
     let followups = (!print).then(|| followup_view(&d, lang));
-    let can_acknowledge = crate::domain::policy::permits(
-        use_current_user().as_ref(),
-        crate::domain::policy::Action::WorkReferrals,
-    ) && matches!(d.summary.status.as_str(), "SUBMITTED" | "ECPR_ALERT");
     let chart = (!d.pf_series.is_empty()).then(|| view! { <PfChart points=d.pf_series.clone() /> });
     let snapshots = d.snapshots.clone();
     let ecpr = s.pathway == "ecpr";
@@ -375,7 +390,8 @@ fn referral_view(
             </section>
         })}
         {(!is_new).then(|| view! { <h1>{d.summary.reference.clone()}</h1> })}
-        {(!print && can_acknowledge).then(|| view! { <AcknowledgeButton id=id /> })}
+        <crate::pages::workspace::DecisionPanel detail=full.clone() />
+        {(!print).then(|| view! { <crate::pages::workspace::CentreActions detail=full.clone() /> })}
         {(!print).then(|| view! {
             <p class="page-actions">
                 <a href=format!("/referrals/{id}?print=1") data-testid="print-link">{tr("Pogled za tiskanje", "Print view")}</a>
@@ -422,10 +438,15 @@ fn referral_view(
             </ol>
         </section>
         {followups}
+        <crate::pages::workspace::AuditTrail detail=full />
         <h2>{tr("Časovnica", "Timeline")}</h2>
         <ol class="timeline">
             {d.events.into_iter().map(|e| view! {
-                <li><span class="time">{e.at_local}</span>" "{event_label(&e.kind, lang.get_untracked())}{e.actor.map(|a| format!(" — {a}"))}</li>
+                <li>
+                    <span class="time">{e.at_local.clone()}</span>" "{event_text(&e, lang.get_untracked())}{e.actor.clone().map(|a| format!(" — {a}"))}
+                    {e.detail.get("advice").and_then(Value::as_str).map(|a| view! { <p class="advice">{a.to_owned()}</p> })}
+                    {e.detail.get("note").and_then(Value::as_str).map(|n| view! { <p class="note internal">{tr("Interno: ", "Internal: ")}{n.to_owned()}</p> })}
+                </li>
             }).collect_view()}
         </ol>
     }
@@ -504,12 +525,9 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
                     <div class="field">
                         <label for="withdraw-code">{tr("Razlog", "Reason")}</label>
                         <select id="withdraw-code" name="reason_code">
-                            <option value="improved">{tr("stanje se je izboljšalo", "the patient improved")}</option>
-                            <option value="deteriorated_or_died">{tr("poslabšanje ali smrt", "deteriorated or died")}</option>
-                            <option value="treated_locally">{tr("zdravljenje na domačem oddelku", "treated locally")}</option>
-                            <option value="other_centre">{tr("napoten v drug center", "referred to another centre")}</option>
-                            <option value="entered_in_error">{tr("vneseno pomotoma", "entered in error")}</option>
-                            <option value="other">{tr("drugo (opišite)", "other (describe)")}</option>
+                            {crate::domain::workflow::WITHDRAW_REASONS.iter().map(|c| view! {
+                                <option value=*c>{move || crate::domain::workflow::reason_label(c, lang.get())}</option>
+                            }).collect_view()}
                         </select>
                     </div>
                     <div class="field">
@@ -581,21 +599,6 @@ fn UpdateForm(id: String, checklist: bool) -> impl IntoView {
                 </fieldset>
             })}
             <Submit label=text(tr("Dodaj dopolnitev", "Add the update")) pending=update.pending().into() />
-        </ActionForm>
-    }
-}
-
-/// For the centre's clinicians: acknowledge from the referral's page.
-#[component]
-fn AcknowledgeButton(id: i64) -> impl IntoView {
-    let action = ServerAction::<crate::oncall::AcknowledgeReferral>::new();
-    let error = action_error(action);
-    view! {
-        <ActionForm action=action attr:class="form inline no-print">
-            <FormError error />
-            <input type="hidden" name="id" value=id.to_string() />
-            <input type="hidden" name="token" value="" />
-            <Submit label=text(tr("Potrdi prejem", "Acknowledge")) pending=action.pending().into() />
         </ActionForm>
     }
 }

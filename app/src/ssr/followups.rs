@@ -16,18 +16,8 @@ use crate::referrals::{ReferralMessage, SnapshotSummary};
 use serde_json::{json, Map, Value};
 use sqlx::AnyConnection;
 
-/// Why a referrer withdraws a referral.
-pub const WITHDRAW_REASONS: &[&str] = &[
-    "improved",
-    "deteriorated_or_died",
-    "treated_locally",
-    "other_centre",
-    "entered_in_error",
-    "other",
-];
-
-/// States after which nothing more is sent: no updates, no withdrawal.
-const CLOSED: &[&str] = &["WITHDRAWN", "DECLINED", "CLOSED", "REFERRED_ONWARD"];
+pub use crate::domain::workflow::WITHDRAW_REASONS;
+use crate::domain::workflow::{self as wf, TransitionInput};
 
 /// id, time, author's name, author's hospital (none for centre staff), text.
 type MessageRow = (i64, i64, Option<String>, Option<i64>, String);
@@ -117,7 +107,7 @@ impl Referrals {
                 hospital_id: target.hospital_id,
             },
         )?;
-        if CLOSED.contains(&target.status.as_str()) {
+        if !wf::OPEN.contains(&target.status.as_str()) {
             return Err(AppError::Conflict);
         }
         Ok(())
@@ -178,10 +168,27 @@ impl Referrals {
         .bind(&evaluation_json)
         .execute(&mut *tx)
         .await?;
+        sqlx::query("UPDATE referrals SET urgency = $1 WHERE id = $2")
+            .bind(crate::domain::referral::urgency(
+                target.pathway,
+                evaluation.scai.map(|s| s.stage),
+            ))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let detail = json!({ "version": version });
         timeline(&mut tx, id, now, user_id, "updated", None, &detail).await?;
         audit::record(&mut tx, event(identity, "referral_updated", id, detail)).await?;
+        let current = super::workflow::Current {
+            hospital_id: target.hospital_id,
+            pathway: target.pathway,
+            status: target.status.clone(),
+        };
+        self.information_provided(&mut tx, identity, id, &current, now)
+            .await?;
         tx.commit().await?;
+        self.wake_outbox();
+        self.changes.touch();
         Ok(version)
     }
 
@@ -257,43 +264,14 @@ impl Referrals {
         if !errors.is_empty() {
             return Err(errors.into());
         }
-        let user_id = identity.user.as_ref().map_or(0, |u| u.id);
-        let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE referrals SET status = 'WITHDRAWN', updated_at = $1 WHERE id = $2 AND status = $3",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(&target.status)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed != 1 {
-            return Err(AppError::Conflict);
-        }
-        let detail = json!({ "reason_code": reason_code, "reason": reason, "from": target.status });
-        timeline(
-            &mut tx,
-            id,
-            now,
-            user_id,
-            "withdrawn",
-            Some("WITHDRAWN"),
-            &detail,
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            event(
-                identity,
-                "referral_withdrawn",
-                id,
-                json!({ "reason_code": reason_code }),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let input = TransitionInput {
+            to: wf::WITHDRAWN.into(),
+            reason_code: Some(reason_code.to_owned()),
+            advice: reason.to_owned(),
+            from: Some(target.status),
+            ..TransitionInput::default()
+        };
+        self.transition(identity, id, &input).await?;
         Ok(())
     }
 
@@ -369,7 +347,7 @@ impl Referrals {
         .fetch_all(&self.db.pool)
         .await?;
         let can_update = authorize(identity, Action::CreateReferral { hospital_id }).is_ok()
-            && !CLOSED.contains(&status);
+            && wf::OPEN.contains(&status);
         Ok(Followups {
             snapshots: snapshots
                 .into_iter()

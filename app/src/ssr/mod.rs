@@ -1,6 +1,7 @@
 //! Server-only services: the database handle and the mail outbox. Nothing here reaches the
 //! browser build.
 pub mod accounts;
+pub mod changes;
 pub mod db;
 pub mod drafts;
 pub mod followups;
@@ -10,3 +11,4 @@ pub mod outbox;
 pub mod referrals;
 pub mod session;
 pub mod time;
+pub mod workflow;

@@ -52,6 +52,12 @@ pub enum Kind {
     Acknowledged,
     /// To the other side of the thread: a new message.
     Message,
+    /// To the referrer: the centre asks for more information.
+    InfoRequested,
+    /// To the clinician who asked: the referring hospital has added an update.
+    InfoProvided,
+    /// To the referrer: the centre has decided (the state it moved the referral to).
+    Decision { state: &'static str },
 }
 
 impl Kind {
@@ -63,6 +69,9 @@ impl Kind {
             Kind::Receipt => "referral_receipt",
             Kind::Acknowledged => "referral_acknowledged",
             Kind::Message => "referral_message",
+            Kind::InfoRequested => "referral_info_requested",
+            Kind::InfoProvided => "referral_info_provided",
+            Kind::Decision { .. } => "referral_decision",
         }
     }
 }
@@ -282,6 +291,64 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
             link: open,
             action: None,
         },
+        Kind::InfoRequested => Text {
+            subject: if en {
+                format!("Information requested: {} {}", name, about.reference)
+            } else {
+                format!("Zahtevani podatki: {} {}", name, about.reference)
+            },
+            lines: vec![if en {
+                format!("The ECMO centre asks for more information on referral {}. Open it to see what is needed, then add an update.", about.reference)
+            } else {
+                format!("ECMO center za napotitev {} potrebuje dodatne podatke. Odprite jo, da vidite, kaj je potrebno, in jo dopolnite.", about.reference)
+            }],
+            link: open,
+            action: None,
+        },
+        Kind::InfoProvided => Text {
+            subject: if en {
+                format!("Update received: {} {}", name, about.reference)
+            } else {
+                format!("Prejeta dopolnitev: {} {}", name, about.reference)
+            },
+            lines: vec![if en {
+                format!("The referring hospital has added the update you requested to {}. It is back under consultation.", about.reference)
+            } else {
+                format!("Napotna bolnišnica je napotitev {} dopolnila, kot ste zahtevali. Znova je v obravnavi.", about.reference)
+            }],
+            link: open,
+            action: None,
+        },
+        Kind::Decision { state } => {
+            let label = crate::domain::workflow::state_label(state, lang);
+            Text {
+                subject: if en {
+                    format!("Decision: {label} — {} {}", name, about.reference)
+                } else {
+                    format!("Odločitev: {label} — {} {}", name, about.reference)
+                },
+                lines: vec![
+                    if en {
+                        format!(
+                            "The ECMO centre has decided on referral {}: {label}.",
+                            about.reference
+                        )
+                    } else {
+                        format!(
+                            "ECMO center se je odločil o napotitvi {}: {label}.",
+                            about.reference
+                        )
+                    },
+                    if en {
+                        "Open the referral for the reasons, the advice and what to prepare. Phone the centre with any question.".to_owned()
+                    } else {
+                        "Odprite napotitev za obrazložitev, nasvete in navodila za pripravo. Z vprašanji pokličite center.".to_owned()
+                    },
+                ],
+                link: open,
+                action: None,
+            }
+        }
     }
 }
 

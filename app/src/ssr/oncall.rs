@@ -19,6 +19,7 @@ use crate::domain::i18n::Lang;
 use crate::domain::policy::Action;
 use crate::domain::roster;
 use crate::domain::triage::{Evaluation, Pathway};
+use crate::domain::workflow as wf;
 use crate::error::AppError;
 use crate::oncall::{AckView, DeliveryRow, RosterView, ShiftView};
 use serde_json::json;
@@ -40,7 +41,7 @@ pub struct ShiftInput {
 
 /// An account to notify.
 #[derive(Clone, Debug)]
-struct Person {
+pub(super) struct Person {
     id: i64,
     email: String,
     name: String,
@@ -48,7 +49,7 @@ struct Person {
 }
 
 impl Person {
-    fn recipient(&self) -> Recipient {
+    pub(super) fn recipient(&self) -> Recipient {
         Recipient {
             email: self.email.clone(),
             user_id: Some(self.id),
@@ -57,7 +58,10 @@ impl Person {
     }
 }
 
-async fn person(conn: &mut AnyConnection, id: i64) -> Result<Option<Person>, sqlx::Error> {
+pub(super) async fn person(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<Person>, sqlx::Error> {
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, email, name, language FROM users WHERE id = $1 AND active = TRUE",
     )
@@ -146,7 +150,7 @@ pub(crate) struct Notice {
 }
 
 impl Notice {
-    fn about<'a>(&'a self, public_url: &'a str, acknowledge_min: u32) -> About<'a> {
+    pub(super) fn about<'a>(&'a self, public_url: &'a str, acknowledge_min: u32) -> About<'a> {
         About {
             id: self.id,
             reference: &self.reference,
@@ -168,7 +172,10 @@ impl Referrals {
     }
 
     /// The team: its address, or every active ECMO clinician when there is none — never nobody.
-    async fn team(&self, conn: &mut AnyConnection) -> Result<Vec<Recipient>, sqlx::Error> {
+    pub(super) async fn team(
+        &self,
+        conn: &mut AnyConnection,
+    ) -> Result<Vec<Recipient>, sqlx::Error> {
         if let Some(address) = self.team_email(conn).await? {
             return Ok(vec![Recipient::team(&address)]);
         }
@@ -205,7 +212,7 @@ impl Referrals {
         ))
     }
 
-    async fn send_to(
+    pub(super) async fn send_to(
         &self,
         conn: &mut AnyConnection,
         kind: Kind,
@@ -301,7 +308,7 @@ impl Referrals {
         Ok(())
     }
 
-    async fn notice(
+    pub(super) async fn notice(
         &self,
         conn: &mut AnyConnection,
         id: i64,
@@ -465,9 +472,9 @@ impl Referrals {
         let now = self.clock.now_ms();
         let _turn = self.db.write_turn().await;
         let mut tx = self.db.pool.begin().await?;
-        let Some(notice) = self.notice(&mut tx, id).await? else {
+        if self.notice(&mut tx, id).await?.is_none() {
             return Err(AppError::NotFound);
-        };
+        }
         if let Some(token) = token {
             let used = sqlx::query(
                 "UPDATE acknowledge_tokens SET used_at = $1 WHERE token_hash = $2 AND referral_id = $3 \
@@ -499,49 +506,41 @@ impl Referrals {
             tx.commit().await?;
             return Ok(());
         }
-        sqlx::query(
-            "UPDATE referrals SET status = 'ACKNOWLEDGED', updated_at = $1 \
-             WHERE id = $2 AND status IN ('SUBMITTED', 'ECPR_ALERT')",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
-             VALUES ($1, $2, $3, 'acknowledged', 'ACKNOWLEDGED', '{}')",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
-        audit::record(
-            &mut tx,
-            Event::by(
+        let (hospital_id, pathway, status): (i64, String, String) =
+            sqlx::query_as("SELECT hospital_id, pathway, status FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        // Only an alert moves to ACKNOWLEDGED; a referral the centre has already acted on
+        // keeps its state.
+        if matches!(status.as_str(), wf::SUBMITTED | wf::ECPR_ALERT) {
+            let current = super::workflow::Current {
+                hospital_id,
+                pathway: crate::domain::referral::pathway_from_code(&pathway),
+                status,
+            };
+            let mut detail = serde_json::Map::new();
+            detail.insert("from".into(), json!(current.status));
+            detail.insert("via_link".into(), json!(token.is_some()));
+            self.apply(
+                &mut tx,
                 identity,
-                "referral_acknowledged",
-                "referral",
                 id,
-                json!({ "via_link": token.is_some() }),
-            ),
-        )
-        .await?;
-        let about = notice.about(&self.config.public_url, 0);
-        let mut told = Vec::new();
-        if let Some(referrer) = person(&mut tx, notice.referrer_id).await? {
-            told.push(referrer.recipient());
-        }
-        told.extend(self.followers(&mut tx, id, None).await?);
-        self.send_to(&mut tx, Kind::Acknowledged, &about, &told, false, now)
+                &current,
+                wf::ACKNOWLEDGED,
+                detail,
+                now,
+            )
             .await?;
+        }
         tx.commit().await?;
         self.wake_outbox();
+        self.changes.touch();
         Ok(())
     }
 
     /// The colleagues following a referral; with `optional`, only those who chose it.
-    async fn followers(
+    pub(super) async fn followers(
         &self,
         conn: &mut AnyConnection,
         id: i64,

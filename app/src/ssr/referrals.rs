@@ -45,6 +45,8 @@ pub struct Referrals {
     pub rules: Arc<RuleSet>,
     pub config: Arc<ReferralConfig>,
     pub clock: crate::ssr::time::Clock,
+    /// Wakes the open queue pages.
+    pub changes: crate::ssr::changes::Changes,
 }
 
 fn check_idempotency_key(key: &str) -> Result<(), AppError> {
@@ -77,6 +79,9 @@ fn audit_event(
 const SUMMARY_COLUMNS: &str = "r.id, r.reference, r.pathway, r.status, r.hospital_id, h.name, \
     r.submitted_at, r.evaluation, r.acknowledge_target_min \
     FROM referrals r JOIN hospitals h ON h.id = r.hospital_id";
+
+/// time, kind, state, actor's name, detail
+type EventRow = (i64, String, Option<String>, Option<String>, String);
 
 type SummaryRow = (i64, String, String, String, i64, String, i64, String, i64);
 
@@ -199,8 +204,8 @@ impl Referrals {
         let reference = referral::reference(year, number);
         let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO referrals (reference, pathway, status, hospital_id, created_by, idempotency_key, \
-             data, evaluation, rule_set_version, acknowledge_target_min, decision_target_min, submitted_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+             data, evaluation, rule_set_version, acknowledge_target_min, decision_target_min, submitted_at, updated_at, urgency) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
         )
         .bind(&reference)
         .bind(pathway)
@@ -214,6 +219,10 @@ impl Referrals {
         .bind(i64::from(target.acknowledge_min))
         .bind(i64::from(target.decision_min))
         .bind(now)
+        .bind(referral::urgency(
+            prepared.pathway,
+            evaluation.scai.map(|s| s.stage),
+        ))
         .fetch_one(&mut *tx)
         .await;
         let id = match inserted {
@@ -277,6 +286,7 @@ impl Referrals {
         self.announce(&mut tx, &notice, now).await?;
         tx.commit().await?;
         self.wake_outbox();
+        self.changes.touch();
         tracing::info!(referral_id = id, pathway, "referral submitted");
         Ok(Submitted {
             id,
@@ -350,8 +360,8 @@ impl Referrals {
         .fetch_one(&self.db.pool)
         .await?;
         let evaluation: Evaluation = serde_json::from_str(&row.7).unwrap_or_default();
-        let events: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT e.at, e.kind, e.status, u.name FROM referral_events e \
+        let events: Vec<EventRow> = sqlx::query_as(
+            "SELECT e.at, e.kind, e.status, u.name, e.detail FROM referral_events e \
              LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.referral_id = $1 ORDER BY e.at, e.id",
         )
         .bind(id)
@@ -364,6 +374,9 @@ impl Referrals {
         )
         .await?;
         let followups = self.followups(identity, id, row.4, &row.3).await?;
+        let pathway = referral::pathway_from_code(&row.2);
+        let workflow = self.workflow_view(identity, id, pathway, &row.3).await?;
+        let centre = workflow.centre;
         let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
         let pf_series = data
             .as_object()
@@ -384,14 +397,25 @@ impl Referrals {
             decision_target_min,
             events: events
                 .into_iter()
-                .map(|(at, kind, status, actor)| ReferralEvent {
-                    at,
-                    at_local: crate::ssr::time::local_display(at),
-                    kind,
-                    status,
-                    actor,
+                .map(|(at, kind, status, actor, detail)| {
+                    let detail: serde_json::Map<String, Value> =
+                        serde_json::from_str(&detail).unwrap_or_default();
+                    let detail = if centre {
+                        detail
+                    } else {
+                        crate::domain::workflow::for_referrer(detail)
+                    };
+                    ReferralEvent {
+                        at,
+                        at_local: crate::ssr::time::local_display(at),
+                        kind,
+                        status,
+                        actor,
+                        detail: Value::Object(detail),
+                    }
                 })
                 .collect(),
+            workflow,
         })
     }
 }

@@ -35,6 +35,28 @@ impl IntoResponse for ApiError {
                 Json(json!({ "errors": errors.messages(Lang::En) })),
             )
                 .into_response(),
+            Self::App(AppError::Transition {
+                status,
+                allowed,
+                changed,
+            }) => {
+                let message = AppError::Transition {
+                    status: status.clone(),
+                    allowed: allowed.clone(),
+                    changed,
+                }
+                .message(Lang::En);
+                (
+                    StatusCode::CONFLICT,
+                    Json(json!({
+                        "error": message,
+                        "status": status,
+                        "allowed": allowed,
+                        "changed": changed,
+                    })),
+                )
+                    .into_response()
+            }
             Self::App(error) => {
                 let status = StatusCode::from_u16(error.status())
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -4,6 +4,7 @@ pub mod error;
 pub mod openapi;
 pub mod referrals;
 pub mod scores;
+pub mod workspace;
 
 use crate::state::AppState;
 use axum::routing::{get, post, MethodRouter};
@@ -54,6 +55,16 @@ fn endpoints() -> Vec<(&'static str, Vec<Method>, MethodRouter<AppState>)> {
             "/api/v1/referrals/{id}/messages",
             vec![Method::POST],
             post(referrals::post_message),
+        ),
+        (
+            "/api/v1/referrals/{id}/transitions",
+            vec![Method::POST],
+            post(workspace::transition),
+        ),
+        (
+            "/api/v1/queue/events",
+            vec![Method::GET],
+            get(workspace::events),
         ),
     ]
 }

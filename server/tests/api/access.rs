@@ -395,6 +395,48 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             ADMIN_ONLY,
         ),
     ];
+    // The centre's workspace. A step that does not follow the alert changes nothing.
+    cases.extend([
+        case("GET", "/queue", [302, 403, 403, 200, 403]),
+        case("GET", "/kpi", [302, 403, 403, 200, 200]),
+        case("GET", "/kpi.csv", [401, 403, 403, 200, 200]),
+        case("GET", "/api/v1/queue/events", [401, 403, 403, 200, 403]),
+        Case {
+            path: format!("/referrals/{referral}/audit.csv"),
+            ..case(
+                "GET",
+                "/referrals/{id}/audit.csv",
+                [401, 403, 403, 200, 200],
+            )
+        },
+        Case {
+            path: format!("/api/v1/referrals/{referral}/transitions"),
+            json: Some(serde_json::json!({"to": "CLOSED"})),
+            ..case(
+                "POST",
+                "/api/v1/referrals/{id}/transitions",
+                [401, 403, 404, 409, 403],
+            )
+        },
+        form(
+            "/api/referrals/transition",
+            &[("id", &referral), ("to", "CLOSED")],
+            [401, 403, 404, 409, 403],
+        ),
+        form("/api/queue/get", &[], [401, 403, 403, 200, 403]),
+        form(
+            "/api/referrals/assign",
+            &[("id", &referral)],
+            [401, 403, 403, 200, 403],
+        ),
+        form("/api/capacity/get", &[], SIGNED_IN),
+        form(
+            "/api/capacity/set",
+            &[("beds_available", "1"), ("team_available", "1")],
+            [401, 403, 403, 200, 200],
+        ),
+        form("/api/kpi/get", &[], [401, 403, 403, 200, 200]),
+    ]);
     cases.push(form(
         "/api/referrals/draft-discard",
         &[("id", &draft)],

@@ -17,3 +17,4 @@ mod pages;
 mod referrals;
 mod scores;
 mod shutdown;
+mod workspace;

@@ -1,0 +1,1016 @@
+//! The centre's work on a referral: the state machine's steps (checked by
+//! `domain::workflow`, applied with a compare-and-set on the state so that two clinicians
+//! never overwrite each other), assignment, capacity, the queue, the quality figures and
+//! the audit trail's export. Every step writes its timeline event, its audit event and
+//! its notifications in one transaction.
+use super::accounts::audit::{self, Event};
+use super::accounts::service::authorize;
+use super::accounts::RequestIdentity;
+use super::notify::{Kind, Recipient};
+use super::oncall::person;
+use super::referrals::Referrals;
+use super::time::{from_local, local_display, to_local};
+use crate::domain::checklist::{format_local, parse_local};
+use crate::domain::fields::{FieldError, FieldErrors};
+use crate::domain::policy::Action;
+use crate::domain::referral::pathway_from_code;
+use crate::domain::triage::{Evaluation, Pathway, Severity};
+use crate::domain::workflow::{self as wf, Refusal, TransitionInput};
+use crate::error::AppError;
+use crate::workspace::{
+    AuditRow, Capacity, DecisionView, InfoRequestView, Interval, Kpis, QueueFilter, QueueRow,
+    QueueView, WorkflowView,
+};
+use serde_json::{json, Map, Value};
+use sqlx::AnyConnection;
+
+/// The queue shows at most this many rows; the filters narrow it.
+const QUEUE_LIMIT: usize = 200;
+const MINUTE_MS: i64 = 60_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// What a step needs to know about the referral it moves.
+pub(crate) struct Current {
+    pub hospital_id: i64,
+    pub pathway: Pathway,
+    pub status: String,
+}
+
+fn refusal(status: &str, refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::NotAllowed { allowed } => AppError::Transition {
+            status: status.to_owned(),
+            allowed: allowed.into_iter().map(str::to_owned).collect(),
+            changed: false,
+        },
+        Refusal::Changed => AppError::Transition {
+            status: status.to_owned(),
+            allowed: Vec::new(),
+            changed: true,
+        },
+        Refusal::Invalid(errors) => errors.into(),
+    }
+}
+
+/// The timeline's kind for a step: the two older kinds keep their names.
+fn event_kind(to: &str) -> &'static str {
+    match to {
+        wf::ACKNOWLEDGED => "acknowledged",
+        wf::WITHDRAWN => "withdrawn",
+        _ => "transition",
+    }
+}
+
+impl Referrals {
+    async fn current(&self, id: i64) -> Result<Option<Current>, sqlx::Error> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT hospital_id, pathway, status FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(row.map(|(hospital_id, pathway, status)| Current {
+            hospital_id,
+            pathway: pathway_from_code(&pathway),
+            status,
+        }))
+    }
+
+    /// Moves a referral to `input.to`. The centre's clinicians may take every step; the
+    /// referring hospital may withdraw. An invalid step is refused with the allowed ones;
+    /// a referral that moved since the actor looked is a conflict, never overwritten.
+    pub async fn transition(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+        input: &TransitionInput,
+    ) -> Result<String, AppError> {
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let current = self.current(id).await?.ok_or(AppError::NotFound)?;
+        let hospital_id = current.hospital_id;
+        if authorize(identity, Action::ViewReferral { hospital_id }).is_err() {
+            return Err(AppError::NotFound);
+        }
+        let to = input.to.trim();
+        let allowed = authorize(identity, Action::WorkReferrals).is_ok()
+            || (to == wf::WITHDRAWN
+                && authorize(identity, Action::CreateReferral { hospital_id }).is_ok());
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+        let now = self.clock.now_ms();
+        let detail = wf::check(current.pathway, &current.status, input, to_local(now))
+            .map_err(|r| refusal(&current.status, r))?;
+        let _turn = self.db.write_turn().await;
+        let mut tx = self.db.pool.begin().await?;
+        self.apply(&mut tx, identity, id, &current, to, detail, now)
+            .await?;
+        tx.commit().await?;
+        self.wake_outbox();
+        self.changes.touch();
+        tracing::info!(referral_id = id, to, actor = user.id, "referral moved");
+        Ok(to.to_owned())
+    }
+
+    /// Applies a checked step on the caller's transaction: the state (only if it is still
+    /// `current.status`), the measured instants, the escalation timer, the timeline, the
+    /// audit trail and the referrer's notices.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn apply(
+        &self,
+        conn: &mut AnyConnection,
+        identity: &RequestIdentity,
+        id: i64,
+        current: &Current,
+        to: &str,
+        detail: Map<String, Value>,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let actor = identity.user.as_ref().map(|u| u.id);
+        let by_centre = identity.user.as_ref().is_some_and(|u| u.is_centre_staff());
+        let decision = wf::DECISIONS.contains(&to).then_some(to);
+        let moved = sqlx::query(
+            "UPDATE referrals SET status = $1, updated_at = $2, \
+             acknowledged_at = CASE WHEN $3 = 1 THEN COALESCE(acknowledged_at, $2) ELSE acknowledged_at END, \
+             decided_at = CASE WHEN $4 IS NULL THEN decided_at ELSE COALESCE(decided_at, $2) END, \
+             decision = COALESCE($4, decision), \
+             departed_at = CASE WHEN $5 = 1 THEN COALESCE(departed_at, $2) ELSE departed_at END \
+             WHERE id = $6 AND status = $7",
+        )
+        .bind(to)
+        .bind(now)
+        .bind(i64::from(by_centre))
+        .bind(decision)
+        .bind(i64::from(to == wf::TEAM_DISPATCHED))
+        .bind(id)
+        .bind(&current.status)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            // Another step landed between our read and this write.
+            let (status,): (String,) = sqlx::query_as("SELECT status FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+            return Err(refusal(&status, Refusal::Changed));
+        }
+        // Whatever the centre does first answers the alert; a withdrawal stops the timer.
+        if by_centre {
+            sqlx::query(
+                "UPDATE referral_escalations SET acknowledged_at = COALESCE(acknowledged_at, $1), \
+                 acknowledged_by = COALESCE(acknowledged_by, $2), next_at = NULL WHERE referral_id = $3",
+            )
+            .bind(now)
+            .bind(actor)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        } else if to == wf::WITHDRAWN {
+            sqlx::query("UPDATE referral_escalations SET next_at = NULL WHERE referral_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let detail = Value::Object(detail);
+        sqlx::query(
+            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(actor)
+        .bind(event_kind(to))
+        .bind(to)
+        .bind(detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+        let audited = json!({
+            "from": current.status,
+            "to": to,
+            "reason_code": detail.get("reason_code"),
+        });
+        let action = match to {
+            wf::ACKNOWLEDGED => "referral_acknowledged",
+            wf::WITHDRAWN => "referral_withdrawn",
+            _ => "referral_transition",
+        };
+        audit::record(conn, Event::by(identity, action, "referral", id, audited)).await?;
+        let kind = match to {
+            wf::ACKNOWLEDGED => Some(Kind::Acknowledged),
+            wf::INFO_REQUESTED => Some(Kind::InfoRequested),
+            _ => wf::DECISIONS
+                .iter()
+                .find(|d| **d == to)
+                .map(|state| Kind::Decision { state }),
+        };
+        if let Some(kind) = kind {
+            self.tell_referrer(conn, id, kind, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the referrer and the colleagues following the referral.
+    async fn tell_referrer(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        kind: Kind,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let Some(notice) = self.notice(conn, id).await? else {
+            return Ok(());
+        };
+        let about = notice.about(&self.config.public_url, 0);
+        let mut told = Vec::new();
+        if let Some(referrer) = person(conn, notice.referrer_id).await? {
+            told.push(referrer.recipient());
+        }
+        told.extend(self.followers(conn, id, None).await?);
+        self.send_to(conn, kind, &about, &told, false, now).await?;
+        Ok(())
+    }
+
+    /// After the referring hospital answers a request for information: the referral goes
+    /// back under consultation and the clinician who asked is told.
+    pub(crate) async fn information_provided(
+        &self,
+        conn: &mut AnyConnection,
+        identity: &RequestIdentity,
+        id: i64,
+        current: &Current,
+        now: i64,
+    ) -> Result<(), AppError> {
+        if current.status != wf::INFO_REQUESTED {
+            return Ok(());
+        }
+        let mut detail = Map::new();
+        detail.insert("from".into(), json!(wf::INFO_REQUESTED));
+        detail.insert("by_update".into(), json!(true));
+        self.apply(
+            conn,
+            identity,
+            id,
+            current,
+            wf::UNDER_CONSULTATION,
+            detail,
+            now,
+        )
+        .await?;
+        let asked: Option<(Option<i64>,)> = sqlx::query_as(
+            "SELECT actor_user_id FROM referral_events WHERE referral_id = $1 AND status = $2 \
+             ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(wf::INFO_REQUESTED)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let to: Vec<Recipient> = match asked.and_then(|a| a.0) {
+            Some(clinician) => person(conn, clinician)
+                .await?
+                .map(|p| p.recipient())
+                .into_iter()
+                .collect(),
+            None => self.team(conn).await?,
+        };
+        if let Some(notice) = self.notice(conn, id).await? {
+            let about = notice.about(&self.config.public_url, 0);
+            self.send_to(conn, Kind::InfoProvided, &about, &to, false, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Takes a referral on: the reader becomes its assignee.
+    pub async fn assign_to_me(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
+        authorize(identity, Action::WorkReferrals)?;
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        self.current(id).await?.ok_or(AppError::NotFound)?;
+        let now = self.clock.now_ms();
+        let _turn = self.db.write_turn().await;
+        let mut tx = self.db.pool.begin().await?;
+        let (before,): (Option<i64>,) =
+            sqlx::query_as("SELECT assigned_to FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query("UPDATE referrals SET assigned_to = $1, updated_at = $2 WHERE id = $3")
+            .bind(user.id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let detail = json!({ "previous": before });
+        sqlx::query(
+            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
+             VALUES ($1, $2, $3, 'assigned', NULL, $4)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(user.id)
+        .bind(detail.to_string())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            Event::by(identity, "referral_assigned", "referral", id, detail),
+        )
+        .await?;
+        tx.commit().await?;
+        self.changes.touch();
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ capacity
+
+    async fn capacity_now(&self) -> Result<Capacity, sqlx::Error> {
+        // Booleans as integers: the SQLite driver behind `Any` has no boolean type.
+        let row: Option<(i64, i64, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT CASE WHEN c.beds_available THEN 1 ELSE 0 END, CASE WHEN c.team_available THEN 1 ELSE 0 END, \
+             c.note, c.at, u.name FROM centre_capacity c \
+             LEFT JOIN users u ON u.id = c.set_by ORDER BY c.id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(match row {
+            None => Capacity::available(),
+            Some((beds, team, note, at, by)) => Capacity {
+                beds_available: beds != 0,
+                team_available: team != 0,
+                note,
+                set_local: Some(local_display(at)),
+                set_by: by,
+            },
+        })
+    }
+
+    /// The centre's capacity: in full for centre staff; referrers learn only whether the
+    /// centre is at capacity (the note and who set it stay inside).
+    pub async fn capacity(&self, identity: &RequestIdentity) -> Result<Capacity, AppError> {
+        identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let capacity = self.capacity_now().await?;
+        if authorize(identity, Action::ViewCentreOperations).is_ok() {
+            return Ok(capacity);
+        }
+        Ok(Capacity {
+            note: String::new(),
+            set_by: None,
+            set_local: None,
+            ..capacity
+        })
+    }
+
+    pub async fn set_capacity(
+        &self,
+        identity: &RequestIdentity,
+        beds_available: bool,
+        team_available: bool,
+        note: &str,
+    ) -> Result<(), AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let note = note.trim();
+        if note.chars().count() > 500 {
+            return Err(FieldErrors::single("note", FieldError::TooLong { max: 500 }).into());
+        }
+        let now = self.clock.now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO centre_capacity (at, beds_available, team_available, note, set_by) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(now)
+        .bind(beds_available)
+        .bind(team_available)
+        .bind(note)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            Event::by(
+                identity,
+                "capacity_set",
+                "centre",
+                "capacity",
+                json!({ "beds_available": beds_available, "team_available": team_available }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.changes.touch();
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ the queue
+
+    /// The open referrals in order of urgency: ECPR, then VA with SCAI D or E, then the
+    /// rest; within each, the longest waiting first.
+    pub async fn queue(
+        &self,
+        identity: &RequestIdentity,
+        filter: &QueueFilter,
+    ) -> Result<QueueView, AppError> {
+        authorize(identity, Action::WorkReferrals)?;
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let mut errors = FieldErrors::default();
+        let mut sql = String::from(
+            "SELECT r.id, r.reference, h.name, r.pathway, r.status, r.evaluation, r.submitted_at, \
+             r.acknowledged_at, r.decided_at, r.acknowledge_target_min, r.decision_target_min, u.name \
+             FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
+             LEFT JOIN users u ON u.id = r.assigned_to WHERE ",
+        );
+        let mut binds: Vec<Value> = Vec::new();
+        match filter.status.trim() {
+            "" | "open" => {
+                let states: Vec<String> = wf::IN_QUEUE.iter().map(|s| format!("'{s}'")).collect();
+                sql.push_str(&format!("r.status IN ({})", states.join(", ")));
+            }
+            "all" => sql.push_str("1 = 1"),
+            state if wf::STATES.contains(&state) => {
+                binds.push(json!(state));
+                sql.push_str(&format!("r.status = ${}", binds.len()));
+            }
+            _ => errors.add(
+                "status",
+                FieldError::UnknownValue {
+                    allowed: ["open", "all"]
+                        .iter()
+                        .chain(wf::STATES)
+                        .map(|s| (*s).to_owned())
+                        .collect(),
+                },
+            ),
+        }
+        match filter.pathway.trim() {
+            "" => {}
+            p @ ("vv" | "va" | "ecpr") => {
+                binds.push(json!(p));
+                sql.push_str(&format!(" AND r.pathway = ${}", binds.len()));
+            }
+            _ => errors.add(
+                "pathway",
+                FieldError::UnknownValue {
+                    allowed: vec!["vv".into(), "va".into(), "ecpr".into()],
+                },
+            ),
+        }
+        match filter.hospital.trim() {
+            "" => {}
+            text => match text.parse::<i64>() {
+                Ok(h) => {
+                    binds.push(json!(h));
+                    sql.push_str(&format!(" AND r.hospital_id = ${}", binds.len()));
+                }
+                Err(_) => errors.add("hospital", FieldError::UnknownHospital),
+            },
+        }
+        if filter.mine {
+            binds.push(json!(user.id));
+            sql.push_str(&format!(" AND r.assigned_to = ${}", binds.len()));
+        }
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
+        sql.push_str(&format!(
+            " ORDER BY r.urgency, r.submitted_at LIMIT {}",
+            QUEUE_LIMIT + 1
+        ));
+        let mut query = sqlx::query_as::<_, QueueDbRow>(&sql);
+        for bind in &binds {
+            query = match bind {
+                Value::Number(n) => query.bind(n.as_i64().unwrap_or_default()),
+                other => query.bind(other.as_str().unwrap_or_default().to_owned()),
+            };
+        }
+        let mut rows = query.fetch_all(&self.db.pool).await?;
+        let truncated = rows.len() > QUEUE_LIMIT;
+        rows.truncate(QUEUE_LIMIT);
+        let hospitals: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, name FROM hospitals WHERE active ORDER BY name")
+                .fetch_all(&self.db.pool)
+                .await?;
+        let capacity = self.capacity_now().await?;
+        let mut conn = self.db.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            Event {
+                actor: Some(user.id),
+                action: "queue_viewed",
+                subject_type: "queue",
+                subject_id: None,
+                client_addr: identity.client_addr,
+                detail: json!({ "rows": rows.len() }),
+            },
+        )
+        .await?;
+        let now = self.clock.now_ms();
+        Ok(QueueView {
+            rows: rows.into_iter().map(|r| queue_row(r, now)).collect(),
+            hospitals,
+            capacity,
+            truncated,
+        })
+    }
+
+    // ------------------------------------------------------------ the referral page
+
+    /// The state machine's side of a referral's page for this reader.
+    pub(crate) async fn workflow_view(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+        pathway: Pathway,
+        status: &str,
+    ) -> Result<WorkflowView, AppError> {
+        let me = identity.user.as_ref().map_or(-1, |u| u.id);
+        let centre = authorize(identity, Action::WorkReferrals).is_ok();
+        let staff = authorize(identity, Action::ViewCentreOperations).is_ok();
+        let (assigned, assignee): (Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT r.assigned_to, u.name FROM referrals r LEFT JOIN users u ON u.id = r.assigned_to \
+             WHERE r.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let steps: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT at, status, detail FROM referral_events WHERE referral_id = $1 AND status IS NOT NULL \
+             ORDER BY at DESC, id DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let parse = |detail: &str| -> Map<String, Value> {
+            serde_json::from_str(detail).unwrap_or_default()
+        };
+        let decision = steps
+            .iter()
+            .find(|(_, s, _)| wf::DECISIONS.contains(&s.as_str()))
+            .map(|(at, state, detail)| decision_view(*at, state, &parse(detail)));
+        let info_request = (status == wf::INFO_REQUESTED)
+            .then(|| steps.iter().find(|(_, s, _)| s == wf::INFO_REQUESTED))
+            .flatten()
+            .map(|(at, _, detail)| {
+                let d = parse(detail);
+                InfoRequestView {
+                    at_local: local_display(*at),
+                    fields: strings(d.get("fields")),
+                    advice: text(d.get("advice")),
+                }
+            });
+        let may_withdraw = authorize(
+            identity,
+            Action::CreateReferral {
+                hospital_id: identity
+                    .user
+                    .as_ref()
+                    .and_then(|u| u.hospital_id)
+                    .unwrap_or(-1),
+            },
+        )
+        .is_ok()
+            && wf::is_open(pathway, status);
+        let next: Vec<String> = if centre {
+            wf::next_states(pathway, status)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        } else if may_withdraw {
+            vec![wf::WITHDRAWN.to_owned()]
+        } else {
+            Vec::new()
+        };
+        let audit = if staff {
+            let rows: Vec<(i64, Option<String>, String, Option<String>)> = sqlx::query_as(
+                "SELECT a.at, u.name, a.action, a.client_addr FROM audit_events a \
+                 LEFT JOIN users u ON u.id = a.actor_user_id \
+                 WHERE a.subject_type = 'referral' AND a.subject_id = $1 ORDER BY a.at, a.id",
+            )
+            .bind(id.to_string())
+            .fetch_all(&self.db.pool)
+            .await?;
+            rows.into_iter()
+                .map(|(at, actor, action, addr)| AuditRow {
+                    at_local: local_display(at),
+                    actor: actor.unwrap_or_else(|| "—".into()),
+                    action,
+                    client_addr: addr.unwrap_or_default(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let show_pre_transfer = decision.as_ref().is_some_and(|d| {
+            matches!(
+                d.state.as_str(),
+                wf::ACCEPTED_TRANSFER | wf::ACCEPTED_MOBILE_TEAM
+            )
+        }) && status != wf::WITHDRAWN;
+        Ok(WorkflowView {
+            next,
+            assignee,
+            assigned_to_me: assigned == Some(me),
+            centre,
+            decision,
+            info_request,
+            audit,
+            show_pre_transfer,
+        })
+    }
+
+    /// A referral's audit trail as CSV, for a medico-legal or quality review. The export
+    /// itself is audited.
+    pub async fn audit_csv(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+    ) -> Result<(String, String), AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let (reference,): (String,) =
+            sqlx::query_as("SELECT reference FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        let mut conn = self.db.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            Event::by(
+                identity,
+                "referral_audit_exported",
+                "referral",
+                id,
+                json!({}),
+            ),
+        )
+        .await?;
+        let rows: Vec<AuditDbRow> =
+            sqlx::query_as(
+                "SELECT a.id, a.at, u.name, u.email, a.action, a.client_addr, a.detail FROM audit_events a \
+                 LEFT JOIN users u ON u.id = a.actor_user_id \
+                 WHERE a.subject_type = 'referral' AND a.subject_id = $1 ORDER BY a.at, a.id",
+            )
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut out = csv_line(&[
+            "event",
+            "at_utc_ms",
+            "at_local",
+            "actor",
+            "actor_email",
+            "action",
+            "client_address",
+            "detail",
+        ]);
+        for (event, at, name, email, action, addr, detail) in rows {
+            out.push_str(&csv_line(&[
+                &event.to_string(),
+                &at.to_string(),
+                &local_display(at),
+                name.as_deref().unwrap_or("system"),
+                email.as_deref().unwrap_or(""),
+                &action,
+                addr.as_deref().unwrap_or(""),
+                &detail,
+            ]));
+        }
+        Ok((format!("{reference}-audit.csv"), out))
+    }
+
+    // ------------------------------------------------------------ quality figures
+
+    async fn kpi_rows(
+        &self,
+        identity: &RequestIdentity,
+        from: &str,
+        to: &str,
+    ) -> Result<(String, String, Vec<KpiRow>), AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let now_local = to_local(self.clock.now_ms());
+        let today = format_local(now_local)[..10].to_owned();
+        let year_ago = format_local(now_local - 365 * DAY_MS)[..10].to_owned();
+        let mut errors = FieldErrors::default();
+        let mut day = |field: &str, text: &str, default: &str| -> Option<(String, i64)> {
+            let text = if text.trim().is_empty() {
+                default
+            } else {
+                text.trim()
+            };
+            match parse_local(&format!("{text}T00:00")) {
+                Some(ms) => Some((text.to_owned(), ms)),
+                None => {
+                    errors.add(field, FieldError::NotADateTime);
+                    None
+                }
+            }
+        };
+        let start = day("from", from, &year_ago);
+        let end = day("to", to, &today);
+        let (Some((from, start)), Some((to, end))) = (start, end) else {
+            return Err(errors.into());
+        };
+        if end < start {
+            return Err(FieldErrors::single("to", FieldError::EndBeforeStart).into());
+        }
+        let rows: Vec<KpiRow> = sqlx::query_as(
+            "SELECT r.reference, r.submitted_at, h.name, r.pathway, r.acknowledged_at, r.decided_at, r.decision, \
+             r.departed_at, COALESCE(e.level, 0) FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
+             LEFT JOIN referral_escalations e ON e.referral_id = r.id \
+             WHERE r.submitted_at >= $1 AND r.submitted_at < $2 ORDER BY r.submitted_at",
+        )
+        .bind(from_local(start))
+        .bind(from_local(end + DAY_MS))
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok((from, to, rows))
+    }
+
+    /// Referrals per month, hospital and pathway; decision rates; the intervals the spec
+    /// asks to log (to acknowledgement, to decision, to the team's departure); escalations.
+    pub async fn kpis(
+        &self,
+        identity: &RequestIdentity,
+        from: &str,
+        to: &str,
+    ) -> Result<Kpis, AppError> {
+        let (from, to, rows) = self.kpi_rows(identity, from, to).await?;
+        Ok(kpis(from, to, &rows))
+    }
+
+    /// One line per referral in the range with its intervals — no patient data.
+    pub async fn kpi_csv(
+        &self,
+        identity: &RequestIdentity,
+        from: &str,
+        to: &str,
+    ) -> Result<(String, String), AppError> {
+        let (from, to, rows) = self.kpi_rows(identity, from, to).await?;
+        let mut out = csv_line(&[
+            "reference",
+            "month",
+            "hospital",
+            "pathway",
+            "decision",
+            "escalation_level",
+            "min_to_acknowledge",
+            "min_to_decision",
+            "min_to_team_departure",
+        ]);
+        let minutes = |from: i64, to: Option<i64>| {
+            to.map(|t| format!("{:.1}", (t - from) as f64 / MINUTE_MS as f64))
+                .unwrap_or_default()
+        };
+        for (reference, submitted, hospital, pathway, ack, decided, decision, departed, level) in
+            rows
+        {
+            out.push_str(&csv_line(&[
+                &reference,
+                &format_local(to_local(submitted))[..7],
+                &hospital,
+                &pathway,
+                decision.as_deref().unwrap_or(""),
+                &level.to_string(),
+                &minutes(submitted, ack),
+                &minutes(submitted, decided),
+                &minutes(submitted, departed),
+            ]));
+        }
+        Ok((format!("ecmo-referrals-{from}-{to}.csv"), out))
+    }
+}
+
+/// id, time, actor's name and email, action, client address, detail
+type AuditDbRow = (
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+);
+
+/// reference, submitted, hospital, pathway, acknowledged, decided, decision, departed,
+/// escalation level
+type KpiRow = (
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
+fn kpis(from: String, to: String, rows: &[KpiRow]) -> Kpis {
+    use std::collections::BTreeMap;
+    let mut months: BTreeMap<String, usize> = BTreeMap::new();
+    let mut hospitals: BTreeMap<String, usize> = BTreeMap::new();
+    let mut pathways: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut ack, mut decision, mut departure) = (Vec::new(), Vec::new(), Vec::new());
+    let mut k = Kpis {
+        from,
+        to,
+        total: rows.len(),
+        ..Kpis::default()
+    };
+    for (_, submitted, hospital, pathway, acked, decided, state, departed, level) in rows {
+        *months
+            .entry(format_local(to_local(*submitted))[..7].to_owned())
+            .or_default() += 1;
+        *hospitals.entry(hospital.clone()).or_default() += 1;
+        *pathways.entry(pathway.clone()).or_default() += 1;
+        let minutes = |t: &Option<i64>| t.map(|t| (t - submitted) as f64 / MINUTE_MS as f64);
+        ack.extend(minutes(acked));
+        decision.extend(minutes(decided));
+        departure.extend(minutes(departed));
+        if let Some(state) = state.as_deref() {
+            k.decided += 1;
+            k.accepted += usize::from(wf::ACCEPTED.contains(&state));
+            k.declined += usize::from(wf::DECLINED.contains(&state));
+            k.mobile_team += usize::from(state == wf::ACCEPTED_MOBILE_TEAM);
+        }
+        k.escalated += usize::from(*level > 0);
+    }
+    k.per_month = months.into_iter().collect();
+    let mut by_hospital: Vec<(String, usize)> = hospitals.into_iter().collect();
+    by_hospital.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    k.per_hospital = by_hospital;
+    k.per_pathway = pathways.into_iter().collect();
+    k.to_acknowledge = interval(ack);
+    k.to_decision = interval(decision);
+    k.to_departure = interval(departure);
+    k
+}
+
+/// Median (mean of the middle two for an even count) and 90th percentile (nearest rank).
+fn interval(mut minutes: Vec<f64>) -> Interval {
+    minutes.retain(|m| m.is_finite());
+    minutes.sort_by(f64::total_cmp);
+    let n = minutes.len();
+    if n == 0 {
+        return Interval::default();
+    }
+    let median = if n % 2 == 1 {
+        minutes[n / 2]
+    } else {
+        (minutes[n / 2 - 1] + minutes[n / 2]) / 2.0
+    };
+    let rank = (0.9 * n as f64).ceil() as usize;
+    Interval {
+        n,
+        median_min: Some(median),
+        p90_min: Some(minutes[rank.clamp(1, n) - 1]),
+    }
+}
+
+fn csv_line(fields: &[&str]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                (*f).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn text(value: Option<&Value>) -> String {
+    value.and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn decision_view(at: i64, state: &str, d: &Map<String, Value>) -> DecisionView {
+    DecisionView {
+        state: state.to_owned(),
+        at_local: local_display(at),
+        reason_code: d
+            .get("reason_code")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        advice: text(d.get("advice")),
+        eta_min: d.get("eta_min").and_then(Value::as_i64),
+        team: text(d.get("team")),
+        triggers: strings(d.get("triggers")),
+        review_at: d
+            .get("review_at")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        centre: text(d.get("centre")),
+    }
+}
+
+/// id, reference, hospital, pathway, status, evaluation, submitted, acknowledged, decided,
+/// acknowledge target, decision target, assignee
+type QueueDbRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+    Option<String>,
+);
+
+fn queue_row(row: QueueDbRow, now: i64) -> QueueRow {
+    let (
+        id,
+        reference,
+        hospital,
+        pathway,
+        status,
+        evaluation,
+        submitted_at,
+        acked,
+        decided,
+        ack_min,
+        decision_min,
+        assignee,
+    ) = row;
+    let evaluation: Evaluation = serde_json::from_str(&evaluation).unwrap_or_default();
+    let waiting_min = (now - submitted_at).max(0) / MINUTE_MS;
+    let target_min = match (acked, decided) {
+        (None, _) => Some(ack_min),
+        (Some(_), None) if !wf::DECISIONS.contains(&status.as_str()) => Some(decision_min),
+        _ => None,
+    };
+    QueueRow {
+        id,
+        reference,
+        hospital,
+        pathway,
+        status,
+        scai: evaluation.scai.map(|s| s.label()),
+        indications: evaluation
+            .flags
+            .iter()
+            .filter(|f| f.severity == Severity::Indication)
+            .count(),
+        contraindications: evaluation
+            .flags
+            .iter()
+            .filter(|f| f.severity == Severity::Contraindication)
+            .map(|f| f.id.clone())
+            .collect(),
+        scores: evaluation
+            .scores
+            .iter()
+            .filter_map(|s| s.result.as_ref().map(|r| format!("{} {r}", s.score)))
+            .collect(),
+        submitted_at,
+        submitted_local: local_display(submitted_at),
+        waiting_min,
+        overdue: target_min.is_some_and(|t| waiting_min > t),
+        target_min,
+        assignee,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_use_the_median_and_the_nearest_rank() {
+        assert_eq!(interval(vec![]), Interval::default());
+        let one = interval(vec![4.0]);
+        assert_eq!((one.median_min, one.p90_min), (Some(4.0), Some(4.0)));
+        let ten = interval((1..=10).map(f64::from).rev().collect());
+        assert_eq!(ten.n, 10);
+        assert_eq!(ten.median_min, Some(5.5));
+        assert_eq!(ten.p90_min, Some(9.0));
+        let eleven = interval((1..=11).map(f64::from).collect());
+        assert_eq!(eleven.median_min, Some(6.0));
+        assert_eq!(eleven.p90_min, Some(10.0));
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_they_must_be() {
+        assert_eq!(
+            csv_line(&["a", "b,c", "say \"hi\""]),
+            "a,\"b,c\",\"say \"\"hi\"\"\"\r\n"
+        );
+    }
+}

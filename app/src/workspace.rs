@@ -1,0 +1,297 @@
+//! The centre's workspace as the pages see it: the queue, the state machine's actions on a
+//! referral, capacity, and the quality figures — what crosses the wire and the server
+//! functions behind them.
+// A server function behind an HTML form takes one argument per form field.
+#![allow(clippy::too_many_arguments)]
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One referral in the centre's queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueRow {
+    pub id: i64,
+    pub reference: String,
+    pub hospital: String,
+    pub pathway: String,
+    pub status: String,
+    /// SCAI stage with its modifier, e.g. `D` or `E (A)`.
+    pub scai: Option<String>,
+    pub indications: usize,
+    /// The ids of the contraindication flags (labels come from the flag catalogue).
+    pub contraindications: Vec<String>,
+    /// Scores with a result, e.g. `Murray 3.25`.
+    pub scores: Vec<String>,
+    pub submitted_at: i64,
+    pub submitted_local: String,
+    /// Minutes since submission at the time the queue was read.
+    pub waiting_min: i64,
+    /// The target the referral is measured against now: acknowledgement until
+    /// acknowledged, then the decision, then none.
+    pub target_min: Option<i64>,
+    pub overdue: bool,
+    pub assignee: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueFilter {
+    /// One state, `open` (default) or `all`.
+    pub status: String,
+    pub pathway: String,
+    pub hospital: String,
+    pub mine: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub rows: Vec<QueueRow>,
+    /// Hospitals for the filter: id and name.
+    pub hospitals: Vec<(i64, String)>,
+    pub capacity: Capacity,
+    /// True when more rows matched than are shown.
+    pub truncated: bool,
+}
+
+/// Whether the centre can take a new ECMO patient now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    pub beds_available: bool,
+    pub team_available: bool,
+    pub note: String,
+    /// When and by whom it was last set (none: never set, available).
+    pub set_local: Option<String>,
+    pub set_by: Option<String>,
+}
+
+impl Capacity {
+    pub fn available() -> Self {
+        Self {
+            beds_available: true,
+            team_available: true,
+            note: String::new(),
+            set_local: None,
+            set_by: None,
+        }
+    }
+
+    pub fn at_capacity(&self) -> bool {
+        !(self.beds_available && self.team_available)
+    }
+}
+
+/// The centre's decision as the referrer reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecisionView {
+    pub state: String,
+    pub at_local: String,
+    pub reason_code: Option<String>,
+    pub advice: String,
+    pub eta_min: Option<i64>,
+    pub team: String,
+    pub triggers: Vec<String>,
+    pub review_at: Option<String>,
+    pub centre: String,
+}
+
+/// What the centre asked for, while the referral waits for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InfoRequestView {
+    pub at_local: String,
+    pub fields: Vec<String>,
+    pub advice: String,
+}
+
+/// One entry of the audit trail of a referral.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at_local: String,
+    pub actor: String,
+    pub action: String,
+    pub client_addr: String,
+}
+
+/// The state machine's side of a referral's page.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowView {
+    /// The steps the reader may take now.
+    pub next: Vec<String>,
+    pub assignee: Option<String>,
+    pub assigned_to_me: bool,
+    /// Whether the reader works referrals at the centre.
+    pub centre: bool,
+    pub decision: Option<DecisionView>,
+    pub info_request: Option<InfoRequestView>,
+    /// For centre staff only: every read and change of this referral.
+    pub audit: Vec<AuditRow>,
+    /// The pre-transfer checklist applies (accepted for transfer or mobile team).
+    pub show_pre_transfer: bool,
+}
+
+/// Quality figures over a date range.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Kpis {
+    pub from: String,
+    pub to: String,
+    pub total: usize,
+    /// `2026-11` and count.
+    pub per_month: Vec<(String, usize)>,
+    pub per_hospital: Vec<(String, usize)>,
+    pub per_pathway: Vec<(String, usize)>,
+    pub decided: usize,
+    pub accepted: usize,
+    pub declined: usize,
+    pub mobile_team: usize,
+    pub escalated: usize,
+    /// Minutes: median and 90th percentile with the number of referrals measured.
+    pub to_acknowledge: Interval,
+    pub to_decision: Interval,
+    pub to_departure: Interval,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub n: usize,
+    pub median_min: Option<f64>,
+    pub p90_min: Option<f64>,
+}
+
+#[cfg(feature = "ssr")]
+fn referrals() -> Result<crate::ssr::referrals::Referrals, AppError> {
+    use_context::<crate::ssr::referrals::Referrals>().ok_or(AppError::Internal)
+}
+
+#[cfg(feature = "ssr")]
+fn parse_id(id: &str) -> Result<i64, AppError> {
+    id.trim().parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+#[server(endpoint = "queue/get")]
+pub async fn get_queue(
+    #[server(default)] status: String,
+    #[server(default)] pathway: String,
+    #[server(default)] hospital: String,
+    #[server(default)] mine: String,
+) -> Result<QueueView, AppError> {
+    use crate::accounts::server;
+    let filter = QueueFilter {
+        status,
+        pathway,
+        hospital,
+        mine: !mine.is_empty() && mine != "false",
+    };
+    let result = async { referrals()?.queue(&server::identity(), &filter).await }.await;
+    server::respond(result)
+}
+
+/// A step of the state machine from the referral's page. Checkboxes arrive as indexed
+/// lists (`fields[0]`, `triggers[2]`, …).
+#[server(endpoint = "referrals/transition")]
+pub async fn transition_referral(
+    #[server(default)] id: String,
+    #[server(default)] to: String,
+    #[server(default)] from: String,
+    #[server(default)] reason_code: String,
+    #[server(default)] note: String,
+    #[server(default)] advice: String,
+    #[server(default)] fields: Vec<String>,
+    #[server(default)] triggers: Vec<String>,
+    #[server(default)] review_at: String,
+    #[server(default)] eta_min: String,
+    #[server(default)] team: String,
+    #[server(default)] mode: String,
+    #[server(default)] centre: String,
+) -> Result<String, AppError> {
+    use crate::accounts::server;
+    use crate::domain::fields::{FieldError, FieldErrors};
+    use crate::domain::workflow::TransitionInput;
+    let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let result = async {
+        let id = parse_id(&id)?;
+        let eta_min = match some(eta_min) {
+            None => None,
+            Some(text) => Some(
+                text.replace(',', ".")
+                    .parse::<f64>()
+                    .map_err(|_| FieldErrors::single("eta_min", FieldError::NotANumber))?,
+            ),
+        };
+        let input = TransitionInput {
+            to,
+            reason_code: some(reason_code),
+            note,
+            advice,
+            fields,
+            triggers,
+            review_at: some(review_at),
+            eta_min,
+            team,
+            mode: some(mode),
+            centre,
+            from: some(from),
+        };
+        referrals()?
+            .transition(&server::identity(), id, &input)
+            .await
+            .map(|_| id)
+    }
+    .await;
+    let next = result
+        .as_ref()
+        .map(|id| format!("/referrals/{id}"))
+        .unwrap_or_default();
+    server::answer(result.map(|_| next.clone()), &next)
+}
+
+#[server(endpoint = "referrals/assign")]
+pub async fn assign_referral(#[server(default)] id: String) -> Result<(), AppError> {
+    use crate::accounts::server;
+    let result = async {
+        let id = parse_id(&id)?;
+        referrals()?.assign_to_me(&server::identity(), id).await?;
+        Ok(id)
+    }
+    .await;
+    let next = result
+        .as_ref()
+        .map(|id| format!("/referrals/{id}"))
+        .unwrap_or_default();
+    server::answer(result.map(|_| ()), &next)
+}
+
+#[server(endpoint = "capacity/get")]
+pub async fn get_capacity() -> Result<Capacity, AppError> {
+    use crate::accounts::server;
+    let result = async { referrals()?.capacity(&server::identity()).await }.await;
+    server::respond(result)
+}
+
+#[server(endpoint = "capacity/set")]
+pub async fn set_capacity(
+    #[server(default)] beds_available: Option<String>,
+    #[server(default)] team_available: Option<String>,
+    #[server(default)] note: String,
+) -> Result<(), AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .set_capacity(
+                &server::identity(),
+                beds_available.is_some(),
+                team_available.is_some(),
+                &note,
+            )
+            .await
+    }
+    .await;
+    server::answer(result, "/queue")
+}
+
+#[server(endpoint = "kpi/get")]
+pub async fn get_kpis(
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+) -> Result<Kpis, AppError> {
+    use crate::accounts::server;
+    let result = async { referrals()?.kpis(&server::identity(), &from, &to).await }.await;
+    server::respond(result)
+}

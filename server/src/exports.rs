@@ -1,0 +1,72 @@
+//! Downloads for reviews: a referral's audit trail and the quality figures' rows, as CSV.
+//! Authorised and audited by the same services as the pages.
+use crate::api::error::ApiError;
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
+use ecmo_referral_app::error::AppError;
+use ecmo_referral_app::ssr::accounts::RequestIdentity;
+use serde::Deserialize;
+
+fn csv(file_name: &str, body: String) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    // References and dates only: the name never needs escaping, but stay safe anyway.
+    let safe: String = file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /referrals/{id}/audit.csv`: every read and change of one referral.
+pub async fn referral_audit(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    if identity.user.is_none() {
+        return Err(AppError::SignIn.into());
+    }
+    let (name, body) = state.referrals.audit_csv(&identity, id).await?;
+    Ok(csv(&name, body))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Range {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// `GET /kpi.csv?from=YYYY-MM-DD&to=YYYY-MM-DD`: one row per referral with its intervals.
+pub async fn kpis(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    range: Result<Query<Range>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    if identity.user.is_none() {
+        return Err(AppError::SignIn.into());
+    }
+    let Ok(Query(range)) = range else {
+        return Err(FieldErrors::single("from", FieldError::NotADateTime).into());
+    };
+    let (name, body) = state
+        .referrals
+        .kpi_csv(&identity, &range.from, &range.to)
+        .await?;
+    Ok(csv(&name, body))
+}

@@ -1,0 +1,903 @@
+//! The centre's workspace: every step of the state machine over HTTP (valid and invalid),
+//! two clinicians at once, what the referrer is told, the audit trail, capacity, the queue
+//! with its live events, and the quality figures.
+use crate::helpers::*;
+use ecmo_referral_app::domain::checklist::example;
+use ecmo_referral_app::domain::triage::Pathway;
+use ecmo_referral_app::domain::workflow::{self as wf, next_states, STATES};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+struct Cast {
+    app: TestApp,
+    referrer: reqwest::Client,
+    other_hospital: reqwest::Client,
+    clinician: reqwest::Client,
+    colleague: reqwest::Client,
+}
+
+async fn cast(kind: DbKind) -> Cast {
+    let app = spawn_app(kind, None, &[]).await;
+    app.create_user("ref.a@a.test", &["referrer"], Some("SB Celje"))
+        .await;
+    app.create_user("ref.b@b.test", &["referrer"], Some("SB Izola"))
+        .await;
+    app.create_user("one@centre.test", &["ecmo_clinician"], None)
+        .await;
+    app.create_user("two@centre.test", &["ecmo_clinician"], None)
+        .await;
+    let (referrer, other_hospital, clinician, colleague) =
+        (app.browser(), app.browser(), app.browser(), app.browser());
+    for (client, email) in [
+        (&referrer, "ref.a@a.test"),
+        (&other_hospital, "ref.b@b.test"),
+        (&clinician, "one@centre.test"),
+        (&colleague, "two@centre.test"),
+    ] {
+        assert_eq!(app.sign_in(client, email, GOOD_PASSWORD).await, 200);
+    }
+    Cast {
+        app,
+        referrer,
+        other_hospital,
+        clinician,
+        colleague,
+    }
+}
+
+fn ecpr_alert() -> Value {
+    json!({
+        "pathway": "ecpr", "callback_phone": "+386 41 123 456", "location": "NMP Celje",
+        "age_years": 50, "minutes_since_collapse": 15, "collapse": "witnessed_bystander_cpr",
+        "initial_rhythm": "vf_pvt", "eta_min": 20, "known": []
+    })
+}
+
+async fn submit(c: &Cast, pathway: Pathway, key: &str) -> i64 {
+    let body = match pathway {
+        Pathway::Ecpr => ecpr_alert(),
+        other => example(other),
+    };
+    let response = crate::referrals::submit(&c.app, &c.referrer, key, &body).await;
+    assert_eq!(response.status(), 201, "{key}");
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn step(c: &Cast, who: &reqwest::Client, id: i64, mut body: Value) -> (u16, Value) {
+    if body["review_at"] == "set by the caller" {
+        body["review_at"] = json!(review_time(&c.app));
+    }
+    let response = who
+        .post(format!(
+            "{}/api/v1/referrals/{id}/transitions",
+            c.app.address
+        ))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn detail(c: &Cast, who: &reqwest::Client, id: i64) -> Value {
+    who.get(format!("{}/api/v1/referrals/{id}", c.app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A review time two hours ahead of the application's clock, in the centre's wall clock.
+fn review_time(app: &TestApp) -> String {
+    use ecmo_referral_app::domain::checklist::format_local;
+    use ecmo_referral_app::ssr::time::to_local;
+    format_local(to_local(app.clock.now_ms()) + 2 * 3_600_000)
+}
+
+/// A request that carries what the step needs.
+fn body_for(to: &str) -> Value {
+    let mut body = json!({ "to": to, "note": format!("internal note for {to}") });
+    match to {
+        wf::INFO_REQUESTED => body["fields"] = json!(["blood_gas", "echo"]),
+        wf::ACCEPTED_MOBILE_TEAM => {
+            body["eta_min"] = json!(45);
+            body["team"] = json!("Dr Novak, perfusionist Kos");
+            body["advice"] = json!("Keep the right femoral vein free.");
+        }
+        wf::DEFERRED_REASSESS => {
+            body["reason_code"] = json!("NOT_YET_INDICATED");
+            body["triggers"] = json!(["pf_below_80"]);
+            body["review_at"] = json!("set by the caller");
+        }
+        wf::DECLINED_WITH_ADVICE => {
+            body["reason_code"] = json!("OPTIMISE_FIRST");
+            body["advice"] = json!("Prone for 16 h and call again.");
+        }
+        wf::DECLINED_CONTRAINDICATED
+        | wf::DECLINED_ECPR
+        | wf::NOT_CANNULATED_ON_SITE
+        | wf::NOT_STARTED => body["reason_code"] = json!("IRREVERSIBLE"),
+        wf::REFERRED_ONWARD => {
+            body["reason_code"] = json!("CAPACITY");
+            body["centre"] = json!("UKC Maribor");
+        }
+        wf::WITHDRAWN => body["reason_code"] = json!("improved"),
+        wf::CANNULATED => body["mode"] = json!("VA"),
+        _ => {}
+    }
+    body
+}
+
+/// Walks referrals along paths that together take every edge of §6.1, and at every state
+/// tries every target that does not follow: each valid step is 200, each invalid one 409
+/// naming the allowed states. The edges taken are compared with the state machine's.
+async fn every_transition_over_http(kind: DbKind) {
+    let c = cast(kind).await;
+    let vv: &[&[&str]] = &[
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "INFO_REQUESTED",
+            "UNDER_CONSULTATION",
+            "ACCEPTED_TRANSFER",
+            "TRANSFER_SCHEDULED",
+            "IN_TRANSIT",
+            "ARRIVED",
+            "FOLLOW_UP_PENDING",
+            "CLOSED",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "INFO_REQUESTED",
+            "UNDER_CONSULTATION",
+            "ACCEPTED_MOBILE_TEAM",
+            "TEAM_DISPATCHED",
+            "TEAM_ON_SITE",
+            "CANNULATED",
+            "IN_TRANSIT",
+            "ARRIVED",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "DEFERRED_REASSESS",
+            "UNDER_CONSULTATION",
+            "DECLINED_WITH_ADVICE",
+            "FOLLOW_UP_PENDING",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "DECLINED_CONTRAINDICATED",
+            "FOLLOW_UP_PENDING",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "REFERRED_ONWARD",
+            "FOLLOW_UP_PENDING",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "ACCEPTED_MOBILE_TEAM",
+            "TEAM_DISPATCHED",
+            "TEAM_ON_SITE",
+            "NOT_CANNULATED_ON_SITE",
+            "FOLLOW_UP_PENDING",
+        ],
+        &["WITHDRAWN", "FOLLOW_UP_PENDING"],
+        &["ACKNOWLEDGED", "WITHDRAWN"],
+        &["ACKNOWLEDGED", "UNDER_CONSULTATION", "WITHDRAWN"],
+        &["ACKNOWLEDGED", "INFO_REQUESTED", "WITHDRAWN"],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "DEFERRED_REASSESS",
+            "WITHDRAWN",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "ACCEPTED_TRANSFER",
+            "WITHDRAWN",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "ACCEPTED_TRANSFER",
+            "TRANSFER_SCHEDULED",
+            "WITHDRAWN",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "ACCEPTED_MOBILE_TEAM",
+            "WITHDRAWN",
+        ],
+        &[
+            "ACKNOWLEDGED",
+            "UNDER_CONSULTATION",
+            "ACCEPTED_MOBILE_TEAM",
+            "TEAM_DISPATCHED",
+            "WITHDRAWN",
+        ],
+    ];
+    let ecpr: &[&[&str]] = &[
+        &[
+            "ACKNOWLEDGED",
+            "ACCEPTED_ECPR",
+            "ARRIVED",
+            "ECMO_STARTED",
+            "FOLLOW_UP_PENDING",
+            "CLOSED",
+        ],
+        &[
+            "ACCEPTED_ECPR",
+            "ARRIVED",
+            "NOT_STARTED",
+            "FOLLOW_UP_PENDING",
+        ],
+        &["DECLINED_ECPR", "FOLLOW_UP_PENDING"],
+        &["ACKNOWLEDGED", "DECLINED_ECPR"],
+        &["WITHDRAWN", "FOLLOW_UP_PENDING"],
+        &["ACKNOWLEDGED", "WITHDRAWN"],
+        &["ACCEPTED_ECPR", "WITHDRAWN"],
+    ];
+    for (pathway, paths) in [(Pathway::Vv, vv), (Pathway::Ecpr, ecpr)] {
+        let mut taken: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut probed: BTreeSet<String> = BTreeSet::new();
+        for (n, path) in paths.iter().enumerate() {
+            let id = submit(&c, pathway, &format!("key-walk-{pathway:?}-{n:03}")).await;
+            let mut state = if pathway == Pathway::Ecpr {
+                wf::ECPR_ALERT
+            } else {
+                wf::SUBMITTED
+            }
+            .to_owned();
+            for to in path.iter() {
+                if probed.insert(state.clone()) {
+                    let allowed = next_states(pathway, &state);
+                    for wrong in STATES.iter().filter(|s| !allowed.contains(s)) {
+                        let (status, body) = step(&c, &c.clinician, id, body_for(wrong)).await;
+                        assert_eq!(status, 409, "{pathway:?} {state} -> {wrong}: {body}");
+                        assert_eq!(body["status"], state.as_str());
+                        assert_eq!(body["allowed"], json!(allowed), "{state}");
+                        assert_eq!(body["changed"], false);
+                    }
+                }
+                let (status, body) = step(&c, &c.clinician, id, body_for(to)).await;
+                assert_eq!(status, 200, "{pathway:?} {state} -> {to}: {body}");
+                assert_eq!(body["status"], *to);
+                taken.insert((state.clone(), (*to).to_owned()));
+                state = (*to).to_owned();
+            }
+            assert_eq!(
+                detail(&c, &c.clinician, id).await["summary"]["status"],
+                state.as_str()
+            );
+        }
+        let every: BTreeSet<(String, String)> = STATES
+            .iter()
+            .flat_map(|from| {
+                next_states(pathway, from)
+                    .into_iter()
+                    .map(move |to| ((*from).to_owned(), to.to_owned()))
+            })
+            .filter(|(from, _)| pathway == Pathway::Ecpr || from != wf::ECPR_ALERT)
+            .collect();
+        assert_eq!(taken, every, "{pathway:?}: edges not exercised over HTTP");
+        // A closed referral goes nowhere.
+        assert!(probed.contains(wf::FOLLOW_UP_PENDING));
+    }
+    c.app.stop().await;
+}
+
+/// The journey's checks in detail: who may act, what each step must carry, what the
+/// referrer sees (never the centre's note), the notices, and the measured instants.
+async fn decisions_reach_the_referrer(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-journey-0001").await;
+    // Only the centre decides; another hospital does not see the referral at all.
+    let (status, _) = step(&c, &c.referrer, id, json!({ "to": "ACKNOWLEDGED" })).await;
+    assert_eq!(status, 403);
+    let (status, _) = step(
+        &c,
+        &c.other_hospital,
+        id,
+        json!({ "to": "WITHDRAWN", "reason_code": "improved" }),
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Malformed requests are named field by field and change nothing.
+    let (status, body) = step(
+        &c,
+        &c.clinician,
+        id,
+        json!({ "to": "LOST", "colour": "red", "eta_min": "soon" }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    for field in ["to", "colour", "eta_min"] {
+        assert!(body["errors"][field].is_array(), "{field}: {body}");
+    }
+    let (status, _) = step(&c, &c.clinician, id, json!("ACKNOWLEDGED")).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        detail(&c, &c.clinician, id).await["summary"]["status"],
+        "SUBMITTED"
+    );
+
+    c.app.clock.advance(4 * 60_000);
+    assert_eq!(
+        step(&c, &c.clinician, id, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        c.app
+            .mail_count("ref.a@a.test", "referral_acknowledged")
+            .await,
+        1
+    );
+    let (status, body) = step(&c, &c.clinician, id, json!({ "to": "INFO_REQUESTED" })).await;
+    assert_eq!(
+        (status, body["errors"]["fields"].is_array()),
+        (422, true),
+        "{body}"
+    );
+    let request = json!({ "to": "INFO_REQUESTED", "fields": ["blood_gas", "echo"], "advice": "A gas after 1 h prone, please.", "note": "sounds late" });
+    assert_eq!(step(&c, &c.clinician, id, request).await.0, 200);
+    assert_eq!(
+        c.app
+            .mail_count("ref.a@a.test", "referral_info_requested")
+            .await,
+        1
+    );
+    let seen = detail(&c, &c.referrer, id).await;
+    assert_eq!(
+        seen["workflow"]["info_request"]["fields"],
+        json!(["blood_gas", "echo"])
+    );
+    assert_eq!(
+        seen["workflow"]["info_request"]["advice"],
+        "A gas after 1 h prone, please."
+    );
+    assert_eq!(seen["workflow"]["next"], json!(["WITHDRAWN"]));
+    let text = seen.to_string();
+    assert!(
+        !text.contains("sounds late"),
+        "the centre's note reached the referrer"
+    );
+    assert!(detail(&c, &c.clinician, id)
+        .await
+        .to_string()
+        .contains("sounds late"));
+
+    // The referrer's update answers the request: back under consultation, the asker told.
+    let update = json!({ "note": "Prone since 06:00.", "blood_gases": [
+        {"taken_at": "2026-11-21T07:00", "site": "arterial", "ph": 7.28, "pao2_kpa": 7.5, "paco2_kpa": 7.0, "fio2": 1.0}
+    ]});
+    let response = c
+        .referrer
+        .post(format!("{}/api/v1/referrals/{id}/updates", c.app.address))
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        detail(&c, &c.clinician, id).await["summary"]["status"],
+        "UNDER_CONSULTATION"
+    );
+    assert_eq!(
+        c.app
+            .mail_count("one@centre.test", "referral_info_provided")
+            .await,
+        1
+    );
+
+    c.app.clock.advance(6 * 60_000);
+    let (status, body) = step(
+        &c,
+        &c.clinician,
+        id,
+        json!({ "to": "ACCEPTED_MOBILE_TEAM" }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body["errors"]["eta_min"].is_array() && body["errors"]["team"].is_array(),
+        "{body}"
+    );
+    assert_eq!(
+        step(&c, &c.clinician, id, body_for(wf::ACCEPTED_MOBILE_TEAM))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        c.app.mail_count("ref.a@a.test", "referral_decision").await,
+        1
+    );
+    let seen = detail(&c, &c.referrer, id).await;
+    let decision = &seen["workflow"]["decision"];
+    assert_eq!(decision["state"], "ACCEPTED_MOBILE_TEAM");
+    assert_eq!(decision["eta_min"], 45);
+    assert_eq!(decision["team"], "Dr Novak, perfusionist Kos");
+    assert_eq!(seen["workflow"]["show_pre_transfer"], true);
+    // No mail carries the advice or anything about the patient, only the reference.
+    let (mail,): (String,) = sqlx::query_as(
+        "SELECT body_text FROM outbox WHERE kind = 'referral_decision' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&c.app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        !mail.contains("femoral") && mail.contains("ECMO-"),
+        "{mail}"
+    );
+
+    c.app.clock.advance(20 * 60_000);
+    assert_eq!(
+        step(&c, &c.clinician, id, json!({ "to": "TEAM_DISPATCHED" }))
+            .await
+            .0,
+        200
+    );
+    let (ack, decided, departed, decision): (Option<i64>, Option<i64>, Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT acknowledged_at - submitted_at, decided_at - submitted_at, departed_at - submitted_at, decision FROM referrals WHERE id = $1")
+            .bind(id)
+            .fetch_one(&c.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(ack.map(|ms| ms / 60_000), Some(4));
+    assert_eq!(decided.map(|ms| ms / 60_000), Some(10));
+    assert_eq!(departed.map(|ms| ms / 60_000), Some(30));
+    assert_eq!(decision.as_deref(), Some("ACCEPTED_MOBILE_TEAM"));
+
+    // The quality figures see the same intervals.
+    let kpis: Value = c
+        .app
+        .call(&c.clinician, "/api/kpi/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kpis["total"], 1);
+    assert_eq!(kpis["accepted"], 1);
+    assert_eq!(kpis["mobile_team"], 1);
+    // The clock was moved by whole minutes; the requests themselves take milliseconds.
+    let near = |v: &Value, expected: f64| (v.as_f64().unwrap() - expected).abs() < 0.1;
+    assert!(near(&kpis["to_acknowledge"]["median_min"], 4.0), "{kpis}");
+    assert!(near(&kpis["to_decision"]["p90_min"], 10.0), "{kpis}");
+    assert_eq!(kpis["to_departure"]["n"], 1);
+    let csv = c
+        .clinician
+        .get(format!("{}/kpi.csv", c.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .contains("ACCEPTED_MOBILE_TEAM,0,4.0,10.0,30.0"),
+        "{csv}"
+    );
+    let bad = c
+        .app
+        .call(&c.clinician, "/api/kpi/get", &[("from", "yesterday")])
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(
+        c.app.call(&c.referrer, "/api/kpi/get", &[]).await.status(),
+        403
+    );
+    c.app.stop().await;
+}
+
+/// Two clinicians decide at once: one decision is recorded, the other is told it lost.
+async fn two_clinicians_at_once(kind: DbKind) {
+    let c = cast(kind).await;
+    for round in 0..5 {
+        let id = submit(&c, Pathway::Vv, &format!("key-race-{round:05}")).await;
+        for to in ["ACKNOWLEDGED", "UNDER_CONSULTATION"] {
+            assert_eq!(step(&c, &c.clinician, id, json!({ "to": to })).await.0, 200);
+        }
+        let mut accept = body_for(wf::ACCEPTED_TRANSFER);
+        accept["from"] = json!("UNDER_CONSULTATION");
+        let mut decline = body_for(wf::DECLINED_WITH_ADVICE);
+        decline["from"] = json!("UNDER_CONSULTATION");
+        let (a, b) = tokio::join!(
+            step(&c, &c.clinician, id, accept),
+            step(&c, &c.colleague, id, decline)
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "round {round}: {a:?} {b:?}");
+        let (winner, loser) = if a.0 == 200 { (a, b) } else { (b, a) };
+        assert_eq!(loser.1["changed"], true, "{loser:?}");
+        assert_eq!(loser.1["status"], winner.1["status"]);
+        assert!(loser.1["error"].as_str().unwrap().contains("colleague"));
+        let d = detail(&c, &c.clinician, id).await;
+        assert_eq!(d["summary"]["status"], winner.1["status"]);
+        let decisions = d["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["detail"]["from"] == "UNDER_CONSULTATION")
+            .count();
+        assert_eq!(decisions, 1, "one decision recorded");
+        // A page drawn before the decision cannot act on it any more.
+        let mut stale = body_for(wf::REFERRED_ONWARD);
+        stale["from"] = json!("UNDER_CONSULTATION");
+        let (status, body) = step(&c, &c.clinician, id, stale).await;
+        assert_eq!((status, &body["changed"]), (409, &json!(true)));
+    }
+    c.app.stop().await;
+}
+
+/// Views and changes are audited; the trail cannot be changed and is exported per referral.
+async fn the_audit_trail_stands(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-audit-0001").await;
+    detail(&c, &c.clinician, id).await;
+    assert_eq!(
+        step(&c, &c.clinician, id, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    let d = detail(&c, &c.colleague, id).await;
+    let actions: Vec<String> = d["workflow"]["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        actions.starts_with(&[
+            "referral_submitted".to_owned(),
+            "referral_viewed".to_owned(),
+            "referral_acknowledged".to_owned()
+        ]),
+        "{actions:?}"
+    );
+    // The referrer does not see the trail.
+    assert_eq!(
+        detail(&c, &c.referrer, id).await["workflow"]["audit"],
+        json!([])
+    );
+    for statement in [
+        "UPDATE audit_events SET action = 'nothing' WHERE subject_type = 'referral'",
+        "DELETE FROM audit_events WHERE subject_type = 'referral'",
+    ] {
+        let refused = sqlx::query(statement).execute(&c.app.db.pool).await;
+        assert!(refused.is_err(), "{statement} succeeded");
+    }
+    let csv = c
+        .clinician
+        .get(format!("{}/referrals/{id}/audit.csv", c.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("-audit.csv"));
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("event,at_utc_ms,at_local,actor,actor_email,action,client_address,detail")
+    );
+    assert!(
+        text.contains("two@centre.test") && text.contains("referral_viewed"),
+        "{text}"
+    );
+    let referrer = c
+        .referrer
+        .get(format!("{}/referrals/{id}/audit.csv", c.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(referrer.status(), 403);
+    let missing = c
+        .clinician
+        .get(format!("{}/referrals/999999/audit.csv", c.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    // The export itself is on the record.
+    assert!(c
+        .app
+        .audit_actions()
+        .await
+        .contains(&"referral_audit_exported".to_owned()));
+    c.app.stop().await;
+}
+
+/// The queue: urgency order, filters, assignment, and change events while it is open.
+async fn the_queue_is_ordered_and_live(kind: DbKind) {
+    let c = cast(kind).await;
+    let vv = submit(&c, Pathway::Vv, "key-queue-0001").await;
+    c.app.clock.advance(60_000);
+    let va = submit(&c, Pathway::Va, "key-queue-0002").await;
+    c.app.clock.advance(60_000);
+    let ecpr = submit(&c, Pathway::Ecpr, "key-queue-0003").await;
+    let va_stage = detail(&c, &c.clinician, va).await["evaluation"]["scai"]["stage"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let queue = |form: Vec<(&'static str, String)>| {
+        let c = &c;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = c.app.call(&c.clinician, "/api/queue/get", &form).await;
+            assert_eq!(response.status(), 200);
+            let view: Value = response.json().await.unwrap();
+            view["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    let expected = if matches!(va_stage.as_str(), "D" | "E") {
+        vec![ecpr, va, vv]
+    } else {
+        vec![ecpr, vv, va]
+    };
+    assert_eq!(queue(vec![]).await, expected, "VA stage {va_stage}");
+    assert_eq!(queue(vec![("pathway", "vv".into())]).await, vec![vv]);
+    let celje = c.app.hospital_id("SB Celje").await;
+    assert_eq!(queue(vec![("hospital", celje.to_string())]).await.len(), 3);
+    assert_eq!(queue(vec![("mine", "1".into())]).await, Vec::<i64>::new());
+    let bad = c
+        .app
+        .call(
+            &c.clinician,
+            "/api/queue/get",
+            &[("status", "LOST"), ("pathway", "xx")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(
+        c.app
+            .call(&c.referrer, "/api/queue/get", &[])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        c.app
+            .call(
+                &c.clinician,
+                "/api/referrals/assign",
+                &[("id", &vv.to_string())]
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(queue(vec![("mine", "1".into())]).await, vec![vv]);
+    // Waiting against the target: the VV referral waits 15 min for acknowledgement.
+    c.app.clock.advance(20 * 60_000);
+    let view: Value = c
+        .app
+        .call(&c.clinician, "/api/queue/get", &[("pathway", "vv")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["rows"][0]["overdue"], true);
+    assert_eq!(view["rows"][0]["target_min"], 15);
+    assert_eq!(view["rows"][0]["assignee"], "Test Person");
+    // A withdrawn referral leaves the open queue but stays findable.
+    assert_eq!(
+        step(
+            &c,
+            &c.referrer,
+            vv,
+            json!({ "to": "WITHDRAWN", "reason_code": "improved" })
+        )
+        .await
+        .0,
+        200
+    );
+    assert!(!queue(vec![]).await.contains(&vv));
+    assert_eq!(queue(vec![("status", "WITHDRAWN".into())]).await, vec![vv]);
+
+    // Change events: only for the centre, and one arrives when a referral comes in.
+    let refused = c
+        .referrer
+        .get(format!("{}/api/v1/queue/events", c.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let mut events = c
+        .clinician
+        .get(format!("{}/api/v1/queue/events", c.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    assert!(events.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    submit(&c, Pathway::Ecpr, "key-queue-0004").await;
+    let mut received = String::new();
+    let arrived = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = events.chunk().await.unwrap() {
+            received.push_str(&String::from_utf8_lossy(&chunk));
+            if received.contains("event: queue") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(arrived, Ok(true), "{received}");
+    // The server stops even with the stream open.
+    tokio::time::timeout(Duration::from_secs(10), c.app.stop())
+        .await
+        .expect("shutdown with an open event stream");
+}
+
+/// A change on another instance reaches this instance's open queue within its poll.
+async fn changes_on_another_instance_arrive(kind: DbKind) {
+    let c = cast(kind).await;
+    let second = spawn_app_on(
+        &c.app.database_url,
+        &c.app.data_dir,
+        None,
+        &[("ECMO_QUEUE_POLL_MS", "50")],
+    )
+    .await;
+    let watcher = second.browser();
+    assert_eq!(
+        second
+            .sign_in(&watcher, "two@centre.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let mut events = watcher
+        .get(format!("{}/api/v1/queue/events", second.address))
+        .send()
+        .await
+        .unwrap();
+    // Let the second instance read the newest change before the new one is made.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    submit(&c, Pathway::Vv, "key-other-0001").await;
+    let mut received = String::new();
+    let arrived = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = events.chunk().await.unwrap() {
+            received.push_str(&String::from_utf8_lossy(&chunk));
+            if received.contains("event: queue") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(arrived, Ok(true), "{received}");
+    drop(events);
+    second.stop().await;
+    c.app.stop().await;
+}
+
+/// Capacity is set by the centre, apart from any decision; referrers see only the flag.
+async fn capacity_is_kept_apart(kind: DbKind) {
+    let c = cast(kind).await;
+    let before: Value = c
+        .app
+        .call(&c.referrer, "/api/capacity/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            before["beds_available"].clone(),
+            before["team_available"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    let home = c
+        .referrer
+        .get(format!("{}/", c.app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!home.contains("capacity-banner"));
+    assert_eq!(
+        c.app
+            .call(&c.referrer, "/api/capacity/set", &[("note", "x")])
+            .await
+            .status(),
+        403
+    );
+    let set = c
+        .app
+        .call(
+            &c.clinician,
+            "/api/capacity/set",
+            &[
+                ("team_available", "1"),
+                ("note", "Both ECMO beds taken until tomorrow"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let now: Value = c
+        .app
+        .call(&c.referrer, "/api/capacity/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["beds_available"], false);
+    assert_eq!(now["note"], "", "the centre's note stays inside");
+    let staff: Value = c
+        .app
+        .call(&c.colleague, "/api/capacity/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staff["note"], "Both ECMO beds taken until tomorrow");
+    for page in ["/", "/referrals/new"] {
+        let html = c
+            .referrer
+            .get(format!("{}{page}", c.app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("capacity-banner"), "{page}");
+    }
+    // Capacity is not a decision: a referral still goes through and nothing is declined.
+    let id = submit(&c, Pathway::Vv, "key-capacity-01").await;
+    assert_eq!(
+        detail(&c, &c.clinician, id).await["summary"]["status"],
+        "SUBMITTED"
+    );
+    assert!(c
+        .app
+        .audit_actions()
+        .await
+        .contains(&"capacity_set".to_owned()));
+    c.app.stop().await;
+}
+
+crate::on_both_databases!(
+    every_transition_over_http,
+    decisions_reach_the_referrer,
+    two_clinicians_at_once,
+    the_audit_trail_stands,
+    the_queue_is_ordered_and_live,
+    changes_on_another_instance_arrive,
+    capacity_is_kept_apart,
+);
