@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; both install missing tools first.
-.PHONY: run test lint fmt bench bench-size bench-referrals
+.PHONY: run test lint fmt bench bench-size bench-referrals bench-workspace
 
 run:   ## build a release and serve it on http://127.0.0.1:3000 with demo data
 	scripts/run.sh
@@ -24,3 +24,6 @@ bench:  ## time all clinical rules and scores for one complete referral (not a t
 
 bench-referrals:  ## referral submissions/s and latency through the API on SQLite (needs wrk)
 	scripts/bench-referrals.sh
+
+bench-workspace:  ## queue and quality-figure pages with 10,000 referrals on SQLite (needs wrk)
+	scripts/bench-workspace.sh

@@ -323,6 +323,36 @@ fn object_with(properties: &[(&str, &str)]) -> Schema {
     object.into()
 }
 
+fn choices(description: &str, values: &[&str]) -> ObjectBuilder {
+    string(description).enum_values(Some(values.iter().copied()))
+}
+
+/// The transition request, its enumerations taken from the state machine itself.
+fn transition_schema() -> Schema {
+    use ecmo_referral_app::domain::workflow as wf;
+    ObjectBuilder::new()
+        .property("to", choices("The target state", wf::STATES))
+        .property(
+            "reason_code",
+            choices(
+                "Why (declines, deferral, onward referral, not cannulated or started; withdrawal takes the withdrawal reasons)",
+                &[wf::REASON_CODES, wf::WITHDRAW_REASONS].concat(),
+            ),
+        )
+        .property("note", string("Internal to the centre"))
+        .property("advice", string("Shown to the referring doctor"))
+        .property("fields", ArrayBuilder::new().items(choices("Requested item", wf::INFO_ITEMS)))
+        .property("triggers", ArrayBuilder::new().items(choices("Re-referral trigger", wf::TRIGGERS)))
+        .property("review_at", string("Review time, local wall clock YYYY-MM-DDTHH:MM, within 7 days"))
+        .property("eta_min", ObjectBuilder::new().schema_type(Type::Number).description(Some("Minutes until the team or transport arrives (0–1440)")))
+        .property("team", string("Who comes (mobile team)"))
+        .property("mode", choices("Cannulation mode", wf::CANNULATION_MODES))
+        .property("centre", string("The centre referred onward to"))
+        .property("from", string("The state the caller saw"))
+        .required("to")
+        .into()
+}
+
 fn build() -> OpenApi {
     let session = SecurityRequirement::new::<_, _, &str>("session", []);
     let submit_body = RequestBodyBuilder::new()
@@ -468,8 +498,48 @@ fn build() -> OpenApi {
             error_response("No such referral, or another hospital's"),
         )
         .response("422", json_response("Empty or too long", "FieldErrors"))
-        .security(session);
+        .security(session.clone());
+    let transition = OperationBuilder::new()
+        .operation_id(Some("transitionReferral"))
+        .summary(Some("Move a referral to the next state of the centre's workflow (spec §6.1)"))
+        .description(Some(
+            "The centre's clinicians may take every step; the referring hospital may withdraw. \
+             Decisions to decline, defer or send elsewhere need a `reason_code`; a decline with \
+             advice needs `advice` (shown to the referrer; `note` stays inside the centre); a \
+             request for information names `fields`; acceptance with the mobile team needs \
+             `eta_min` and `team`; a deferral needs `triggers` and `review_at`. Give `from` (the \
+             state you saw) to be refused rather than act on a referral a colleague has moved.",
+        ))
+        .parameter(id_parameter())
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(
+                    JSON,
+                    ContentBuilder::new()
+                        .schema(Some(reference("Transition")))
+                        .example(Some(json!({
+                            "to": "DECLINED_WITH_ADVICE",
+                            "reason_code": "OPTIMISE_FIRST",
+                            "advice": "Prone for 16 h with neuromuscular blockade, then call again.",
+                            "note": "Discussed with the consultant on call.",
+                            "from": "UNDER_CONSULTATION"
+                        })))
+                        .build(),
+                )
+                .build(),
+        ))
+        .response("200", json_response("The referral's new state", "Moved"))
+        .response("403", error_response("Not a step this account may take"))
+        .response("404", error_response("No such referral, or another hospital's"))
+        .response("409", json_response("The step does not follow the current state (`allowed` lists those that do), or the state changed since `from` (`changed`)", "TransitionRefused"))
+        .response("422", json_response("Field errors; nothing changed", "FieldErrors"))
+        .security(session.clone());
     let paths = PathsBuilder::new()
+        .path(
+            "/api/v1/referrals/{id}/transitions",
+            PathItem::new(HttpMethod::Post, transition),
+        )
         .path("/api/v1/referrals", PathItem::new(HttpMethod::Post, submit))
         .path("/api/v1/referrals", PathItem::new(HttpMethod::Get, list))
         .path(
@@ -583,6 +653,21 @@ fn build() -> OpenApi {
         )
         .schema("Version", ObjectBuilder::new().property("version", ObjectBuilder::new().schema_type(Type::Integer)))
         .schema("Created", ObjectBuilder::new().property("id", ObjectBuilder::new().schema_type(Type::Integer)))
+        .schema("Transition", transition_schema())
+        .schema(
+            "Moved",
+            ObjectBuilder::new()
+                .property("id", ObjectBuilder::new().schema_type(Type::Integer))
+                .property("status", string("The new state")),
+        )
+        .schema(
+            "TransitionRefused",
+            ObjectBuilder::new()
+                .property("error", string("What happened and what to do"))
+                .property("status", string("The referral's current state"))
+                .property("allowed", ArrayBuilder::new().items(string("A state")))
+                .property("changed", ObjectBuilder::new().schema_type(Type::Boolean)),
+        )
         .schema("FieldErrors", errors_schema())
         .schema("Error", error_schema())
         .security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("ecmo_session"))))

@@ -15,6 +15,7 @@ async fn every_example_in_the_document_makes_a_referral(kind: DbKind) {
         ("/api/v1/referrals/{id}", "get"),
         ("/api/v1/referrals/{id}/updates", "post"),
         ("/api/v1/referrals/{id}/messages", "post"),
+        ("/api/v1/referrals/{id}/transitions", "post"),
         ("/api/v1/session", "post"),
         ("/api/v1/session", "delete"),
     ] {
@@ -93,6 +94,31 @@ async fn every_example_in_the_document_makes_a_referral(kind: DbKind) {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+    // The transition example is valid once the referral is under consultation, and its
+    // target is one of the schema's states.
+    let transition = &doc["paths"]["/api/v1/referrals/{id}/transitions"]["post"]["requestBody"]
+        ["content"]["application/json"]["example"];
+    let states = schemas["Transition"]["properties"]["to"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(states.contains(&transition["to"]));
+    app.create_user("doc.clinician@centre.test", &["ecmo_clinician"], None)
+        .await;
+    let clinician = app.browser();
+    assert_eq!(
+        app.sign_in(&clinician, "doc.clinician@centre.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let url = format!("{}/api/v1/referrals/{}/transitions", app.address, vv["id"]);
+    for body in [
+        serde_json::json!({"to": "ACKNOWLEDGED"}),
+        serde_json::json!({"to": "UNDER_CONSULTATION"}),
+        transition.clone(),
+    ] {
+        let response = clinician.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{body}");
+    }
     app.stop().await;
 }
 
