@@ -22,7 +22,7 @@ for account in "bench@sb-celje.si|Bench Referrer|referrer|SB Celje" "clinician@b
 done
 target/release/examples/seed_referrals "sqlite://$work/ecmo-referral.db" "$count"
 ECMO_DATA_DIR="$work" ECMO_LISTEN_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-  ECMO_DATABASE_URL= ECMO_SMTP_URL= ECMO_LOGIN_ADDRESS_BURST=1000 \
+  ECMO_DATABASE_URL= ECMO_SMTP_URL= ECMO_LOGIN_ADDRESS_BURST=1000 ECMO_CENTRE_PHONE="+386 1 000 0000" \
   taskset -c "$cores" target/release/ecmo-referral-server >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
