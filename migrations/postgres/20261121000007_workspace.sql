@@ -10,6 +10,9 @@ ALTER TABLE referrals ADD COLUMN decided_at BIGINT;
 ALTER TABLE referrals ADD COLUMN decision TEXT;
 -- When the mobile team left for the referring hospital.
 ALTER TABLE referrals ADD COLUMN departed_at BIGINT;
+-- A deferred referral's review time (UTC ms); cleared once the reminder is sent or the
+-- referral leaves the deferred state.
+ALTER TABLE referrals ADD COLUMN review_due_at BIGINT;
 
 UPDATE referrals SET urgency = 0 WHERE pathway = 'ecpr';
 UPDATE referrals SET urgency = 1
@@ -21,6 +24,7 @@ UPDATE referrals SET acknowledged_at = (
 CREATE INDEX referrals_queue ON referrals (status, urgency, submitted_at);
 CREATE INDEX referrals_submitted ON referrals (submitted_at);
 CREATE INDEX referrals_updated ON referrals (updated_at);
+CREATE INDEX referrals_review_due ON referrals (review_due_at);
 
 -- Whether the centre can take a new ECMO patient now. Kept apart from clinical decisions:
 -- a full unit is never recorded as a decline. The newest row is in force.

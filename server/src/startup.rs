@@ -212,13 +212,17 @@ impl Application {
     }
 }
 
-/// Looks for referrals nobody has acknowledged in time and tells the next person. The
+/// Looks for referrals nobody has acknowledged in time and tells the next person, and for
+/// deferred referrals whose review time has come. The
 /// timers are in the database, so every instance runs this and each escalation is sent
 /// once (see `ssr::oncall`).
 async fn escalate(referrals: Referrals, poll: Duration, shutdown: CancellationToken) {
     loop {
         if let Err(error) = referrals.escalate_due().await {
             tracing::error!(error = %error, "could not check escalations");
+        }
+        if let Err(error) = referrals.remind_due_reviews().await {
+            tracing::error!(error = %error, "could not check deferred referrals' reviews");
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

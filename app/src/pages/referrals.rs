@@ -312,6 +312,8 @@ fn event_label(kind: &str, lang: Lang) -> String {
         ("acknowledged", Lang::En) => "acknowledged".into(),
         ("escalated", Lang::Sl) => "stopnjevano (ni bilo potrjeno pravočasno)".into(),
         ("escalated", Lang::En) => "escalated (not acknowledged in time)".into(),
+        ("review_due", Lang::Sl) => "čas za ponovno oceno".into(),
+        ("review_due", Lang::En) => "review due".into(),
         ("assigned", Lang::Sl) => "prevzeto".into(),
         ("assigned", Lang::En) => "assigned".into(),
         (other, _) => other.replace('_', " "),

@@ -56,6 +56,10 @@ pub enum Kind {
     InfoRequested,
     /// To the clinician who asked: the referring hospital has added an update.
     InfoProvided,
+    /// To the clinician who deferred: the referring hospital added an update meanwhile.
+    DeferredUpdated,
+    /// To the clinician who deferred (else the team): the review time has come.
+    ReviewDue,
     /// To the referrer: the centre has decided (the state it moved the referral to).
     Decision { state: &'static str },
 }
@@ -72,6 +76,8 @@ impl Kind {
             Kind::InfoRequested => "referral_info_requested",
             Kind::InfoProvided => "referral_info_provided",
             Kind::Decision { .. } => "referral_decision",
+            Kind::DeferredUpdated => "referral_deferred_updated",
+            Kind::ReviewDue => "referral_review_due",
         }
     }
 }
@@ -315,6 +321,34 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
                 format!("The referring hospital has added the update you requested to {}. It is back under consultation.", about.reference)
             } else {
                 format!("Napotna bolnišnica je napotitev {} dopolnila, kot ste zahtevali. Znova je v obravnavi.", about.reference)
+            }],
+            link: open,
+            action: None,
+        },
+        Kind::DeferredUpdated => Text {
+            subject: if en {
+                format!("Update on a deferred referral: {head}")
+            } else {
+                format!("Dopolnitev odložene napotitve: {head}")
+            },
+            lines: vec![if en {
+                format!("The referring hospital has added an update to {}, which you deferred. Check it against the re-referral triggers.", about.reference)
+            } else {
+                format!("Napotna bolnišnica je dopolnila napotitev {}, ki ste jo odložili. Preverite jo glede na merila za ponovno napotitev.", about.reference)
+            }],
+            link: open,
+            action: None,
+        },
+        Kind::ReviewDue => Text {
+            subject: if en {
+                format!("Review due: {head}")
+            } else {
+                format!("Čas za ponovno oceno: {head}")
+            },
+            lines: vec![if en {
+                format!("The time set to reassess deferred referral {} has come. Open it and decide, or call the referring doctor.", about.reference)
+            } else {
+                format!("Napočil je čas za ponovno oceno odložene napotitve {}. Odprite jo in se odločite ali pokličite napotnega zdravnika.", about.reference)
             }],
             link: open,
             action: None,

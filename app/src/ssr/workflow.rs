@@ -128,12 +128,18 @@ impl Referrals {
         let actor = identity.user.as_ref().map(|u| u.id);
         let by_centre = identity.user.as_ref().is_some_and(|u| u.is_centre_staff());
         let decision = wf::DECISIONS.contains(&to).then_some(to);
+        let review_due = detail
+            .get("review_at")
+            .and_then(Value::as_str)
+            .and_then(parse_local)
+            .map(from_local);
         let moved = sqlx::query(
             "UPDATE referrals SET status = $1, updated_at = $2, \
              acknowledged_at = CASE WHEN $3 = 1 THEN COALESCE(acknowledged_at, $2) ELSE acknowledged_at END, \
              decided_at = CASE WHEN $4 IS NULL THEN decided_at ELSE COALESCE(decided_at, $2) END, \
              decision = COALESCE($4, decision), \
-             departed_at = CASE WHEN $5 = 1 THEN COALESCE(departed_at, $2) ELSE departed_at END \
+             departed_at = CASE WHEN $5 = 1 THEN COALESCE(departed_at, $2) ELSE departed_at END, \
+             review_due_at = $8 \
              WHERE id = $6 AND status = $7",
         )
         .bind(to)
@@ -143,6 +149,7 @@ impl Referrals {
         .bind(i64::from(to == wf::TEAM_DISPATCHED))
         .bind(id)
         .bind(&current.status)
+        .bind(review_due)
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -230,8 +237,47 @@ impl Referrals {
         Ok(())
     }
 
-    /// After the referring hospital answers a request for information: the referral goes
-    /// back under consultation and the clinician who asked is told.
+    /// The clinician who last moved the referral into `state`, else the team.
+    async fn who_moved_it(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        state: &str,
+    ) -> Result<Vec<Recipient>, sqlx::Error> {
+        let actor: Option<(Option<i64>,)> = sqlx::query_as(
+            "SELECT actor_user_id FROM referral_events WHERE referral_id = $1 AND status = $2 \
+             ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(state)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(clinician) = actor.and_then(|a| a.0) {
+            if let Some(p) = person(conn, clinician).await? {
+                return Ok(vec![p.recipient()]);
+            }
+        }
+        self.team(conn).await
+    }
+
+    async fn tell_centre(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        kind: Kind,
+        to: &[Recipient],
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        if let Some(notice) = self.notice(conn, id).await? {
+            let about = notice.about(&self.config.public_url, 0);
+            self.send_to(conn, kind, &about, to, false, now).await?;
+        }
+        Ok(())
+    }
+
+    /// After the referring hospital adds an update: a request for information is answered
+    /// (back under consultation, the clinician who asked is told); a deferral's clinician
+    /// hears of it, to check it against the re-referral triggers.
     pub(crate) async fn information_provided(
         &self,
         conn: &mut AnyConnection,
@@ -240,44 +286,98 @@ impl Referrals {
         current: &Current,
         now: i64,
     ) -> Result<(), AppError> {
-        if current.status != wf::INFO_REQUESTED {
-            return Ok(());
-        }
-        let mut detail = Map::new();
-        detail.insert("from".into(), json!(wf::INFO_REQUESTED));
-        detail.insert("by_update".into(), json!(true));
-        self.apply(
-            conn,
-            identity,
-            id,
-            current,
-            wf::UNDER_CONSULTATION,
-            detail,
-            now,
-        )
-        .await?;
-        let asked: Option<(Option<i64>,)> = sqlx::query_as(
-            "SELECT actor_user_id FROM referral_events WHERE referral_id = $1 AND status = $2 \
-             ORDER BY at DESC, id DESC LIMIT 1",
-        )
-        .bind(id)
-        .bind(wf::INFO_REQUESTED)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let to: Vec<Recipient> = match asked.and_then(|a| a.0) {
-            Some(clinician) => person(conn, clinician)
-                .await?
-                .map(|p| p.recipient())
-                .into_iter()
-                .collect(),
-            None => self.team(conn).await?,
-        };
-        if let Some(notice) = self.notice(conn, id).await? {
-            let about = notice.about(&self.config.public_url, 0);
-            self.send_to(conn, Kind::InfoProvided, &about, &to, false, now)
+        match current.status.as_str() {
+            wf::INFO_REQUESTED => {
+                let mut detail = Map::new();
+                detail.insert("from".into(), json!(wf::INFO_REQUESTED));
+                detail.insert("by_update".into(), json!(true));
+                self.apply(
+                    conn,
+                    identity,
+                    id,
+                    current,
+                    wf::UNDER_CONSULTATION,
+                    detail,
+                    now,
+                )
                 .await?;
+                let to = self.who_moved_it(conn, id, wf::INFO_REQUESTED).await?;
+                self.tell_centre(conn, id, Kind::InfoProvided, &to, now)
+                    .await?;
+            }
+            wf::DEFERRED_REASSESS => {
+                let to = self.who_moved_it(conn, id, wf::DEFERRED_REASSESS).await?;
+                self.tell_centre(conn, id, Kind::DeferredUpdated, &to, now)
+                    .await?;
+            }
+            _ => {}
         }
         Ok(())
+    }
+
+    /// Reminds the centre of deferred referrals whose review time has come. Each reminder
+    /// is claimed by clearing its time with a conditional update, so it is sent once
+    /// whatever the number of instances. Returns how many this call sent.
+    pub async fn remind_due_reviews(&self) -> Result<usize, AppError> {
+        let now = self.clock.now_ms();
+        let due: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, review_due_at FROM referrals WHERE review_due_at IS NOT NULL AND review_due_at <= $1 \
+             ORDER BY review_due_at LIMIT 50",
+        )
+        .bind(now)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut sent = 0;
+        for (id, due_at) in due {
+            let _turn = self.db.write_turn().await;
+            let mut tx = self.db.pool.begin().await?;
+            let claimed = sqlx::query(
+                "UPDATE referrals SET review_due_at = NULL, updated_at = $1 \
+                 WHERE id = $2 AND review_due_at = $3 AND status = $4",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(due_at)
+            .bind(wf::DEFERRED_REASSESS)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed != 1 {
+                continue;
+            }
+            let to = self
+                .who_moved_it(&mut tx, id, wf::DEFERRED_REASSESS)
+                .await?;
+            self.tell_centre(&mut tx, id, Kind::ReviewDue, &to, now)
+                .await?;
+            sqlx::query(
+                "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
+                 VALUES ($1, $2, NULL, 'review_due', NULL, '{}')",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            audit::record(
+                &mut tx,
+                Event {
+                    actor: None,
+                    action: "referral_review_due",
+                    subject_type: "referral",
+                    subject_id: Some(id.to_string()),
+                    client_addr: None,
+                    detail: json!({}),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            sent += 1;
+        }
+        if sent > 0 {
+            self.wake_outbox();
+            self.changes.touch();
+        }
+        Ok(sent)
     }
 
     /// Takes a referral on: the reader becomes its assignee.

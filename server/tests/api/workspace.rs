@@ -892,7 +892,86 @@ async fn capacity_is_kept_apart(kind: DbKind) {
     c.app.stop().await;
 }
 
+/// A deferral: an update meanwhile reaches the clinician who deferred; at the review time
+/// that clinician is reminded, once.
+async fn a_deferral_is_reviewed_on_time(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-defer-0001").await;
+    for to in ["ACKNOWLEDGED", "UNDER_CONSULTATION"] {
+        assert_eq!(step(&c, &c.colleague, id, json!({ "to": to })).await.0, 200);
+    }
+    assert_eq!(
+        step(&c, &c.clinician, id, body_for(wf::DEFERRED_REASSESS))
+            .await
+            .0,
+        200
+    );
+    let seen = detail(&c, &c.referrer, id).await;
+    assert_eq!(
+        seen["workflow"]["decision"]["triggers"],
+        json!(["pf_below_80"])
+    );
+    let response = c
+        .referrer
+        .post(format!("{}/api/v1/referrals/{id}/updates", c.app.address))
+        .json(&json!({ "note": "P/F 75 after 3 h prone." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        detail(&c, &c.clinician, id).await["summary"]["status"],
+        "DEFERRED_REASSESS"
+    );
+    assert_eq!(
+        c.app
+            .mail_count("one@centre.test", "referral_deferred_updated")
+            .await,
+        1
+    );
+    assert_eq!(
+        c.app
+            .mail_count("two@centre.test", "referral_deferred_updated")
+            .await,
+        0
+    );
+
+    // Not before the review time…
+    c.app.clock.advance(119 * 60_000);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        c.app
+            .mail_count("one@centre.test", "referral_review_due")
+            .await,
+        0
+    );
+    // …then once.
+    c.app.clock.advance(2 * 60_000);
+    let app = &c.app;
+    wait_until(Duration::from_secs(5), || async {
+        app.mail_count("one@centre.test", "referral_review_due")
+            .await
+            == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        c.app
+            .mail_count("one@centre.test", "referral_review_due")
+            .await,
+        1
+    );
+    let events = detail(&c, &c.clinician, id).await["events"].clone();
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "review_due"));
+    c.app.stop().await;
+}
+
 crate::on_both_databases!(
+    a_deferral_is_reviewed_on_time,
     every_transition_over_http,
     decisions_reach_the_referrer,
     two_clinicians_at_once,
