@@ -254,7 +254,8 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>) -> impl IntoView {
             </td>
             <td data-label=if l == Lang::Sl { "Zastavice" } else { "Flags" }>
                 {(row.indications > 0).then(|| view! { <span class="badge indication">{match l { Lang::Sl => format!("indikacij: {}", row.indications), Lang::En => format!("indications: {}", row.indications) }}</span> })}
-                {(!contra.is_empty()).then(|| view! { <span class="badge contraindication" title=contra.join("; ")>{match l { Lang::Sl => format!("kontraindikacij: {}", contra.len()), Lang::En => format!("contraindications: {}", contra.len()) }}</span> })}
+                {contra.iter().take(3).map(|c| view! { <span class="badge contraindication">{c.clone()}</span> }).collect_view()}
+                {(contra.len() > 3).then(|| view! { <span class="badge contraindication">{format!("+{}", contra.len() - 3)}</span> })}
                 {(!row.scores.is_empty()).then(|| view! { <br /><span class="scores">{row.scores.join(" · ")}</span> })}
             </td>
             <td data-label=if l == Lang::Sl { "Čaka" } else { "Waiting" } class="waiting">
