@@ -1,49 +1,12 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import * as fs from "fs";
-import * as path from "path";
+import { mailLink } from "./support";
 
-const MAIL_DIR = process.env.E2E_MAIL_DIR ?? "";
 const ADMIN_EMAIL = process.env.E2E_ADMIN_EMAIL ?? "";
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "";
 const PASSWORD = "kisik membrana Vrhnika 42";
 
 async function hydrated(page: Page) {
   await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
-}
-
-/** The text/plain part of a raw message, with its transfer encoding undone. */
-function plainText(raw: string): string {
-  const text = raw.replace(/\r\n/g, "\n");
-  const parts = text.split(/\n--[^\n]+\n/);
-  const plain = parts.find((p) => /content-type: text\/plain/i.test(p)) ?? text;
-  const [headers, ...body] = plain.split("\n\n");
-  const content = body.join("\n\n");
-  if (/content-transfer-encoding: base64/i.test(headers)) {
-    return Buffer.from(content.replace(/\s+/g, ""), "base64").toString("utf8");
-  }
-  if (/content-transfer-encoding: quoted-printable/i.test(headers)) {
-    const joined = content.replace(/=\n/g, "");
-    return Buffer.from(
-      joined.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
-      "latin1",
-    ).toString("utf8");
-  }
-  return content;
-}
-
-/** Waits for a mail to `to` and returns the link in it that starts with `prefix`. */
-async function mailLink(to: string, prefix: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const files = fs.existsSync(MAIL_DIR) ? fs.readdirSync(MAIL_DIR).filter((f) => f.endsWith(".eml")) : [];
-    for (const file of files) {
-      const raw = fs.readFileSync(path.join(MAIL_DIR, file), "utf8");
-      if (!new RegExp(`^To: .*${to.replace(/[.+]/g, "\\$&")}`, "mi").test(raw)) continue;
-      const match = plainText(raw).match(new RegExp(`https?://[^\\s]+${prefix}[^\\s]*`));
-      if (match) return new URL(match[0]).pathname + new URL(match[0]).search;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no mail to ${to} with a link to ${prefix}`);
 }
 
 async function signIn(page: Page, email: string, password: string) {
