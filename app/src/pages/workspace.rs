@@ -701,7 +701,10 @@ fn kpi_view(k: Kpis, lang: Lang) -> impl IntoView {
         .iter()
         .flat_map(|(name, i)| {
             [
-                (format!("{name}: median"), i.median_min.unwrap_or(0.0)),
+                (
+                    format!("{name}: {}", if sl { "mediana" } else { "median" }),
+                    i.median_min.unwrap_or(0.0),
+                ),
                 (format!("{name}: P90"), i.p90_min.unwrap_or(0.0)),
             ]
         })
@@ -747,15 +750,16 @@ fn kpi_view(k: Kpis, lang: Lang) -> impl IntoView {
     }
 }
 
-/// Horizontal bars drawn as SVG on the server: readable without JavaScript and in print.
+/// Horizontal bars drawn as SVG on the server: readable without JavaScript, in print and
+/// on a phone (each label sits on its own line above its bar).
 #[component]
 fn BarChart(title: String, bars: Vec<(String, f64)>, unit: &'static str) -> impl IntoView {
-    const ROW: f64 = 24.0;
-    const LABEL: f64 = 230.0;
-    const WIDTH: f64 = 640.0;
+    const ROW: f64 = 40.0;
+    const WIDTH: f64 = 480.0;
+    const VALUE_ROOM: f64 = 60.0;
     let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0);
-    let height = ROW * bars.len().max(1) as f64 + 8.0;
-    let scale = (WIDTH - LABEL - 70.0) / max;
+    let height = ROW * bars.len().max(1) as f64 + 4.0;
+    let scale = (WIDTH - VALUE_ROOM) / max;
     let described = bars
         .iter()
         .map(|(l, v)| format!("{l}: {v:.0} {unit}"))
@@ -766,11 +770,12 @@ fn BarChart(title: String, bars: Vec<(String, f64)>, unit: &'static str) -> impl
             <figcaption>{title.clone()}</figcaption>
             <svg viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=format!("{title}: {described}") class="bar-chart">
                 {bars.into_iter().enumerate().map(|(i, (label, value))| {
-                    let y = 4.0 + i as f64 * ROW;
+                    let y = 2.0 + i as f64 * ROW;
+                    let width = (value * scale).max(1.0);
                     view! {
-                        <text x={LABEL - 8.0} y={y + 15.0} text-anchor="end" class="chart-label">{label}</text>
-                        <rect x=LABEL y={y + 3.0} width={(value * scale).max(1.0)} height={ROW - 8.0} class="chart-bar" />
-                        <text x={LABEL + (value * scale).max(1.0) + 6.0} y={y + 15.0} class="chart-value">{format!("{value:.0}")}</text>
+                        <text x="0" y={y + 14.0} class="chart-label">{label}</text>
+                        <rect x="0" y={y + 19.0} width=width height="14" class="chart-bar" />
+                        <text x={width + 6.0} y={y + 31.0} class="chart-value">{format!("{value:.0}")}</text>
                     }
                 }).collect_view()}
             </svg>

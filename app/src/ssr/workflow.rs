@@ -982,6 +982,15 @@ fn csv_line(fields: &[&str]) -> String {
     line
 }
 
+/// A score's name as clinicians write it.
+fn score_name(id: &str) -> String {
+    match id {
+        "murray" => "Murray".into(),
+        "resp" | "save" | "preserve" => id.to_uppercase(),
+        other => other.to_owned(),
+    }
+}
+
 fn text(value: Option<&Value>) -> String {
     value.and_then(Value::as_str).unwrap_or_default().to_owned()
 }
@@ -1077,7 +1086,11 @@ fn queue_row(row: QueueDbRow, now: i64) -> QueueRow {
         scores: evaluation
             .scores
             .iter()
-            .filter_map(|s| s.result.as_ref().map(|r| format!("{} {r}", s.score)))
+            .filter_map(|s| {
+                s.result
+                    .as_ref()
+                    .map(|r| format!("{} {r}", score_name(&s.score)))
+            })
             .collect(),
         submitted_at,
         submitted_local: local_display(submitted_at),
