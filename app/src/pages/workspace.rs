@@ -142,7 +142,7 @@ enum Live {
 
 /// The queue's table. Without JavaScript it is the page as rendered (reload to refresh);
 /// with it, the server's change events (`/api/v1/queue/events`) fetch it again at once,
-/// and the waiting times are refreshed every 30 s.
+/// and the waiting times move on with the browser's clock every 30 s.
 #[island]
 fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
     let lang = use_lang();
@@ -150,12 +150,33 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
     let truncated = RwSignal::new(initial.truncated);
     let live = RwSignal::new(Live::Off);
     let error = RwSignal::new(None::<AppError>);
+    // Minutes since the rows were read, added to their waiting times.
+    let fetched_at = RwSignal::new(0.0_f64);
+    let clock = RwSignal::new(0.0_f64);
+    let since_fetch = Signal::derive(move || {
+        ((clock.get() - fetched_at.get()) / 60_000.0)
+            .floor()
+            .max(0.0) as i64
+    });
+    let browser_now = move || {
+        #[cfg(feature = "hydrate")]
+        {
+            js_sys::Date::now()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            0.0
+        }
+    };
     let refresh = move || {
         let f = filter.clone();
         leptos::task::spawn_local(async move {
             let mine = if f.mine { "1".into() } else { String::new() };
             match get_queue(f.status, f.pathway, f.hospital, mine).await {
                 Ok(view) => {
+                    let now = browser_now();
+                    fetched_at.set(now);
+                    clock.set(now);
                     rows.set(view.rows);
                     truncated.set(view.truncated);
                     error.set(None);
@@ -172,7 +193,9 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
             let Ok(source) = web_sys::EventSource::new("/api/v1/queue/events") else {
                 return;
             };
-            let tick = refresh.clone();
+            let now = browser_now();
+            fetched_at.set(now);
+            clock.set(now);
             let on_event = refresh.clone();
             let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| on_event());
             let _ = source
@@ -184,7 +207,10 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
             let on_error = Closure::<dyn FnMut()>::new(move || live.set(Live::Reconnecting));
             source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             on_error.forget();
-            let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(30));
+            let _ = set_interval_with_handle(
+                move || clock.set(browser_now()),
+                std::time::Duration::from_secs(30),
+            );
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = &refresh;
@@ -213,7 +239,7 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
                 </thead>
                 <tbody>
                     <For each=move || rows.get() key=|r| (r.id, r.status.clone(), r.waiting_min, r.assignee.clone()) let:row>
-                        <QueueRowView row lang />
+                        <QueueRowView row lang since_fetch />
                     </For>
                 </tbody>
             </table>
@@ -228,7 +254,7 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
 }
 
 #[component]
-fn QueueRowView(row: QueueRow, lang: Signal<Lang>) -> impl IntoView {
+fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> impl IntoView {
     let l = lang.get_untracked();
     let urgent = row.pathway == "ecpr"
         || row
@@ -240,13 +266,16 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>) -> impl IntoView {
         .iter()
         .map(|id| flag_text(id, l))
         .collect::<Vec<_>>();
-    let waiting = match (row.target_min, l) {
-        (Some(t), Lang::Sl) => format!("{} min / cilj {t} min", row.waiting_min),
-        (Some(t), Lang::En) => format!("{} min / target {t} min", row.waiting_min),
-        (None, _) => format!("{} min", row.waiting_min),
+    let (read, target) = (row.waiting_min, row.target_min);
+    let waited = move || read + since_fetch.get();
+    let overdue = move || target.is_some_and(|t| waited() > t);
+    let waiting = move || match (target, l) {
+        (Some(t), Lang::Sl) => format!("{} min / cilj {t} min", waited()),
+        (Some(t), Lang::En) => format!("{} min / target {t} min", waited()),
+        (None, _) => format!("{} min", waited()),
     };
     view! {
-        <tr class:urgent=urgent class:overdue=row.overdue data-testid=format!("queue-row-{}", row.reference)>
+        <tr class:urgent=urgent class:overdue=overdue data-testid=format!("queue-row-{}", row.reference)>
             <td data-label=if l == Lang::Sl { "Napotitev" } else { "Referral" }>
                 <a href=format!("/referrals/{}", row.id)><strong>{row.reference.clone()}</strong></a>
                 <br />{pathway_label(&row.pathway)}{row.scai.clone().map(|s| format!(" · SCAI {s}"))}
@@ -260,7 +289,7 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>) -> impl IntoView {
             </td>
             <td data-label=if l == Lang::Sl { "Čaka" } else { "Waiting" } class="waiting">
                 {waiting}
-                {row.overdue.then(|| view! { <br /><strong class="overdue-label">{if l == Lang::Sl { "zamuda" } else { "overdue" }}</strong> })}
+                {move || overdue().then(|| view! { <br /><strong class="overdue-label">{if l == Lang::Sl { "zamuda" } else { "overdue" }}</strong> })}
                 <br /><span class="muted">{row.submitted_local.clone()}</span>
             </td>
             <td data-label=if l == Lang::Sl { "Stanje" } else { "Status" } data-testid="queue-status">
