@@ -23,6 +23,8 @@ test("the whole journey: sent, seen live, acknowledged, information asked and gi
   const centre = await (await browser.newContext()).newPage();
   const referrer = await (await browser.newContext()).newPage();
   await signInCentre(centre);
+  // The browser's clock, moved by the test: the waiting times follow it without a fetch.
+  await centre.clock.install();
   await centre.goto("/queue");
   await expect(centre.locator("html[data-hydrated]")).toHaveCount(1);
   await expect(centre.getByTestId("live-state")).toContainText("V živo");
@@ -40,6 +42,14 @@ test("the whole journey: sent, seen live, acknowledged, information asked and gi
   await expect(row).toBeVisible({ timeout: 10_000 });
   await expect(row.getByTestId("queue-status")).toContainText("Poslano");
   expect(await centre.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(42);
+  await expect(row.locator(".waiting")).toContainText("0 min / cilj 15 min");
+  await expect(row).not.toHaveClass(/overdue/);
+  await centre.clock.fastForward("16:00");
+  // One more tick of the 30-s timer at the new time.
+  await centre.clock.runFor(31_000);
+  await expect(row.locator(".waiting")).toContainText(/1[67] min \/ cilj 15 min/);
+  await expect(row.locator(".waiting")).toContainText("zamuda");
+  await expect(row).toHaveClass(/overdue/);
 
   await row.getByRole("link", { name: reference }).click();
   await centre.getByTestId("do-ACKNOWLEDGED").click();
