@@ -970,7 +970,82 @@ async fn a_deferral_is_reviewed_on_time(kind: DbKind) {
     c.app.stop().await;
 }
 
+/// The page's form: ticked boxes arrive as indexed fields with gaps; a number with a
+/// decimal comma; an unknown target is a field error, not a failed request.
+async fn the_page_form_is_read_like_the_api(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-form-00001").await;
+    assert_eq!(
+        step(&c, &c.clinician, id, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    let id_text = id.to_string();
+    let form = |fields: Vec<(&'static str, &'static str)>| {
+        let mut all = vec![("id", id_text.as_str())];
+        all.extend(fields);
+        all
+    };
+    let asked = c
+        .app
+        .call(
+            &c.clinician,
+            "/api/referrals/transition",
+            &form(vec![
+                ("to", "INFO_REQUESTED"),
+                ("from", "ACKNOWLEDGED"),
+                ("fields[2]", "chest_imaging"),
+                ("fields[5]", "haemodynamics"),
+                ("advice", "CT if possible."),
+            ]),
+        )
+        .await;
+    assert_eq!(asked.status(), 200, "{}", asked.text().await.unwrap());
+    let seen = detail(&c, &c.referrer, id).await;
+    assert_eq!(
+        seen["workflow"]["info_request"]["fields"],
+        json!(["chest_imaging", "haemodynamics"])
+    );
+    for (fields, status) in [
+        (vec![("to", "UNDER_CONSULTATION")], 200),
+        (
+            vec![
+                ("to", "ACCEPTED_MOBILE_TEAM"),
+                ("eta_min", "soon"),
+                ("team", "A"),
+            ],
+            422,
+        ),
+        (vec![("to", "NOWHERE")], 422),
+        (
+            vec![
+                ("to", "ACCEPTED_MOBILE_TEAM"),
+                ("eta_min", "42,5"),
+                ("team", "Dr A"),
+            ],
+            200,
+        ),
+    ] {
+        let response = c
+            .app
+            .call(
+                &c.clinician,
+                "/api/referrals/transition",
+                &form(fields.clone()),
+            )
+            .await;
+        assert_eq!(response.status(), status, "{fields:?}");
+    }
+    assert_eq!(
+        detail(&c, &c.referrer, id).await["workflow"]["decision"]["eta_min"],
+        43
+    );
+    c.app.stop().await;
+}
+
 crate::on_both_databases!(
+    the_page_form_is_read_like_the_api,
     a_deferral_is_reviewed_on_time,
     every_transition_over_http,
     decisions_reach_the_referrer,
