@@ -876,7 +876,7 @@ async fn capacity_is_kept_apart(kind: DbKind) {
             .text()
             .await
             .unwrap();
-        assert!(html.contains("capacity-banner"), "{page}");
+        assert!(html.contains("capacity-banner"), "{page}: {html}");
     }
     // Capacity is not a decision: a referral still goes through and nothing is declined.
     let id = submit(&c, Pathway::Vv, "key-capacity-01").await;
