@@ -53,7 +53,7 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         return Ok(Vec::new());
     }
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     for (name, city, domain) in HOSPITALS {
         sqlx::query(
             "INSERT INTO hospitals (name, city, email_domains, active, created_at) VALUES ($1, $2, $3, TRUE, $4) \

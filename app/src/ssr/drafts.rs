@@ -68,7 +68,7 @@ impl Referrals {
         }
         let key = format!("draft-{}", uuid::Uuid::new_v4().simple());
         let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO referral_drafts (user_id, hospital_id, pathway, form, idempotency_key, created_at, updated_at) \
              VALUES ($1, $2, $3, '{}', $4, $5, $5) RETURNING id",
@@ -140,7 +140,7 @@ impl Referrals {
         let text = serde_json::to_string(&form).map_err(|_| AppError::Internal)?;
         let now = self.clock.now_ms();
         let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let changed = sqlx::query(
             "UPDATE referral_drafts SET form = $1, revision = revision + 1, updated_at = $2 \
              WHERE id = $3 AND revision = $4 AND submitted_referral_id IS NULL",
@@ -173,7 +173,7 @@ impl Referrals {
     /// Discards a draft; it disappears from the lists but stays in the database.
     pub async fn discard_draft(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
         let (id, ..) = self.draft_row(identity, id).await?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query("UPDATE referral_drafts SET discarded_at = $1 WHERE id = $2")
             .bind(self.clock.now_ms())
             .bind(id)

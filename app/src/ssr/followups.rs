@@ -137,7 +137,7 @@ impl Referrals {
         let evaluation_json = serde_json::to_string(&evaluation).map_err(|_| AppError::Internal)?;
         let version = target.version + 1;
         let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let changed = sqlx::query(
             "UPDATE referrals SET data = $1, evaluation = $2, version = $3, updated_at = $4 \
              WHERE id = $5 AND version = $6",
@@ -210,7 +210,7 @@ impl Referrals {
             return Err(FieldErrors::single("body", FieldError::TooLong { max: MAX_NOTE }).into());
         }
         let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let (message_id,): (i64,) = sqlx::query_as(
             "INSERT INTO referral_messages (referral_id, at, author_user_id, body) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -290,7 +290,7 @@ impl Referrals {
             },
         )?;
         let user_id = identity.user.as_ref().map_or(0, |u| u.id);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query("DELETE FROM referral_followers WHERE referral_id = $1 AND user_id = $2")
             .bind(id)
             .bind(user_id)

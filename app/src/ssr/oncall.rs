@@ -358,7 +358,7 @@ impl Referrals {
     /// Moves one referral's escalation from `level` on, if no one else has.
     async fn escalate(&self, id: i64, level: i64, now: i64) -> Result<bool, AppError> {
         let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let Some(notice) = self.notice(&mut tx, id).await? else {
             return Ok(false);
         };
@@ -471,7 +471,7 @@ impl Referrals {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let now = self.clock.now_ms();
         let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if self.notice(&mut tx, id).await?.is_none() {
             return Err(AppError::NotFound);
         }
@@ -746,7 +746,7 @@ impl Referrals {
             return Err(errors.into());
         }
         let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO oncall_shifts (starts_at, ends_at, starts_local, ends_local, primary_user_id, backup_user_id, \
              perfusionist, coordinator, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -780,7 +780,7 @@ impl Referrals {
 
     pub async fn delete_shift(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
         authorize(identity, Action::ManageRoster)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query("UPDATE referral_escalations SET shift_id = NULL WHERE shift_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -815,7 +815,7 @@ impl Referrals {
             return Err(FieldErrors::single("email", FieldError::InvalidEmail).into());
         }
         let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query("DELETE FROM app_settings WHERE key = $1")
             .bind(TEAM_EMAIL)
             .execute(&mut *tx)
@@ -877,7 +877,7 @@ impl Referrals {
     /// Queues a failed message again, from its first attempt.
     pub async fn resend(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let changed = sqlx::query(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
              WHERE id = $2 AND status = 'failed'",
@@ -927,7 +927,7 @@ impl Referrals {
                 *k == "messages" || (*k == "all_referrals" && user.has(Role::EcmoClinician))
             })
             .collect();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query("UPDATE users SET notify_optional = $1 WHERE id = $2")
             .bind(allowed.join(","))
             .bind(user.id)

@@ -191,7 +191,7 @@ impl Referrals {
         let status = prepared.status;
 
         let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let year = year_of(now);
         let (number,): (i64,) = sqlx::query_as(
             "INSERT INTO reference_counters (year, last_number) VALUES ($1, 1) \

@@ -101,7 +101,7 @@ impl Referrals {
         let detail = wf::check(current.pathway, &current.status, input, to_local(now))
             .map_err(|r| refusal(&current.status, r))?;
         let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         self.apply(&mut tx, identity, id, &current, to, detail, now)
             .await?;
         tx.commit().await?;
@@ -330,7 +330,7 @@ impl Referrals {
         let mut sent = 0;
         for (id, due_at) in due {
             let _turn = self.db.write_turn().await;
-            let mut tx = self.db.pool.begin().await?;
+            let mut tx = self.db.begin().await?;
             let claimed = sqlx::query(
                 "UPDATE referrals SET review_due_at = NULL, updated_at = $1 \
                  WHERE id = $2 AND review_due_at = $3 AND status = $4",
@@ -387,7 +387,7 @@ impl Referrals {
         self.current(id).await?.ok_or(AppError::NotFound)?;
         let now = self.clock.now_ms();
         let _turn = self.db.write_turn().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let (before,): (Option<i64>,) =
             sqlx::query_as("SELECT assigned_to FROM referrals WHERE id = $1")
                 .bind(id)
@@ -473,7 +473,7 @@ impl Referrals {
             return Err(FieldErrors::single("note", FieldError::TooLong { max: 500 }).into());
         }
         let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query(
             "INSERT INTO centre_capacity (at, beds_available, team_available, note, set_by) \
              VALUES ($1, $2, $3, $4, $5)",

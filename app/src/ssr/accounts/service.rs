@@ -312,7 +312,7 @@ impl Accounts {
     ) -> Result<(), AppError> {
         authorize(identity, Action::ManageOwnAccount)?;
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         bump_epoch(&mut tx, user.id).await?;
         audit::record(
             &mut tx,
@@ -374,7 +374,7 @@ impl Accounts {
         drop(conn);
         let hash = passwords::hash(password).await.map_err(hash_error)?;
         let lang = input.language;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if let Some(existing) = store::user_by_email(&mut tx, &email).await? {
             let mail = mails::already_registered(existing.lang(), &self.config);
             self.enqueue(&mut tx, &existing.email, mail).await?;
@@ -428,7 +428,7 @@ impl Accounts {
         identity: &RequestIdentity,
         token: &str,
     ) -> Result<bool, AppError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let Some(user_id) = tokens::consume(&mut tx, token, Purpose::ConfirmEmail).await? else {
             return Err(FieldErrors::single("token", FieldError::LinkInvalid).into());
         };
@@ -479,7 +479,7 @@ impl Accounts {
         check_name(&name, &mut errors);
         check_phone(&phone, &mut errors);
         check_roles(&input.roles, input.hospital_id, &mut errors);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if let Some(id) = input.hospital_id {
             if store::hospital(&mut tx, id).await?.is_none() {
                 errors.add("hospital_id", FieldError::UnknownHospital);
@@ -559,7 +559,7 @@ impl Accounts {
         check_new_password(&password, &confirm, &personal, &mut errors);
         finish(errors)?;
         let hash = passwords::hash(password).await.map_err(hash_error)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let Some(user_id) = tokens::consume(&mut tx, token, purpose).await? else {
             return Err(FieldErrors::single("token", FieldError::LinkInvalid).into());
         };
@@ -607,7 +607,7 @@ impl Accounts {
         if let Err(retry_after_secs) = self.limiter.try_attempt(identity.client_addr) {
             return Err(AppError::TooManyAttempts { retry_after_secs });
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if let Some(user) = store::user_by_email(&mut tx, &email).await? {
             if user.active && user.password_hash.is_some() {
                 let token = tokens::issue(
@@ -649,7 +649,7 @@ impl Accounts {
         check_name(&name, &mut errors);
         check_phone(&phone, &mut errors);
         finish(errors)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query("UPDATE users SET name = $1, phone = $2, language = $3 WHERE id = $4")
             .bind(&name)
             .bind(&phone)
@@ -691,7 +691,7 @@ impl Accounts {
             // Locking oneself out leaves nobody to undo it.
             return Err(FieldErrors::single("user_id", FieldError::OwnAccount).into());
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let changed = sqlx::query(
             "UPDATE users SET active = $1, session_epoch = session_epoch + 1 WHERE id = $2",
         )
@@ -722,7 +722,7 @@ impl Accounts {
     /// Approves a self-registered account and tells its owner.
     pub async fn approve(&self, identity: &RequestIdentity, user_id: i64) -> Result<(), AppError> {
         authorize(identity, Action::ManageUsers)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let user = store::user_by_id(&mut tx, user_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -752,7 +752,7 @@ impl Accounts {
         if admin.id == input.user_id && !input.roles.contains(&Role::Admin) {
             errors.add("roles", FieldError::OwnAccount);
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if let Some(id) = input.hospital_id {
             if store::hospital(&mut tx, id).await?.is_none() {
                 errors.add("hospital_id", FieldError::UnknownHospital);
@@ -811,7 +811,7 @@ impl Accounts {
             }
         };
         finish(errors)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let now = now_ms();
         let result: Result<(i64,), sqlx::Error> = match input.id {
             Some(id) => sqlx::query_as(
@@ -875,7 +875,7 @@ impl Accounts {
     ) -> Result<(), AppError> {
         authorize(identity, Action::ManageUsers)?;
         let admin = identity.user.as_ref().ok_or(AppError::SignIn)?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         store::set_meta_flag(&mut tx, store::REQUIRES_APPROVAL, required).await?;
         audit::record(
             &mut tx,
@@ -979,7 +979,7 @@ pub async fn create_user_directly(
     finish(errors)?;
     drop(conn);
     let hash = passwords::hash(password).await.map_err(hash_error)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO users (email, name, roles, hospital_id, password_hash, active, \
          email_confirmed, approved, created_at) \
