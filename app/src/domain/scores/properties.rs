@@ -51,8 +51,10 @@ proptest! {
     }
 
     #[test]
+    // 40 kPa is 300.02 mmHg, just above the mmHg limit: both spellings are drawn from the
+    // range that each unit's limits accept.
     fn resp_kpa_and_mmhg_agree_and_sum(age in 18.0f64..=110.0, hours in 0.0f64..=8760.0, dx in 0usize..7, flags in any::<[bool; 7]>(),
-                                       kpa in 1.0f64..=40.0, pip in 5.0f64..=100.0) {
+                                       kpa in limits::PACO2_KPA.min..limits::PACO2_MMHG.max / MMHG_PER_KPA, pip in 5.0f64..=100.0) {
         let a = RespInput::parse(&resp_json(age, hours, dx, flags, ("paco2_kpa", kpa), pip)).unwrap().score(rules());
         let b = RespInput::parse(&resp_json(age, hours, dx, flags, ("paco2_mmhg", kpa * MMHG_PER_KPA), pip)).unwrap().score(rules());
         prop_assert_eq!(&a, &b);
