@@ -85,6 +85,8 @@ pub fn App() -> impl IntoView {
 #[component]
 fn AppTitle() -> impl IntoView {
     let i18n = use_i18n();
-    let title = move || t_string!(i18n, app_name).to_string();
+    // Read once while the page is built: the head is written after the body, outside the
+    // request's reactive arena, where reading the language signal panics (under load).
+    let title = t_string!(i18n, app_name).to_string();
     view! { <Title text=title /> }
 }

@@ -867,16 +867,15 @@ async fn capacity_is_kept_apart(kind: DbKind) {
         .unwrap();
     assert_eq!(staff["note"], "Both ECMO beds taken until tomorrow");
     for page in ["/", "/referrals/new"] {
-        let html = c
+        let res = c
             .referrer
             .get(format!("{}{page}", c.app.address))
             .send()
             .await
-            .unwrap()
-            .text()
-            .await
             .unwrap();
-        assert!(html.contains("capacity-banner"), "{page}: {html}");
+        let head = format!("{} {:?}", res.status(), res.headers());
+        let html = res.text().await.unwrap();
+        assert!(html.contains("capacity-banner"), "{page}: {head}\n{html}");
     }
     // Capacity is not a decision: a referral still goes through and nothing is declined.
     let id = submit(&c, Pathway::Vv, "key-capacity-01").await;
