@@ -22,7 +22,7 @@ use ecmo_referral_app::ssr::session::SessionDb;
 use ecmo_referral_app::ssr::time::Clock;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
@@ -279,7 +279,7 @@ pub fn route_list() -> Vec<(http::Method, String)> {
         (http::Method::GET, "/kpi.csv".to_owned()),
     ];
     routes.extend(crate::api::route_list());
-    for route in generate_route_list(App) {
+    for route in page_routes() {
         routes.push((http::Method::GET, route.path().to_owned()));
     }
     for (path, method) in leptos::server_fn::axum::server_fn_paths() {
@@ -290,8 +290,17 @@ pub fn route_list() -> Vec<(http::Method, String)> {
     routes
 }
 
+/// The pages' routes, generated once per process. Generating them runs the app once with
+/// data loading switched off for the whole process (leptos' `SuppressResourceLoad`): a page
+/// that another server in the same process began rendering meanwhile would wait for its
+/// data forever. With one generation, before the first server starts, that cannot happen.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState, sessions: SessionDb) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context = page_context(state.clone());
     let max_body = state.settings.max_body_bytes;
     let timeout = state.settings.request_timeout;

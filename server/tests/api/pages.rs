@@ -1,4 +1,5 @@
 use crate::helpers::*;
+use std::time::Duration;
 
 #[tokio::test]
 async fn home_page_shows_the_centre_phone_and_a_nonce_csp() {
@@ -166,17 +167,31 @@ async fn malformed_requests_never_produce_a_500() {
     app.stop().await;
 }
 
-/// Many pages rendered at once, for three roles, each come back whole. The page head is
-/// written after the body; reading reactive state that late once failed a few requests in
-/// a thousand under concurrency (a panic → 500, or a stream that never ended → 408).
+/// Many pages rendered at once, for three roles, each come back whole — while other
+/// servers start in the same process. The page head is written after the body; reading
+/// reactive state that late panicked under concurrency (500). And starting a server lists
+/// the app's routes by running it with data loading switched off process-wide; a page
+/// rendering meanwhile waited for its data until the request timed out (408).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_render_whole_under_concurrent_requests() {
-    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let app = spawn_app(DbKind::Sqlite, None, &[("ECMO_REQUEST_TIMEOUT_SECS", "5")]).await;
     app.create_user("ref@a.test", &["referrer"], Some("SB Celje"))
         .await;
     app.create_user("doc@centre.test", &["ecmo_clinician"], None)
         .await;
     app.create_user("admin@centre.test", &["admin"], None).await;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let starter = tokio::spawn({
+        let done = done.clone();
+        async move {
+            let mut started = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                spawn_app(DbKind::Sqlite, None, &[]).await.stop().await;
+                started += 1;
+            }
+            started
+        }
+    });
     let mut workers = Vec::new();
     for (email, pages) in [
         ("ref@a.test", &["/", "/referrals", "/referrals/new"][..]),
@@ -193,12 +208,21 @@ async fn pages_render_whole_under_concurrent_requests() {
                 let (client, url) = (client.clone(), format!("{}{page}", app.address));
                 workers.push(tokio::spawn(async move {
                     let mut failures = Vec::new();
-                    for _ in 0..50 {
-                        let response = client.get(&url).send().await.unwrap();
-                        let status = response.status();
-                        let html = response.text().await.unwrap();
-                        if status != 200 || !html.contains("</html>") {
-                            failures.push(format!("{url}: {status}, {} bytes", html.len()));
+                    for _ in 0..100 {
+                        // A page streamed in chunks can stall after its headers, where the
+                        // server's request timeout no longer applies.
+                        let request = client.get(&url).timeout(Duration::from_secs(10));
+                        let page = async {
+                            let response = request.send().await?;
+                            let status = response.status();
+                            Ok::<_, reqwest::Error>((status, response.text().await?))
+                        };
+                        match page.await {
+                            Ok((status, html)) if status == 200 && html.contains("</html>") => {}
+                            Ok((status, html)) => {
+                                failures.push(format!("{url}: {status}, {} bytes", html.len()))
+                            }
+                            Err(e) => failures.push(format!("{url}: {e}")),
                         }
                     }
                     failures
@@ -210,6 +234,9 @@ async fn pages_render_whole_under_concurrent_requests() {
     for worker in workers {
         failures.extend(worker.await.unwrap());
     }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let started = starter.await.unwrap();
     assert!(failures.is_empty(), "{failures:#?}");
+    assert!(started >= 2, "servers started meanwhile: {started}");
     app.stop().await;
 }
