@@ -12,7 +12,7 @@ use tokio::sync::watch;
 pub struct Changes {
     /// Counts the changes this instance has seen; subscribers wake on each.
     seen: Arc<watch::Sender<u64>>,
-    /// The newest `updated_at` the poller has read.
+    /// The newest `updated_at` the poller has read or this instance has written.
     polled: Arc<AtomicI64>,
     /// Set once at shutdown; every event stream ends when it is.
     closed: Arc<watch::Sender<bool>>,
@@ -33,9 +33,18 @@ impl Changes {
         }
     }
 
-    /// Records a change made by this instance.
+    /// Records a change made by this instance that the poller cannot see (no referral row
+    /// moved, e.g. the centre's capacity).
     pub fn touch(&self) {
         self.seen.send_modify(|n| *n += 1);
+    }
+
+    /// Records a referral this instance wrote with `updated_at`: subscribers learn of it at
+    /// once, and the poller, which will read the same `updated_at`, does not announce it a
+    /// second time (a page would fetch the queue twice for one change).
+    pub fn referral_written(&self, updated_at: i64) {
+        self.polled.fetch_max(updated_at, Ordering::Relaxed);
+        self.touch();
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {

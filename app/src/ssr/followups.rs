@@ -188,7 +188,7 @@ impl Referrals {
             .await?;
         tx.commit().await?;
         self.wake_outbox();
-        self.changes.touch();
+        self.changes.referral_written(now);
         Ok(version)
     }
 

@@ -513,7 +513,8 @@ impl Referrals {
                 .await?;
         // Only an alert moves to ACKNOWLEDGED; a referral the centre has already acted on
         // keeps its state.
-        if matches!(status.as_str(), wf::SUBMITTED | wf::ECPR_ALERT) {
+        let moved = matches!(status.as_str(), wf::SUBMITTED | wf::ECPR_ALERT);
+        if moved {
             let current = super::workflow::Current {
                 hospital_id,
                 pathway: crate::domain::referral::pathway_from_code(&pathway),
@@ -535,7 +536,11 @@ impl Referrals {
         }
         tx.commit().await?;
         self.wake_outbox();
-        self.changes.touch();
+        if moved {
+            self.changes.referral_written(now);
+        } else {
+            self.changes.touch();
+        }
         Ok(())
     }
 

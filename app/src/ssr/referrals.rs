@@ -286,7 +286,7 @@ impl Referrals {
         self.announce(&mut tx, &notice, now).await?;
         tx.commit().await?;
         self.wake_outbox();
-        self.changes.touch();
+        self.changes.referral_written(now);
         tracing::info!(referral_id = id, pathway, "referral submitted");
         Ok(Submitted {
             id,

@@ -106,7 +106,7 @@ impl Referrals {
             .await?;
         tx.commit().await?;
         self.wake_outbox();
-        self.changes.touch();
+        self.changes.referral_written(now);
         tracing::info!(referral_id = id, to, actor = user.id, "referral moved");
         Ok(to.to_owned())
     }
@@ -375,7 +375,7 @@ impl Referrals {
         }
         if sent > 0 {
             self.wake_outbox();
-            self.changes.touch();
+            self.changes.referral_written(now);
         }
         Ok(sent)
     }
@@ -416,7 +416,7 @@ impl Referrals {
         )
         .await?;
         tx.commit().await?;
-        self.changes.touch();
+        self.changes.referral_written(now);
         Ok(())
     }
 

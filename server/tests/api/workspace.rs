@@ -18,7 +18,11 @@ struct Cast {
 }
 
 async fn cast(kind: DbKind) -> Cast {
-    let app = spawn_app(kind, None, &[]).await;
+    cast_with(kind, &[]).await
+}
+
+async fn cast_with(kind: DbKind, env: &[(&str, &str)]) -> Cast {
+    let app = spawn_app(kind, None, env).await;
     app.create_user("ref.a@a.test", &["referrer"], Some("SB Celje"))
         .await;
     app.create_user("ref.b@b.test", &["referrer"], Some("SB Izola"))
@@ -803,6 +807,56 @@ async fn changes_on_another_instance_arrive(kind: DbKind) {
     c.app.stop().await;
 }
 
+/// Reads the event stream for `window` and counts its `queue` events.
+async fn queue_events_within(events: &mut reqwest::Response, window: Duration) -> usize {
+    let mut received = String::new();
+    let _ = tokio::time::timeout(window, async {
+        while let Ok(Some(chunk)) = events.chunk().await {
+            received.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    received.matches("event: queue").count()
+}
+
+/// One change, one event: the instance that wrote a referral announces it, and its own
+/// poller, reading the same change from the database, does not announce it again (each
+/// event makes every open queue page fetch the queue).
+async fn one_change_is_announced_once(kind: DbKind) {
+    let c = cast_with(kind, &[("ECMO_QUEUE_POLL_MS", "50")]).await;
+    let mut events = c
+        .clinician
+        .get(format!("{}/api/v1/queue/events", c.app.address))
+        .send()
+        .await
+        .unwrap();
+    // Let the poller read the newest change before the new one is made.
+    assert_eq!(
+        queue_events_within(&mut events, Duration::from_millis(300)).await,
+        0
+    );
+    let id = submit(&c, Pathway::Vv, "key-once-0001").await;
+    // Twenty poll intervals.
+    assert_eq!(
+        queue_events_within(&mut events, Duration::from_secs(1)).await,
+        1,
+        "a submission"
+    );
+    assert_eq!(
+        step(&c, &c.clinician, id, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        queue_events_within(&mut events, Duration::from_secs(1)).await,
+        1,
+        "an acknowledgement"
+    );
+    drop(events);
+    c.app.stop().await;
+}
+
 /// Capacity is set by the centre, apart from any decision; referrers see only the flag.
 async fn capacity_is_kept_apart(kind: DbKind) {
     let c = cast(kind).await;
@@ -1052,5 +1106,6 @@ crate::on_both_databases!(
     the_audit_trail_stands,
     the_queue_is_ordered_and_live,
     changes_on_another_instance_arrive,
+    one_change_is_announced_once,
     capacity_is_kept_apart,
 );
