@@ -157,6 +157,12 @@ impl Handler for SinkHandler {
     }
 }
 
+/// A bound, not listening, local port (see [`MailSink::reserve_port`]).
+pub struct ReservedPort {
+    socket: socket2::Socket,
+    pub port: u16,
+}
+
 /// A real SMTP server (mailin-embedded) on a loopback port, recording what it accepts.
 #[derive(Clone)]
 pub struct MailSink {
@@ -175,14 +181,33 @@ impl MailSink {
     }
 
     /// A port where nothing listens yet: connections are refused until `start_on` is called.
-    pub fn reserve_port() -> u16 {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().unwrap().port()
+    /// The socket stays bound meanwhile (without listening), so no other server of the test
+    /// process can take the port — a server there would accept the connection and leave the
+    /// mail worker waiting for a greeting instead of being refused.
+    pub fn reserve_port() -> ReservedPort {
+        use socket2::{Domain, SockAddr, Socket, Type};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+        let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        socket.bind(&SockAddr::from(any)).expect("bind");
+        let port = socket
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .expect("a bound address")
+            .port();
+        ReservedPort { socket, port }
     }
 
-    pub fn start_on(port: u16) -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the reserved SMTP port");
-        Self::serve(listener, SinkMode::Accept, Duration::ZERO)
+    pub fn start_on(reserved: ReservedPort) -> Self {
+        reserved
+            .socket
+            .listen(128)
+            .expect("listen on the reserved SMTP port");
+        Self::serve(
+            TcpListener::from(reserved.socket),
+            SinkMode::Accept,
+            Duration::ZERO,
+        )
     }
 
     fn serve(listener: TcpListener, mode: SinkMode, delay: Duration) -> Self {

@@ -67,7 +67,8 @@ async fn a_rolled_back_change_sends_nothing(kind: DbKind) {
 }
 
 async fn mail_waits_for_an_smtp_server_that_is_down(kind: DbKind) {
-    let port = MailSink::reserve_port();
+    let reserved = MailSink::reserve_port();
+    let port = reserved.port;
     let url = format!("smtp://127.0.0.1:{port}?tls=none");
     let app = spawn_app(kind, Some(url), &[("ECMO_MAIL_MAX_ATTEMPTS", "50")]).await;
     let ids = enqueue_mails(&app.db, 2, "oncall@ecmo.test").await;
@@ -76,7 +77,7 @@ async fn mail_waits_for_an_smtp_server_that_is_down(kind: DbKind) {
     wait_until(WAIT, || async { outbox_row(&app.db, &ids[0]).await.1 >= 2 }).await;
     assert_eq!(outbox_row(&app.db, &ids[0]).await.0, "pending");
 
-    let sink = MailSink::start_on(port);
+    let sink = MailSink::start_on(reserved);
     let received = sink.wait_for(2, WAIT).await;
     for id in &ids {
         wait_until(WAIT, || async { outbox_row(&app.db, id).await.0 == "sent" }).await;

@@ -343,7 +343,8 @@ async fn a_restart_and_a_second_instance_escalate_once(kind: DbKind) {
 }
 
 async fn mail_queued_while_smtp_is_down_arrives_once_when_it_returns(kind: DbKind) {
-    let port = MailSink::reserve_port();
+    let reserved = MailSink::reserve_port();
+    let port = reserved.port;
     let smtp = format!("smtp://127.0.0.1:{port}?tls=none");
     let app = spawn_app(
         kind,
@@ -379,7 +380,7 @@ async fn mail_queued_while_smtp_is_down_arrives_once_when_it_returns(kind: DbKin
         retrying >= 3
     })
     .await;
-    let sink = MailSink::start_on(port);
+    let sink = MailSink::start_on(reserved);
     // On call, receipt, backup: each exactly once.
     let mails = sink.wait_for(3, Duration::from_secs(40)).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
