@@ -143,10 +143,18 @@ function plainText(raw: string): string {
   return content;
 }
 
-/** Waits for a mail to `to` and returns the link in it that starts with `prefix`. */
-export async function mailLink(to: string, prefix: string): Promise<string> {
+/**
+ * Waits for a mail to `to` and returns the link in it that starts with `prefix`: from the
+ * newest such mail written at or after `since` (epoch ms), as an earlier run's mail to the
+ * same address holds a link that was already used.
+ */
+export async function mailLink(to: string, prefix: string, since = 0): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const files = fs.existsSync(MAIL_DIR) ? fs.readdirSync(MAIL_DIR).filter((f) => f.endsWith(".eml")) : [];
+    const mtime = (f: string) => fs.statSync(path.join(MAIL_DIR, f)).mtimeMs;
+    const files = fs.existsSync(MAIL_DIR)
+      ? fs.readdirSync(MAIL_DIR).filter((f) => f.endsWith(".eml") && mtime(f) >= since)
+      : [];
+    files.sort((a, b) => mtime(b) - mtime(a));
     for (const file of files) {
       const raw = fs.readFileSync(path.join(MAIL_DIR, file), "utf8");
       if (!new RegExp(`^To: .*${to.replace(/[.+]/g, "\\$&")}`, "mi").test(raw)) continue;
