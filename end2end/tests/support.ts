@@ -150,11 +150,15 @@ function plainText(raw: string): string {
  */
 export async function mailLink(to: string, prefix: string, since = 0): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const mtime = (f: string) => fs.statSync(path.join(MAIL_DIR, f)).mtimeMs;
     const files = fs.existsSync(MAIL_DIR)
-      ? fs.readdirSync(MAIL_DIR).filter((f) => f.endsWith(".eml") && mtime(f) >= since)
+      ? fs
+          .readdirSync(MAIL_DIR)
+          .filter((f) => f.endsWith(".eml"))
+          .map((f) => ({ file: f, mtime: fs.statSync(path.join(MAIL_DIR, f)).mtimeMs }))
+          .filter((m) => m.mtime >= since)
+          .sort((a, b) => b.mtime - a.mtime)
+          .map((m) => m.file)
       : [];
-    files.sort((a, b) => mtime(b) - mtime(a));
     for (const file of files) {
       const raw = fs.readFileSync(path.join(MAIL_DIR, file), "utf8");
       if (!new RegExp(`^To: .*${to.replace(/[.+]/g, "\\$&")}`, "mi").test(raw)) continue;

@@ -536,10 +536,9 @@ impl Referrals {
         }
         tx.commit().await?;
         self.wake_outbox();
+        // Otherwise only the escalation stopped, which the queue does not show.
         if moved {
             self.changes.referral_written(now);
-        } else {
-            self.changes.touch();
         }
         Ok(())
     }
