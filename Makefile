@@ -9,8 +9,7 @@ test:  ## every test: unit, integration (SQLite + PostgreSQL), browser
 
 lint:  ## formatting and clippy for the server (ssr) and browser (hydrate) builds
 	cargo fmt --all -- --check
-	cargo clippy -p ecmo-referral-server --all-targets -- -D warnings
-	cargo clippy -p ecmo-referral-app --features ssr --all-targets -- -D warnings
+	cargo clippy --workspace --features ecmo-referral-app/ssr --all-targets -- -D warnings
 	cargo clippy -p ecmo-referral-app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 fmt:

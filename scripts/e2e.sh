@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Browser tests: the release build on a fresh demo database, driven by Playwright in
-# Debian's chromium. Expects scripts/build-release.sh to have run.
+# Browser tests: the server on a fresh demo database, driven by Playwright in Debian's
+# chromium. Expects the browser bundle in target/site (scripts/build-front.sh or
+# scripts/build-release.sh) and a server binary: E2E_SERVER_BIN, by default the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${E2E_PORT:-3100}"
+server_bin="${E2E_SERVER_BIN:-target/release/ecmo-referral-server}"
+[ -x "$server_bin" ] || { echo "error: no server binary at $server_bin" >&2; exit 1; }
 work=$(mktemp -d)
 log="$work/server.log"
 # Every test signs in from 127.0.0.1: the per-address sign-in allowance (30 at once, then one
@@ -11,7 +14,7 @@ log="$work/server.log"
 # a repeated run's, are never throttled; per-account lockout stays as configured.
 ECMO_DEMO=1 ECMO_DATA_DIR="$work" ECMO_LISTEN_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
   ECMO_LOGIN_ADDRESS_BURST=1000 \
-  ECMO_DATABASE_URL= ECMO_SMTP_URL= target/release/ecmo-referral-server >"$log" 2>&1 &
+  ECMO_DATABASE_URL= ECMO_SMTP_URL= "$server_bin" >"$log" 2>&1 &
 server=$!
 cleanup() { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -24,10 +27,10 @@ curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server is n
 # An administrator for the account tests, made the way an operator makes the first one.
 admin_password="e2e admin $(head -c 12 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 printf '%s\n' "$admin_password" | ECMO_DATA_DIR="$work" ECMO_DATABASE_URL= \
-  target/release/ecmo-referral-server create-user --email e2e-admin@ecmo.test \
+  "$server_bin" create-user --email e2e-admin@ecmo.test \
   --name "E2E Administrator" --role admin,ecmo_clinician >/dev/null
 printf '%s\n' "$admin_password" | ECMO_DATA_DIR="$work" ECMO_DATABASE_URL= \
-  target/release/ecmo-referral-server create-user --email e2e-referrer@sb-celje.si \
+  "$server_bin" create-user --email e2e-referrer@sb-celje.si \
   --name "E2E Napotni Zdravnik" --role referrer --hospital "SB Celje" >/dev/null
 cd end2end
 # Without SMTP the server writes each mail as a .eml file in $work/mail: the tests read
