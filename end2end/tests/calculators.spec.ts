@@ -24,6 +24,35 @@ test.describe("score calculators", () => {
     await expect(peep).toHaveAttribute("aria-invalid", "true");
   });
 
+  test("the SCAI stage and the VIS, in Slovene and in English", async ({ page }) => {
+    await page.goto("/calculators");
+    await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+    const scai = page.locator("#scai");
+    await expect(page.getByTestId("figure-scai")).toHaveText("A");
+    await scai.getByLabel("Laktat zdaj (mmol/L)").fill("3,4");
+    await scai.getByLabel("Noradrenalin (µg/kg/min)").fill("0,2");
+    await expect(page.getByTestId("figure-scai")).toHaveText("C");
+    // One vasopressor plus a device, with hypoperfusion: deteriorating.
+    await scai.getByLabel(/Deluje mehanska podpora obtoku/).check();
+    await expect(page.getByTestId("figure-scai")).toHaveText("D");
+    await expect(page.getByTestId("result-scai")).toContainText("poslabšanje");
+    await expect(page.getByTestId("result-scai")).toContainText("mehanska podpora ob vazoaktivnem zdravilu");
+    const vis = page.locator("#vis");
+    await vis.getByLabel("Noradrenalin (µg/kg/min)").fill("0,3");
+    await vis.getByLabel("Dobutamin (µg/kg/min)").fill("5");
+    await expect(page.getByTestId("figure-vis")).toHaveText("35");
+
+    await page.goto("/lang/en?next=/calculators");
+    await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+    await page.locator("#scai").getByLabel("Ongoing CPR").check();
+    await expect(page.getByTestId("figure-scai")).toHaveText("E");
+    await expect(page.getByTestId("result-scai")).toContainText("extremis");
+    await page.locator("#vis").getByLabel(/Vasopressin/).fill("0.04");
+    await expect(page.getByTestId("result-vis")).toContainText("Weight (kg)");
+    await page.locator("#vis").getByLabel("Weight (kg)").fill("80");
+    await expect(page.getByTestId("figure-vis")).toHaveText("5");
+  });
+
   test.describe("without JavaScript", () => {
     test.use({ javaScriptEnabled: false });
 

@@ -1,11 +1,14 @@
-//! The four score calculators as forms: which fields each has, how raw form text becomes
-//! the JSON the score parsers take, and one result shape for display. Used by the
-//! calculator page in the browser and on the server alike.
+//! The score calculators as forms (the four outcome scores, the VIS and the SCAI stage):
+//! which fields each has, how raw form text becomes the JSON the score parsers take, and
+//! one result shape for display. Used by the calculator page in the browser and on the
+//! server alike.
 use super::fields::{FieldError, FieldErrors};
 use super::rules::RuleSet;
 use super::scores::{
-    self, murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput, Component,
+    self, murray::MurrayInput, preserve::PreserveInput, resp::RespInput, save::SaveInput,
+    scai::ScaiInput, vis::VisInput, Component,
 };
+use super::triage::{ScaiReason, ScaiStage};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -15,6 +18,8 @@ pub enum Score {
     Resp,
     Save,
     Preserve,
+    Vis,
+    Scai,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +121,50 @@ const SAVE: &[FormField] = &[
     flag("cardiac_arrest"),
 ];
 
+const fn optional(key: &'static str) -> FormField {
+    FormField {
+        key,
+        kind: FieldKind::Number,
+        optional: true,
+    }
+}
+
+const VIS: &[FormField] = &[
+    optional("noradrenaline_ug_kg_min"),
+    optional("adrenaline_ug_kg_min"),
+    optional("dobutamine_ug_kg_min"),
+    optional("dopamine_ug_kg_min"),
+    optional("milrinone_ug_kg_min"),
+    optional("vasopressin_u_per_min"),
+    optional("levosimendan_ug_kg_min"),
+    optional("weight_kg"),
+];
+
+const SCAI: &[FormField] = &[
+    optional("sbp_mmhg"),
+    optional("map_mmhg"),
+    optional("heart_rate"),
+    optional("lactate_mmol_l"),
+    optional("lactate_previous_mmol_l"),
+    optional("ph"),
+    optional("gcs"),
+    optional("noradrenaline_ug_kg_min"),
+    optional("adrenaline_ug_kg_min"),
+    optional("dobutamine_ug_kg_min"),
+    optional("dopamine_ug_kg_min"),
+    optional("milrinone_ug_kg_min"),
+    optional("vasopressin_u_per_min"),
+    optional("levosimendan_ug_kg_min"),
+    flag("sbp_drop_over_30"),
+    flag("hypoperfusion_signs"),
+    flag("mcs"),
+    flag("escalating_support"),
+    flag("maximal_support"),
+    flag("ongoing_cpr"),
+    flag("no_sbp_without_resuscitation"),
+    flag("cardiac_arrest"),
+];
+
 const PRESERVE: &[FormField] = &[
     num("age_years"),
     num("bmi"),
@@ -139,11 +188,23 @@ pub struct Outcome {
     pub meets_referral_threshold: Option<bool>,
     pub provisional: bool,
     pub components: Vec<Component>,
+    /// What each drug added to the VIS (request field, figure).
+    pub contributions: Vec<(String, f64)>,
+    /// The SCAI stage and the criteria that reached it.
+    pub stage: Option<ScaiStage>,
+    pub reasons: Vec<ScaiReason>,
     pub rule_set_version: String,
 }
 
 impl Score {
-    pub const ALL: [Score; 4] = [Score::Murray, Score::Resp, Score::Save, Score::Preserve];
+    pub const ALL: [Score; 6] = [
+        Score::Murray,
+        Score::Resp,
+        Score::Save,
+        Score::Preserve,
+        Score::Vis,
+        Score::Scai,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -151,6 +212,8 @@ impl Score {
             Score::Resp => "resp",
             Score::Save => "save",
             Score::Preserve => "preserve",
+            Score::Vis => "vis",
+            Score::Scai => "scai",
         }
     }
 
@@ -160,6 +223,8 @@ impl Score {
             Score::Resp => "RESP",
             Score::Save => "SAVE",
             Score::Preserve => "PRESERVE",
+            Score::Vis => "VIS",
+            Score::Scai => "SCAI SHOCK",
         }
     }
 
@@ -169,6 +234,32 @@ impl Score {
             Score::Resp => RESP,
             Score::Save => SAVE,
             Score::Preserve => PRESERVE,
+            Score::Vis => VIS,
+            Score::Scai => SCAI,
+        }
+    }
+
+    /// A complete request of this calculator, as the API documentation shows it.
+    pub fn example(self) -> Value {
+        match self {
+            Score::Murray => json!({"cxr_quadrants": 4, "pf_ratio_mmhg": 80, "peep_cmh2o": 15,
+                                    "compliance_ml_per_cmh2o": 18}),
+            Score::Resp => json!({"age_years": 35, "immunocompromised": false, "mv_hours": 24,
+                "diagnosis": "viral_pneumonia", "cns_dysfunction": false, "nonpulmonary_infection": false,
+                "neuromuscular_blockade": true, "nitric_oxide": false, "bicarbonate_infusion": false,
+                "cardiac_arrest": false, "paco2_kpa": 8.0, "pip_cmh2o": 35}),
+            Score::Save => json!({"diagnoses": ["other"], "age_years": 58, "weight_kg": 82,
+                "liver_failure": false, "cns_dysfunction": false, "acute_renal_failure": true,
+                "chronic_renal_failure": false, "intubation_hours": 15, "pip_cmh2o": 26,
+                "cardiac_arrest": true, "diastolic_bp_mmhg": 38, "pulse_pressure_mmhg": 17,
+                "hco3_mmol_l": 14}),
+            Score::Preserve => json!({"age_years": 50, "bmi": 32, "immunocompromised": true,
+                "sofa": 13, "mv_days": 8, "prone_positioning": false, "peep_cmh2o": 12,
+                "plateau_cmh2o": 29}),
+            Score::Vis => json!({"noradrenaline_ug_kg_min": 0.3, "dobutamine_ug_kg_min": 5}),
+            Score::Scai => json!({"sbp_mmhg": 84, "heart_rate": 112, "lactate_mmol_l": 3.4,
+                "lactate_previous_mmol_l": 2.1, "hypoperfusion_signs": true,
+                "noradrenaline_ug_kg_min": 0.2, "mcs": true, "cardiac_arrest": false, "gcs": 14}),
         }
     }
 
@@ -235,6 +326,9 @@ impl Score {
             meets_referral_threshold: None,
             provisional,
             components: r.components,
+            contributions: Vec::new(),
+            stage: None,
+            reasons: Vec::new(),
             rule_set_version: r.rule_set_version,
         };
         Ok(match self {
@@ -251,6 +345,9 @@ impl Score {
                     meets_referral_threshold: Some(m.meets_referral_threshold),
                     provisional: false,
                     components: m.components,
+                    contributions: Vec::new(),
+                    stage: None,
+                    reasons: Vec::new(),
                     rule_set_version: m.rule_set_version,
                 }
             }
@@ -259,6 +356,41 @@ impl Score {
             Score::Preserve => {
                 let p = PreserveInput::parse(input)?.score(rules);
                 risk(p.risk, p.provisional)
+            }
+            Score::Vis => {
+                let v = VisInput::parse(input)?.score(rules);
+                Outcome {
+                    headline: format_figure(v.score),
+                    points: v.score.round() as i32,
+                    class: String::new(),
+                    predicted_survival_pct: None,
+                    meets_referral_threshold: None,
+                    provisional: false,
+                    components: Vec::new(),
+                    contributions: VIS
+                        .iter()
+                        .filter_map(|f| v.components.get(f.key).map(|x| (f.key.to_owned(), *x)))
+                        .collect(),
+                    stage: None,
+                    reasons: Vec::new(),
+                    rule_set_version: v.rule_set,
+                }
+            }
+            Score::Scai => {
+                let r = ScaiInput::parse(input)?.score(rules);
+                Outcome {
+                    headline: r.label,
+                    points: 0,
+                    class: String::new(),
+                    predicted_survival_pct: None,
+                    meets_referral_threshold: None,
+                    provisional: false,
+                    components: Vec::new(),
+                    contributions: Vec::new(),
+                    stage: Some(r.stage),
+                    reasons: r.reasons,
+                    rule_set_version: r.rule_set,
+                }
             }
         })
     }
@@ -296,6 +428,12 @@ pub fn split_errors(score: Score, errors: &FieldErrors) -> SplitErrors {
         }
     }
     (shown, missing)
+}
+
+/// A figure with at most two decimals and no trailing zeros (35, 2.5, 0.04).
+fn format_figure(x: f64) -> String {
+    let text = format!("{x:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn number_or_text(raw: &str) -> Value {
@@ -349,6 +487,49 @@ mod tests {
         assert!(shown.contains_key("cxr_quadrants"));
         assert!(shown.contains_key("pf_ratio"));
         assert_eq!(missing, vec!["peep_cmh2o"]);
+    }
+
+    #[test]
+    fn every_example_is_a_complete_request_with_only_the_form_fields() {
+        for score in Score::ALL {
+            let example = score.example();
+            assert!(
+                score.compute(&example, RuleSet::embedded()).is_ok(),
+                "{score:?}"
+            );
+            for key in example.as_object().unwrap().keys() {
+                assert_ne!(score.field_of(key), "body", "{score:?}: {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn vis_and_scai_from_a_form() {
+        let f = form(&[
+            ("noradrenaline_ug_kg_min", "0,3"),
+            ("dobutamine_ug_kg_min", "5"),
+        ]);
+        let vis = Score::Vis
+            .compute(&Score::Vis.form_to_json(&f), RuleSet::embedded())
+            .unwrap();
+        assert_eq!(vis.headline, "35");
+        assert_eq!(
+            vis.contributions[0],
+            ("noradrenaline_ug_kg_min".to_owned(), 30.0)
+        );
+        let f = form(&[
+            ("lactate_mmol_l", "3,4"),
+            ("noradrenaline_ug_kg_min", "0,2"),
+            ("mcs", "on"),
+        ]);
+        let scai = Score::Scai
+            .compute(&Score::Scai.form_to_json(&f), RuleSet::embedded())
+            .unwrap();
+        assert_eq!(
+            (scai.headline.as_str(), scai.stage),
+            ("D", Some(ScaiStage::D))
+        );
+        assert!(scai.reasons.contains(&ScaiReason::McsAddedToVasoactive));
     }
 
     #[test]

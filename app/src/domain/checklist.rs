@@ -1293,6 +1293,9 @@ impl Checked {
                     latest_with(&gases, "hco3_mmol_l").and_then(|g| g.get("hco3_mmol_l").cloned()),
                 );
             }
+            // The VA rules compute the SCAI stage and the VIS from the case itself; the
+            // checklist shows neither as a score line.
+            Score::Vis | Score::Scai => {}
             Score::Preserve => {
                 put("age_years", num("age_years"));
                 if let (Some(w), Some(h)) = (self.number("weight_kg"), self.number("height_cm")) {
@@ -1447,6 +1450,7 @@ impl Checked {
             resp_points: points("resp").map(|p| p as i32),
             preserve_points: points("preserve").map(|p| p as i32),
             failed_prone_trial: self.text("prone").map(|p| p == "done_no_response"),
+            plateau_cmh2o: self.number("plateau_cmh2o"),
             findings,
             sbp: self.number("sbp_mmhg"),
             map: self.number("map_mmhg").or_else(|| {

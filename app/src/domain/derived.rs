@@ -79,12 +79,27 @@ impl Vasoactives {
     /// Vasoactive-inotropic score (Gaies 2010); vasopressin converted to U/kg/min by weight.
     /// Levosimendan is not counted (only some versions add it).
     pub fn vis(&self, weight_kg: f64) -> f64 {
-        self.dopamine
-            + self.dobutamine
-            + 100.0 * self.adrenaline
-            + 100.0 * self.noradrenaline
-            + 10.0 * self.milrinone
-            + 10_000.0 * self.vasopressin_u_per_min / weight_kg
+        self.vis_components(Some(weight_kg)).iter().sum()
+    }
+
+    /// What each drug adds to the VIS, in the order dopamine, dobutamine, adrenaline,
+    /// noradrenaline, milrinone, levosimendan (not counted: 0), vasopressin (0 without a
+    /// weight only when none is running).
+    pub fn vis_components(&self, weight_kg: Option<f64>) -> [f64; 7] {
+        let vasopressin = if self.vasopressin_u_per_min > 0.0 {
+            weight_kg.map_or(f64::NAN, |w| 10_000.0 * self.vasopressin_u_per_min / w)
+        } else {
+            0.0
+        };
+        [
+            self.dopamine,
+            self.dobutamine,
+            100.0 * self.adrenaline,
+            100.0 * self.noradrenaline,
+            10.0 * self.milrinone,
+            0.0,
+            vasopressin,
+        ]
     }
 
     /// How many drugs are running.

@@ -558,6 +558,52 @@ pub mod limits {
     pub const DIASTOLIC_MMHG: Limits = Limits::new(0.0, 200.0, "mmHg");
     pub const PULSE_PRESSURE_MMHG: Limits = Limits::new(0.0, 300.0, "mmHg");
     pub const HCO3_MMOL_L: Limits = Limits::new(1.0, 60.0, "mmol/L");
+    // Haemodynamics and vasoactive doses, as in the referral dataset (see the test below).
+    pub const SBP_MMHG: Limits = Limits::new(0.0, 300.0, "mmHg");
+    pub const MAP_MMHG: Limits = Limits::new(0.0, 250.0, "mmHg");
+    pub const HEART_RATE: Limits = Limits::new(0.0, 300.0, "/min");
+    pub const LACTATE_MMOL_L: Limits = Limits::new(0.0, 40.0, "mmol/L");
+    pub const PH: Limits = Limits::new(6.5, 8.0, "");
+    pub const GCS: Limits = Limits::new(3.0, 15.0, "");
+    pub const DOPAMINE: Limits = Limits::new(0.0, 50.0, "µg/kg/min");
+    pub const DOBUTAMINE: Limits = Limits::new(0.0, 40.0, "µg/kg/min");
+    pub const ADRENALINE: Limits = Limits::new(0.0, 5.0, "µg/kg/min");
+    pub const NORADRENALINE: Limits = Limits::new(0.0, 10.0, "µg/kg/min");
+    pub const MILRINONE: Limits = Limits::new(0.0, 1.5, "µg/kg/min");
+    pub const LEVOSIMENDAN: Limits = Limits::new(0.0, 0.4, "µg/kg/min");
+    pub const VASOPRESSIN_U_MIN: Limits = Limits::new(0.0, 0.1, "U/min");
+
+    /// The same quantities have the same limits in the calculators and the referral form.
+    #[cfg(test)]
+    #[test]
+    fn limits_match_the_referral_dataset() {
+        use crate::domain::validation::spec_of;
+        for (key, limits) in [
+            ("sbp_mmhg", SBP_MMHG),
+            ("map_mmhg", MAP_MMHG),
+            ("heart_rate", HEART_RATE),
+            ("lactate_mmol_l", LACTATE_MMOL_L),
+            ("ph", PH),
+            ("gcs", GCS),
+            ("dopamine", DOPAMINE),
+            ("dobutamine", DOBUTAMINE),
+            ("adrenaline", ADRENALINE),
+            ("noradrenaline", NORADRENALINE),
+            ("milrinone", MILRINONE),
+            ("levosimendan", LEVOSIMENDAN),
+            ("vasopressin_u_min", VASOPRESSIN_U_MIN),
+            ("weight_kg", WEIGHT_KG),
+            ("plateau_cmh2o", PLATEAU_CMH2O),
+            ("pip_cmh2o", PIP_CMH2O),
+        ] {
+            let spec = spec_of(key).unwrap();
+            assert_eq!(
+                (spec.hard, spec.unit),
+                ((limits.min, limits.max), limits.unit),
+                "{key}"
+            );
+        }
+    }
 
     /// The kPa limits are the mmHg limits converted; kept as literals for readable messages.
     #[cfg(test)]

@@ -28,6 +28,84 @@ const FIELDS: &[(&str, &str, &str)] = &[
         "Static compliance (mL/cmH2O), if known",
     ),
     ("age_years", "Starost (leta)", "Age (years)"),
+    // The VIS and SCAI calculators (request fields of /api/v1/scores/vis and /scai).
+    (
+        "noradrenaline_ug_kg_min",
+        "Noradrenalin (µg/kg/min)",
+        "Noradrenaline (µg/kg/min)",
+    ),
+    (
+        "adrenaline_ug_kg_min",
+        "Adrenalin (µg/kg/min)",
+        "Adrenaline (µg/kg/min)",
+    ),
+    (
+        "dobutamine_ug_kg_min",
+        "Dobutamin (µg/kg/min)",
+        "Dobutamine (µg/kg/min)",
+    ),
+    (
+        "dopamine_ug_kg_min",
+        "Dopamin (µg/kg/min)",
+        "Dopamine (µg/kg/min)",
+    ),
+    (
+        "milrinone_ug_kg_min",
+        "Milrinon (µg/kg/min)",
+        "Milrinone (µg/kg/min)",
+    ),
+    (
+        "levosimendan_ug_kg_min",
+        "Levosimendan (µg/kg/min), v VIS ni upoštevan",
+        "Levosimendan (µg/kg/min), not counted in the VIS",
+    ),
+    (
+        "vasopressin_u_per_min",
+        "Vazopresin (E/min), potrebna je telesna masa",
+        "Vasopressin (U/min), needs the weight",
+    ),
+    (
+        "sbp_mmhg",
+        "Sistolični tlak (mmHg)",
+        "Systolic pressure (mmHg)",
+    ),
+    (
+        "map_mmhg",
+        "Srednji arterijski tlak (mmHg)",
+        "Mean arterial pressure (mmHg)",
+    ),
+    ("heart_rate", "Srčna frekvenca (/min)", "Heart rate (/min)"),
+    (
+        "lactate_mmol_l",
+        "Laktat zdaj (mmol/L)",
+        "Lactate now (mmol/L)",
+    ),
+    (
+        "lactate_previous_mmol_l",
+        "Laktat prej (mmol/L)",
+        "Previous lactate (mmol/L)",
+    ),
+    (
+        "gcs",
+        "Glasgowska lestvica kome (3–15)",
+        "Glasgow coma scale (3–15)",
+    ),
+    (
+        "sbp_drop_over_30",
+        "Sistolični tlak je padel za več kot 30 mmHg od izhodišča",
+        "Systolic pressure dropped more than 30 mmHg from baseline",
+    ),
+    (
+        "mcs",
+        "Deluje mehanska podpora obtoku (IABP, Impella ali drugo)",
+        "Mechanical circulatory support running (IABP, Impella or other)",
+    ),
+    ("ongoing_cpr", "Oživljanje poteka", "Ongoing CPR"),
+    (
+        "no_sbp_without_resuscitation",
+        "Sistoličnega tlaka ni brez oživljanja",
+        "No systolic pressure without resuscitation",
+    ),
     (
         "callback_phone",
         "Telefon za povratni klic",

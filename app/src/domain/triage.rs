@@ -17,6 +17,18 @@ pub struct Sustained {
     #[serde(default)]
     pub paco2_at_least_mmhg: Option<f64>,
     pub min_hours: f64,
+    /// The ventilation the criterion must persist despite (EOLIA's hypercapnia criterion).
+    #[serde(default)]
+    pub despite: Option<Optimised>,
+}
+
+/// Ventilation optimised as EOLIA requires before hypercapnia counts (spec §1.2, §0):
+/// respiratory rate raised to at least `rr_at_least` with plateau at most
+/// `plateau_at_most_cmh2o`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Optimised {
+    pub rr_at_least: f64,
+    pub plateau_at_most_cmh2o: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,8 +59,18 @@ pub struct ScaiRules {
     pub lactate_hypoperfusion: f64,
     pub lactate_extremis: f64,
     pub ph_extremis_at_most: f64,
+    /// A lactate rise of this fraction is deterioration (CCCTN: 50 %)...
     pub lactate_rise_fraction: f64,
+    /// ...counted only from a baseline of at least this (CCCTN: 2 mmol/L).
+    pub lactate_rise_baseline_at_least: f64,
+    /// Stage D: hypoperfusion with at least this many vasoactive drugs.
+    pub deteriorating_vasoactives_at_least: usize,
+    /// Stage D: hypoperfusion with a vasoactive drug and a device added (spec §2.1, §0).
+    pub deteriorating_mcs_added_to_vasoactive: bool,
     pub coma_gcs_below: u8,
+    /// Where the sources disagree, the choice made and its alternative.
+    #[serde(default)]
+    pub note: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,6 +151,7 @@ pub const CATALOGUE: &[FlagDef] = &[
     ("VV-EOL-1", I, "EOLIA [SRC-1]", "P/F pod 50 mmHg (6,67 kPa) več kot 3 ure.", "P/F below 50 mmHg (6.67 kPa) for more than 3 hours."),
     ("VV-EOL-2", I, "EOLIA [SRC-1]", "P/F pod 80 mmHg (10,7 kPa) več kot 6 ur.", "P/F below 80 mmHg (10.7 kPa) for more than 6 hours."),
     ("VV-EOL-3", I, "EOLIA [SRC-1]", "pH pod 7,25 in PaCO2 vsaj 60 mmHg (8,0 kPa) več kot 6 ur, ob frekvenci dihanja 35/min in plato tlaku do 32 cmH2O.", "pH below 7.25 with PaCO2 of 60 mmHg (8.0 kPa) or more for more than 6 hours, with RR raised to 35/min and plateau ≤ 32 cmH2O."),
+    ("VV-EOL-3-VENT", E, "EOLIA [SRC-1]", "pH pod 7,25 in PaCO2 vsaj 60 mmHg (8,0 kPa) več kot 6 ur, a frekvenca dihanja vsaj 35/min s plato tlakom do 32 cmH2O ni zabeležena: optimizirajte ventilacijo in se posvetujte s centrom.", "pH below 7.25 with PaCO2 of 60 mmHg (8.0 kPa) or more for more than 6 hours, but RR of 35/min or more with plateau ≤ 32 cmH2O is not recorded: optimise ventilation and consult the centre."),
     ("VV-EOL-DURATION", E, "EOLIA [SRC-1]", "Zadnja plinska analiza dosega mejo, trajanje pa še ni dokazano: dodajte zaporedne vzorce s časom odvzema.", "The latest blood gas meets a threshold but its duration is not shown yet: add serial samples with their times."),
     ("VV-NHS-1", I, "NHS/CESAR [SRC-9], [SRC-12]", "Murrayjev indeks pljučne okvare 3,0 ali več.", "Murray lung injury score of 3.0 or more."),
     ("VV-NHS-2", I, "NHS [SRC-9], [SRC-12]", "Nekompenzirana hiperkapnija: pH do 7,20 kljub frekvenci dihanja nad 35/min.", "Uncompensated hypercapnia: pH 7.20 or lower despite RR above 35/min."),
@@ -237,6 +260,8 @@ pub struct Case {
     pub resp_points: Option<i32>,
     pub preserve_points: Option<i32>,
     pub failed_prone_trial: Option<bool>,
+    /// The current plateau pressure, cmH2O.
+    pub plateau_cmh2o: Option<f64>,
     /// Ticked checklist items, e.g. `limitation_of_therapy`, `aortic_dissection`.
     pub findings: BTreeSet<String>,
     // Haemodynamics (VA)
@@ -291,6 +316,24 @@ pub struct Scai {
     pub stage: ScaiStage,
     /// The 2022 "A" modifier: cardiac arrest with coma.
     pub arrest_with_coma: bool,
+}
+
+impl ScaiStage {
+    /// The stage's name (SCAI 2019/2022).
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::A, Lang::Sl) => "ogroženost",
+            (Self::A, Lang::En) => "at risk",
+            (Self::B, Lang::Sl) => "začetni šok",
+            (Self::B, Lang::En) => "beginning",
+            (Self::C, Lang::Sl) => "klasični šok",
+            (Self::C, Lang::En) => "classic",
+            (Self::D, Lang::Sl) => "poslabšanje",
+            (Self::D, Lang::En) => "deteriorating",
+            (Self::E, Lang::Sl) => "skrajno stanje",
+            (Self::E, Lang::En) => "extremis",
+        }
+    }
 }
 
 impl Scai {
@@ -376,6 +419,23 @@ fn criterion(rule: &Sustained) -> impl Fn(&BloodGas) -> Option<bool> + '_ {
     }
 }
 
+/// Whether the ventilation was optimised as `despite` requires: the set rate (read with
+/// the latest arterial gas) and the plateau pressure. Unknown values are reported missing
+/// and do not count as optimised.
+fn optimised(case: &Case, despite: &Optimised, eval: &mut Evaluation) -> bool {
+    let rr = latest(case).and_then(|g| g.rr);
+    if rr.is_none() {
+        eval.missing.push("respiratory_rate".into());
+    }
+    if case.plateau_cmh2o.is_none() {
+        eval.missing.push("plateau_cmh2o".into());
+    }
+    rr.is_some_and(|rr| rr >= despite.rr_at_least)
+        && case
+            .plateau_cmh2o
+            .is_some_and(|p| p <= despite.plateau_at_most_cmh2o)
+}
+
 fn latest(case: &Case) -> Option<&BloodGas> {
     case.blood_gases
         .iter()
@@ -407,6 +467,7 @@ fn finding(case: &Case, name: &str) -> bool {
 fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
     let mut state = VvState::NotMet;
     let mut duration_unknown = false;
+    let mut vent_not_optimised = false;
     if case.blood_gases.iter().filter(|g| g.arterial).count() == 0 {
         eval.missing.push("blood_gases".into());
     }
@@ -417,8 +478,19 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
     ] {
         match sustained(&case.blood_gases, rule.min_hours, criterion(rule)) {
             Some(VvState::IndicationMet) => {
-                eval.flags.push(flag(id));
-                state = VvState::IndicationMet;
+                let despite_met = rule
+                    .despite
+                    .as_ref()
+                    .is_none_or(|despite| optimised(case, despite, eval));
+                if despite_met {
+                    eval.flags.push(flag(id));
+                    state = VvState::IndicationMet;
+                } else {
+                    // The gases meet the criterion, but not yet despite the ventilation
+                    // it requires: optimise and consult, not an indication yet.
+                    eval.flags.push(flag(&format!("{id}-VENT")));
+                    vent_not_optimised = true;
+                }
             }
             Some(VvState::ThresholdMetDurationUnknown) => duration_unknown = true,
             _ => {}
@@ -453,7 +525,8 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
         let ph = g.ph.is_some_and(|ph| ph < r.consult_ph_below);
         pf || ph
     }) || case.murray.is_some_and(|m| m >= r.murray_consult)
-        || case.failed_prone_trial == Some(true);
+        || case.failed_prone_trial == Some(true)
+        || vent_not_optimised;
     if consult {
         eval.flags.push(flag("VV-CONSULT"));
         if state == VvState::NotMet {
@@ -504,17 +577,123 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
     }
 }
 
+/// Why a SCAI stage was reached: the criteria that held, as the calculator and the API
+/// report them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaiReason {
+    OngoingCpr,
+    NoSbpWithoutResuscitation,
+    ExtremisLabsOnMaximalSupport,
+    MultipleVasoactives,
+    EscalatingSupport,
+    McsAddedToVasoactive,
+    LactateRising,
+    HypoperfusionSigns,
+    LactateHypoperfusion,
+    VasoactiveDrug,
+    MechanicalSupport,
+    Hypotension,
+    Tachycardia,
+    ArrestWithComa,
+}
+
+impl ScaiReason {
+    pub const ALL: [ScaiReason; 14] = [
+        Self::OngoingCpr,
+        Self::NoSbpWithoutResuscitation,
+        Self::ExtremisLabsOnMaximalSupport,
+        Self::MultipleVasoactives,
+        Self::EscalatingSupport,
+        Self::McsAddedToVasoactive,
+        Self::LactateRising,
+        Self::HypoperfusionSigns,
+        Self::LactateHypoperfusion,
+        Self::VasoactiveDrug,
+        Self::MechanicalSupport,
+        Self::Hypotension,
+        Self::Tachycardia,
+        Self::ArrestWithComa,
+    ];
+
+    pub fn text(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::OngoingCpr, Lang::Sl) => "oživljanje poteka",
+            (Self::OngoingCpr, Lang::En) => "ongoing CPR",
+            (Self::NoSbpWithoutResuscitation, Lang::Sl) => {
+                "brez sistoličnega tlaka ni mogoče brez oživljanja"
+            }
+            (Self::NoSbpWithoutResuscitation, Lang::En) => {
+                "no systolic pressure without resuscitation"
+            }
+            (Self::ExtremisLabsOnMaximalSupport, Lang::Sl) => {
+                "laktat ali pH v območju skrajnosti ob največji podpori"
+            }
+            (Self::ExtremisLabsOnMaximalSupport, Lang::En) => {
+                "lactate or pH in extremis despite maximal support"
+            }
+            (Self::MultipleVasoactives, Lang::Sl) => "več vazoaktivnih zdravil",
+            (Self::MultipleVasoactives, Lang::En) => "several vasoactive drugs",
+            (Self::EscalatingSupport, Lang::Sl) => "naraščajoči odmerki ali podpora",
+            (Self::EscalatingSupport, Lang::En) => "escalating doses or support",
+            (Self::McsAddedToVasoactive, Lang::Sl) => "mehanska podpora ob vazoaktivnem zdravilu",
+            (Self::McsAddedToVasoactive, Lang::En) => {
+                "mechanical support added to a vasoactive drug"
+            }
+            (Self::LactateRising, Lang::Sl) => "laktat narašča",
+            (Self::LactateRising, Lang::En) => "lactate rising",
+            (Self::HypoperfusionSigns, Lang::Sl) => "klinični znaki hipoperfuzije",
+            (Self::HypoperfusionSigns, Lang::En) => "clinical signs of hypoperfusion",
+            (Self::LactateHypoperfusion, Lang::Sl) => "laktat kaže hipoperfuzijo",
+            (Self::LactateHypoperfusion, Lang::En) => "lactate shows hypoperfusion",
+            (Self::VasoactiveDrug, Lang::Sl) => "vazoaktivno zdravilo",
+            (Self::VasoactiveDrug, Lang::En) => "vasoactive drug",
+            (Self::MechanicalSupport, Lang::Sl) => "mehanska podpora obtoku",
+            (Self::MechanicalSupport, Lang::En) => "mechanical circulatory support",
+            (Self::Hypotension, Lang::Sl) => "hipotenzija",
+            (Self::Hypotension, Lang::En) => "hypotension",
+            (Self::Tachycardia, Lang::Sl) => "tahikardija",
+            (Self::Tachycardia, Lang::En) => "tachycardia",
+            (Self::ArrestWithComa, Lang::Sl) => "srčni zastoj s komo",
+            (Self::ArrestWithComa, Lang::En) => "cardiac arrest with coma",
+        }
+    }
+}
+
+/// A SCAI stage with the criteria that led to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScaiAssessment {
+    #[serde(flatten)]
+    pub scai: Scai,
+    pub reasons: Vec<ScaiReason>,
+}
+
 /// SCAI SHOCK stage (spec §2.1), rule-based; the physician can override it.
 pub fn classify_scai(case: &Case, r: &ScaiRules) -> Scai {
+    assess_scai(case, r).scai
+}
+
+/// SCAI SHOCK stage (spec §2.1) and the criteria that reached it:
+/// E: ongoing CPR, no systolic pressure without resuscitation, or extremis labs (lactate
+///    or pH) on maximal support;
+/// D: C, and several vasoactives, escalating support, a device added to a vasoactive, or a
+///    lactate rising from a baseline that already showed hypoperfusion;
+/// C: hypoperfusion (signs or lactate) with a vasoactive or a device;
+/// B: hypotension or tachycardia without hypoperfusion; A: none of these.
+pub fn assess_scai(case: &Case, r: &ScaiRules) -> ScaiAssessment {
+    use ScaiReason as R;
+    let holds = |pairs: &[(bool, ScaiReason)]| -> Vec<ScaiReason> {
+        pairs.iter().filter(|p| p.0).map(|p| p.1).collect()
+    };
     let hypotension = case.sbp.is_some_and(|s| s < r.sbp_below)
         || case.map.is_some_and(|m| m < r.map_below)
         || case.sbp_drop_over_30;
     let tachycardia = case.heart_rate.is_some_and(|h| h >= r.hr_at_least);
-    let hypoperfusion =
-        case.hypoperfusion_signs || case.lactate.is_some_and(|l| l >= r.lactate_hypoperfusion);
+    let lactate_hypoperfusion = case.lactate.is_some_and(|l| l >= r.lactate_hypoperfusion);
+    let hypoperfusion = case.hypoperfusion_signs || lactate_hypoperfusion;
     let drugs = case.vasoactives.count();
     let lactate_rising = match (case.lactate, case.lactate_previous) {
-        (Some(now), Some(before)) if before > 0.0 => {
+        (Some(now), Some(before)) if before >= r.lactate_rise_baseline_at_least => {
             now >= before * (1.0 + r.lactate_rise_fraction)
         }
         _ => false,
@@ -526,26 +705,60 @@ pub fn classify_scai(case: &Case, r: &ScaiRules) -> Scai {
         .and_then(|g| g.ph);
     let extremis_labs = case.lactate.is_some_and(|l| l >= r.lactate_extremis)
         || ph.is_some_and(|p| p <= r.ph_extremis_at_most);
-    let stage = if case.ongoing_cpr
-        || case.no_sbp_without_resuscitation
-        || (extremis_labs && case.maximal_support)
-    {
-        ScaiStage::E
-    } else if hypoperfusion
-        && (drugs > 0 || case.mcs)
-        && (drugs >= 2 || case.escalating_support || lactate_rising)
-    {
-        ScaiStage::D
-    } else if hypoperfusion && (drugs > 0 || case.mcs) {
-        ScaiStage::C
+    let classic = holds(&[
+        (case.hypoperfusion_signs, R::HypoperfusionSigns),
+        (lactate_hypoperfusion, R::LactateHypoperfusion),
+        (drugs > 0, R::VasoactiveDrug),
+        (case.mcs, R::MechanicalSupport),
+    ]);
+    let extremis = holds(&[
+        (case.ongoing_cpr, R::OngoingCpr),
+        (
+            case.no_sbp_without_resuscitation,
+            R::NoSbpWithoutResuscitation,
+        ),
+        (
+            extremis_labs && case.maximal_support,
+            R::ExtremisLabsOnMaximalSupport,
+        ),
+    ]);
+    let deteriorating = holds(&[
+        (
+            drugs >= r.deteriorating_vasoactives_at_least,
+            R::MultipleVasoactives,
+        ),
+        (case.escalating_support, R::EscalatingSupport),
+        (
+            r.deteriorating_mcs_added_to_vasoactive && case.mcs && drugs > 0,
+            R::McsAddedToVasoactive,
+        ),
+        (lactate_rising, R::LactateRising),
+    ]);
+    let supported = drugs > 0 || case.mcs;
+    let (stage, mut reasons) = if !extremis.is_empty() {
+        (ScaiStage::E, extremis)
+    } else if hypoperfusion && supported && !deteriorating.is_empty() {
+        (ScaiStage::D, [deteriorating, classic].concat())
+    } else if hypoperfusion && supported {
+        (ScaiStage::C, classic)
     } else if hypotension || tachycardia {
-        ScaiStage::B
+        (
+            ScaiStage::B,
+            holds(&[(hypotension, R::Hypotension), (tachycardia, R::Tachycardia)]),
+        )
     } else {
-        ScaiStage::A
+        (ScaiStage::A, Vec::new())
     };
-    Scai {
-        stage,
-        arrest_with_coma: case.cardiac_arrest && case.gcs.is_some_and(|g| g < r.coma_gcs_below),
+    let arrest_with_coma = case.cardiac_arrest && case.gcs.is_some_and(|g| g < r.coma_gcs_below);
+    if arrest_with_coma {
+        reasons.push(R::ArrestWithComa);
+    }
+    ScaiAssessment {
+        scai: Scai {
+            stage,
+            arrest_with_coma,
+        },
+        reasons,
     }
 }
 

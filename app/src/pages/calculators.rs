@@ -1,5 +1,6 @@
-//! `/calculators`: the four scores, updating as you type once the page is interactive,
-//! and computed by the server from the submitted form when JavaScript is off.
+//! `/calculators`: the four outcome scores, the VIS and the SCAI stage, updating as you type
+//! once the page is interactive, and computed by the server from the submitted form when
+//! JavaScript is off.
 use crate::domain::calculator::{split_errors, FieldKind, FormField, Outcome, Score, SplitErrors};
 use crate::domain::fields::FieldErrors;
 use crate::domain::i18n::Lang;
@@ -127,13 +128,15 @@ fn Result(score: Score, outcome: Outcome) -> impl IntoView {
     let i18n = use_i18n();
     let lang = move || lang_of(i18n.get_locale());
     let class = outcome.class.clone();
-    let class_text = move || {
-        if score == Score::Murray {
-            value_label(&class, lang())
-        } else {
-            class.clone()
-        }
+    let stage = outcome.stage;
+    let class_text = move || match (score, stage) {
+        (_, Some(stage)) => stage.name(lang()).to_owned(),
+        (Score::Murray, _) => value_label(&class, lang()),
+        _ => class.clone(),
     };
+    let reasons = outcome.reasons.clone();
+    let contributions = outcome.contributions.clone();
+    let itemised = !outcome.components.is_empty();
     view! {
         <p class="calc-headline">
             <span class="calc-figure" data-testid=format!("figure-{}", score.key())>{outcome.headline.clone()}</span>
@@ -148,18 +151,61 @@ fn Result(score: Score, outcome: Outcome) -> impl IntoView {
             </p>
         })}
         {outcome.provisional.then(|| view! { <p class="flag flag-caution">{t!(i18n, calc_provisional)}</p> })}
-        <details class="calc-breakdown">
-            <summary>{t!(i18n, calc_breakdown)}" ("{outcome.points}")"</summary>
-            <table>
-                <tbody>
-                    {outcome.components.iter().map(|c| {
-                        let item = c.item.clone();
-                        view! { <tr><td>{move || component_label(&item, lang())}</td><td class="num">{c.points}</td></tr> }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </details>
+        {(!reasons.is_empty()).then(|| view! {
+            <p class="calc-reasons-title">{t!(i18n, calc_reasons)}</p>
+            <ul class="calc-reasons">
+                {reasons.iter().map(|r| {
+                    let r = *r;
+                    view! { <li>{move || r.text(lang())}</li> }
+                }).collect_view()}
+            </ul>
+        })}
+        {(score == Score::Scai && reasons.is_empty()).then(|| view! {
+            <p>{t!(i18n, calc_no_criteria)}</p>
+        })}
+        {itemised.then(|| view! {
+            <details class="calc-breakdown">
+                <summary>{t!(i18n, calc_breakdown)}" ("{outcome.points}")"</summary>
+                <table>
+                    <tbody>
+                        {outcome.components.iter().map(|c| {
+                            let item = c.item.clone();
+                            view! { <tr><td>{move || component_label(&item, lang())}</td><td class="num">{c.points}</td></tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        })}
+        {(!contributions.is_empty()).then(|| view! {
+            <details class="calc-breakdown">
+                <summary>{t!(i18n, calc_contributions)}</summary>
+                <table>
+                    <tbody>
+                        {contributions.iter().map(|(key, figure)| {
+                            let key = key.clone();
+                            let figure = *figure;
+                            view! {
+                                <tr>
+                                    <td>{move || field_label(&key, lang())}</td>
+                                    <td class="num">{move || local_number(figure, lang())}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        })}
         <p class="rule-version">{t!(i18n, calc_rule_version)}": "{outcome.rule_set_version.clone()}</p>
+    }
+}
+
+/// A figure with at most two decimals, with a decimal comma in Slovene.
+fn local_number(x: f64, lang: Lang) -> String {
+    let text = format!("{x:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match lang {
+        Lang::Sl => text.replace('.', ","),
+        Lang::En => text.to_owned(),
     }
 }
 

@@ -2,9 +2,10 @@
 //! schemas are built from the checklist's field table and the dataset's limits — the same
 //! tables that check requests — and each pathway carries a complete example that, posted as
 //! it stands, makes a referral.
+use ecmo_referral_app::domain::calculator::{FieldKind, Score};
 use ecmo_referral_app::domain::checklist::{self, Field, Kind, Need, GAS, STEPS};
 use ecmo_referral_app::domain::i18n::Lang;
-use ecmo_referral_app::domain::labels::question_label;
+use ecmo_referral_app::domain::labels::{field_label, question_label};
 use ecmo_referral_app::domain::referral::{COLLAPSE, KNOWN, RHYTHMS};
 use ecmo_referral_app::domain::triage::Pathway;
 use ecmo_referral_app::domain::validation;
@@ -327,6 +328,144 @@ fn choices(description: &str, values: &[&str]) -> ObjectBuilder {
     string(description).enum_values(Some(values.iter().copied()))
 }
 
+/// The dataset entry whose limits a calculator field shares (dose fields carry their unit
+/// in the name; the previous lactate is a lactate).
+fn calculator_limits(key: &str) -> Option<&'static validation::Spec> {
+    let dataset_key = match key {
+        "vasopressin_u_per_min" => "vasopressin_u_min",
+        "lactate_previous_mmol_l" => "lactate_mmol_l",
+        other => other.strip_suffix("_ug_kg_min").unwrap_or(other),
+    };
+    validation::spec_of(dataset_key)
+}
+
+/// The request schema of a calculator, from the same field list its form and parser use.
+fn score_schema(score: Score) -> Schema {
+    let number = |key: &str| {
+        let spec = calculator_limits(key);
+        let mut description = field_label(key, Lang::En);
+        if let Some(unit) = spec
+            .map(|s| s.unit)
+            .filter(|u| !u.is_empty() && !description.contains(*u))
+        {
+            description = format!("{description}, {unit}");
+        }
+        ObjectBuilder::new()
+            .schema_type(if spec.is_some_and(|s| s.integer) {
+                Type::Integer
+            } else {
+                Type::Number
+            })
+            .description(Some(description))
+            .minimum(spec.map(|s| s.hard.0))
+            .maximum(spec.map(|s| s.hard.1))
+    };
+    let mut object = ObjectBuilder::new();
+    for field in score.fields() {
+        object = match field.kind {
+            FieldKind::Number => object.property(field.key, number(field.key)),
+            FieldKind::Pressure { mmhg, kpa } => object
+                .property(
+                    mmhg,
+                    string(format!(
+                        "{}, mmHg (or `{kpa}`, not both)",
+                        field_label(field.key, Lang::En)
+                    ))
+                    .schema_type(Type::Number),
+                )
+                .property(
+                    kpa,
+                    string(format!(
+                        "{}, kPa (or `{mmhg}`, not both)",
+                        field_label(field.key, Lang::En)
+                    ))
+                    .schema_type(Type::Number),
+                ),
+            FieldKind::Boolean => object.property(
+                field.key,
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some(field_label(field.key, Lang::En))),
+            ),
+            FieldKind::Choice(values) => object.property(
+                field.key,
+                choices(&field_label(field.key, Lang::En), values),
+            ),
+            FieldKind::Multi(values) => object.property(
+                field.key,
+                ArrayBuilder::new()
+                    .description(Some(field_label(field.key, Lang::En)))
+                    .items(choices("value", values)),
+            ),
+        };
+        let required = !field.optional
+            && !matches!(field.kind, FieldKind::Pressure { .. })
+            && !matches!(score, Score::Vis | Score::Scai);
+        if required {
+            object = object.required(field.key);
+        }
+    }
+    if score == Score::Vis {
+        object = object.description(Some(
+            "Every dose is optional, at least 0, absent meaning 0. `weight_kg` is needed only with vasopressin (converted to U/kg/min). Levosimendan is read but not counted.",
+        ));
+    }
+    if score == Score::Scai {
+        object = object.description(Some(
+            "Every field is optional: an unknown value supports no criterion, and an absent yes/no is no. `ph` (latest arterial) and the doses (only how many drugs run counts) are optional too.",
+        ));
+    }
+    object.into()
+}
+
+/// `POST /api/v1/scores/{score}` for each calculator, with a complete example request.
+fn score_operation(score: Score) -> OperationBuilder {
+    let reply = match score {
+        Score::Murray => "`score` (2 decimals), `points`, `components`, `severity`, `meets_referral_threshold`, `rule_set_version`, `caveat`",
+        Score::Resp | Score::Save => "`points`, `risk_class`, `predicted_survival_pct`, `components`, `rule_set_version`, `caveat`",
+        Score::Preserve => "`points`, `risk_class`, `predicted_survival_pct`, `components`, `provisional` (true), `rule_set_version`, `caveat`",
+        Score::Vis => "`score` (2 decimals), `components` (what each request field contributed), `rule_set`",
+        Score::Scai => "`stage` (`A`–`E`), `arrest_with_coma`, `label` (e.g. `D-A`), `reasons` (the criteria that reached the stage), `rule_set`",
+    };
+    OperationBuilder::new()
+        .operation_id(Some(format!("score_{}", score.key())))
+        .summary(Some(format!(
+            "{}: no sign-in, nothing stored",
+            score.title()
+        )))
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(
+                    JSON,
+                    ContentBuilder::new()
+                        .schema(Some(score_schema(score)))
+                        .example(Some(score.example()))
+                        .build(),
+                )
+                .build(),
+        ))
+        .response(
+            "200",
+            ResponseBuilder::new()
+                .description(reply)
+                .content(
+                    JSON,
+                    ContentBuilder::new()
+                        .schema(Some(ObjectBuilder::new()))
+                        .build(),
+                )
+                .build(),
+        )
+        .response(
+            "422",
+            json_response(
+                "Every missing or impossible field, with its allowed range and unit",
+                "FieldErrors",
+            ),
+        )
+}
+
 /// The transition request, its enumerations taken from the state machine itself.
 fn transition_schema() -> Schema {
     use ecmo_referral_app::domain::workflow as wf;
@@ -590,6 +729,13 @@ fn build() -> OpenApi {
         )
         .build();
     let mut paths = paths;
+    for score in Score::ALL {
+        paths.add_path_operation(
+            format!("/api/v1/scores/{}", score.key()),
+            vec![HttpMethod::Post],
+            score_operation(score),
+        );
+    }
     paths.add_path_operation(
         "/api/v1/session",
         vec![HttpMethod::Delete],

@@ -467,3 +467,87 @@ crate::on_both_databases!(
     a_draft_is_filled_step_by_step_and_sent_once,
     a_step_with_an_impossible_value_stays_and_keeps_what_was_typed,
 );
+
+/// The stage a sent referral records is the one the public SCAI calculator gives for the
+/// same inputs; a device added to one vasopressor with hypoperfusion is D in both, and C
+/// without it. A VV referral with hypercapnic acidosis at a rate below 35/min is not yet
+/// the EOLIA criterion.
+#[tokio::test]
+async fn the_referral_and_the_calculators_agree() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.scai@a.test", "SB Celje").await;
+    let evaluation = |body: Value, key: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let sent = crate::referrals::submit(app, client, key, &body).await;
+            assert_eq!(sent.status(), 201);
+            let sent: Value = sent.json().await.unwrap();
+            let detail: Value = client
+                .get(format!("{}/api/v1/referrals/{}", app.address, sent["id"]))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            detail["evaluation"].clone()
+        }
+    };
+    let calculator = |body: Value| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(format!("{}/api/v1/scores/scai", app.address))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    for (mcs, expected, key) in [
+        ("iabp", "D", "key-scai-mcs-1"),
+        ("none", "C", "key-scai-mcs-0"),
+    ] {
+        // One vasopressor, hypoperfusion, lactate 4.1 → 5.0 (not a 50 % rise), no escalation.
+        let mut va = example(Pathway::Va);
+        va["mcs"] = json!(mcs);
+        va["escalating_support"] = json!(false);
+        va.as_object_mut().unwrap().remove("dobutamine");
+        va["blood_gases"][1]["lactate_mmol_l"] = json!(5.0);
+        let stored = evaluation(va, key).await;
+        let api = calculator(json!({
+            "sbp_mmhg": 78, "map_mmhg": 59.33, "heart_rate": 118, "hypoperfusion_signs": true,
+            "lactate_mmol_l": 5.0, "lactate_previous_mmol_l": 4.1, "ph": 7.22,
+            "noradrenaline_ug_kg_min": 0.4, "mcs": mcs != "none", "cardiac_arrest": false, "gcs": 3
+        }))
+        .await;
+        assert_eq!(stored["scai"]["stage"], expected, "{stored}");
+        assert_eq!(api["stage"], expected, "{api}");
+        assert_eq!(stored["scai"]["arrest_with_coma"], api["arrest_with_coma"]);
+        let t1 = if expected == "D" { "VA-T1" } else { "VA-T1-C" };
+        assert!(flag_ids(&stored).contains(&t1.to_owned()), "{stored}");
+    }
+
+    // VV: pH 7.20 with PaCO2 9.3 kPa for 8 h, at a set rate of 28/min.
+    let mut vv = example(Pathway::Vv);
+    vv["respiratory_rate"] = json!(28);
+    vv["plateau_cmh2o"] = json!(30);
+    vv["blood_gases"] = json!([
+        {"taken_at": "2026-11-20T22:00", "site": "arterial", "ph": 7.20, "pao2_kpa": 12.0, "paco2_kpa": 9.3, "fio2": 0.5},
+        {"taken_at": "2026-11-21T02:00", "site": "arterial", "ph": 7.19, "pao2_kpa": 12.5, "paco2_kpa": 9.5, "fio2": 0.5},
+        {"taken_at": "2026-11-21T06:00", "site": "arterial", "ph": 7.18, "pao2_kpa": 12.1, "paco2_kpa": 9.8, "fio2": 0.5}
+    ]);
+    let low_rate = flag_ids(&evaluation(vv.clone(), "key-eol3-rr28").await);
+    assert!(!low_rate.contains(&"VV-EOL-3".to_owned()), "{low_rate:?}");
+    assert!(
+        low_rate.contains(&"VV-EOL-3-VENT".to_owned()),
+        "{low_rate:?}"
+    );
+    vv["respiratory_rate"] = json!(35);
+    let optimised = flag_ids(&evaluation(vv, "key-eol3-rr35").await);
+    assert!(optimised.contains(&"VV-EOL-3".to_owned()), "{optimised:?}");
+    app.stop().await;
+}

@@ -123,3 +123,30 @@ async fn every_example_in_the_document_makes_a_referral(kind: DbKind) {
 }
 
 crate::on_both_databases!(every_example_in_the_document_makes_a_referral);
+
+/// Each calculator is in the document, and its example, posted as it stands, is answered.
+#[tokio::test]
+async fn every_score_example_in_the_document_is_answered() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    for score in ["murray", "resp", "save", "preserve", "vis", "scai"] {
+        let operation = &doc["paths"][format!("/api/v1/scores/{score}")]["post"];
+        let content = &operation["requestBody"]["content"]["application/json"];
+        assert!(
+            content["schema"]["properties"].is_object(),
+            "{score}: no schema"
+        );
+        let response = app
+            .client
+            .post(format!("{}/api/v1/scores/{score}", app.address))
+            .json(&content["example"])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{score}: {}", content["example"]);
+    }
+    let vis = &doc["paths"]["/api/v1/scores/vis"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(vis["properties"]["milrinone_ug_kg_min"]["maximum"], 1.5);
+    app.stop().await;
+}

@@ -320,3 +320,118 @@ fn an_invalid_rule_file_stops_start_up_naming_the_variable() {
     assert!(stderr.contains("ECMO_RULES_FILE"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+/// VIS and the SCAI stage (spec §0.1): the spec's example, the boundaries of the rules
+/// changed in this rule set, and a 422 naming every bad field.
+#[tokio::test]
+async fn vis_and_scai_answer_like_the_rules() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+
+    let (status, v) = post(
+        &app,
+        "vis",
+        json!({"noradrenaline_ug_kg_min": 0.3, "dobutamine_ug_kg_min": 5}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["score"], 35.0);
+    assert_eq!(v["components"]["noradrenaline_ug_kg_min"], 30.0);
+    assert!(v["rule_set"].as_str().unwrap().starts_with("default-"));
+    let (status, v) = post(
+        &app,
+        "vis",
+        json!({"vasopressin_u_per_min": 0.04, "weight_kg": 80}).to_string(),
+    )
+    .await;
+    assert_eq!((status, v["score"].as_f64()), (200, Some(5.0)), "{v}");
+    let (status, v) = post(
+        &app,
+        "vis",
+        json!({"vasopressin_u_per_min": 0.04, "milrinone_ug_kg_min": -0.1}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        v["errors"]["weight_kg"][0]
+            .as_str()
+            .unwrap()
+            .contains("required"),
+        "{v}"
+    );
+    assert!(
+        v["errors"]["milrinone_ug_kg_min"][0]
+            .as_str()
+            .unwrap()
+            .contains("µg/kg/min"),
+        "{v}"
+    );
+
+    let scai = |body: Value| {
+        let app = &app;
+        async move {
+            let (status, r) = post(app, "scai", body.to_string()).await;
+            assert_eq!(status, 200, "{r}");
+            r
+        }
+    };
+    // One drug + a device + hypoperfusion: D, and the reason says why.
+    let d = scai(
+        json!({"sbp_mmhg": 84, "lactate_mmol_l": 3.4, "hypoperfusion_signs": true,
+                        "noradrenaline_ug_kg_min": 0.2, "mcs": true}),
+    )
+    .await;
+    assert_eq!(d["stage"], "D", "{d}");
+    assert!(
+        d["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("mcs_added_to_vasoactive")),
+        "{d}"
+    );
+    let c =
+        scai(json!({"sbp_mmhg": 84, "lactate_mmol_l": 3.4, "noradrenaline_ug_kg_min": 0.2})).await;
+    assert_eq!(c["stage"], "C", "{c}");
+    // A rise from a normal baseline is not deterioration; from 2 mmol/L it is.
+    let trend = |before: f64, now: f64| {
+        json!({"hypoperfusion_signs": true, "noradrenaline_ug_kg_min": 0.1,
+               "lactate_previous_mmol_l": before, "lactate_mmol_l": now})
+    };
+    assert_eq!(scai(trend(0.8, 1.3)).await["stage"], "C");
+    assert_eq!(scai(trend(2.0, 3.0)).await["stage"], "D");
+    assert_eq!(scai(trend(2.0, 2.99)).await["stage"], "C");
+    // Extremis at lactate 8 on maximal support; the coma modifier below GCS 9.
+    let e = scai(
+        json!({"maximal_support": true, "lactate_mmol_l": 8, "cardiac_arrest": true, "gcs": 8}),
+    )
+    .await;
+    assert_eq!(
+        (
+            e["stage"].as_str(),
+            e["label"].as_str(),
+            e["arrest_with_coma"].as_bool()
+        ),
+        (Some("E"), Some("E-A"), Some(true)),
+        "{e}"
+    );
+    assert_eq!(
+        scai(json!({"maximal_support": true, "lactate_mmol_l": 7.9})).await["stage"],
+        "A"
+    );
+    assert_eq!(scai(json!({})).await["stage"], "A");
+
+    let (status, bad) = post(
+        &app,
+        "scai",
+        json!({"sbp_mmhg": "low", "gcs": 2, "mcs": 1, "colour": "grey"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    for key in ["sbp_mmhg", "gcs", "mcs", "colour"] {
+        assert!(bad["errors"][key].is_array(), "{key}: {bad}");
+    }
+    for body in ["[]", "null", "\"D\"", "{\"ongoing_cpr\": \"yes\"}"] {
+        assert_eq!(post(&app, "scai", body).await.0, 422, "{body}");
+        assert_eq!(post(&app, "vis", body).await.0, 422, "{body}");
+    }
+    app.stop().await;
+}

@@ -7,6 +7,8 @@ pub mod preserve;
 mod properties;
 pub mod resp;
 pub mod save;
+pub mod scai;
+pub mod vis;
 
 use super::fields::{FieldError, FieldErrors};
 use super::i18n::Lang;

@@ -89,15 +89,67 @@ fn venous_samples_do_not_count_for_pf_criteria() {
     assert!(e.missing.contains(&"blood_gases".to_string()));
 }
 
-#[test]
-fn eol3_hypercapnic_acidosis() {
+/// Hypercapnic acidosis over 7 h, the latest sample taken at the set rate `rr`, with the
+/// plateau pressure `plateau`.
+fn hypercapnic(rr: Option<f64>, plateau: Option<f64>) -> Evaluation {
     let g = |h: f64| BloodGas {
         ph: Some(7.20),
         paco2_mmhg: Some(70.0),
         ..gas(h, 200.0, 0.5)
     };
-    let e = vv(vec![g(0.0), g(7.0)]);
+    let mut last = g(7.0);
+    last.rr = rr;
+    let case = Case {
+        now_ms: 10 * H,
+        blood_gases: vec![g(0.0), last],
+        ventilation_start_ms: Some(0),
+        plateau_cmh2o: plateau,
+        ..Default::default()
+    };
+    evaluate(Pathway::Vv, &case, rules())
+}
+
+#[test]
+fn eol3_hypercapnic_acidosis_despite_rr_35_and_plateau_32() {
+    let e = hypercapnic(Some(35.0), Some(32.0));
     assert!(e.has("VV-EOL-3"));
+    assert_eq!(e.vv_state, Some(VvState::IndicationMet));
+    assert!(!e.has("VV-EOL-3-VENT"));
+}
+
+#[test]
+fn eol3_is_not_met_before_ventilation_is_optimised() {
+    for (rr, plateau) in [
+        (Some(34.9), Some(32.0)),
+        (Some(35.0), Some(32.1)),
+        (Some(24.0), Some(28.0)),
+        (None, Some(30.0)),
+        (Some(35.0), None),
+    ] {
+        let e = hypercapnic(rr, plateau);
+        assert!(!e.has("VV-EOL-3"), "{rr:?} {plateau:?}");
+        // Not an indication yet: optimise ventilation and consult.
+        assert!(e.has("VV-EOL-3-VENT"), "{rr:?} {plateau:?}");
+        assert_eq!(
+            e.vv_state,
+            Some(VvState::ConsultEarly),
+            "{rr:?} {plateau:?}"
+        );
+    }
+    let e = hypercapnic(None, None);
+    assert!(e.missing.contains(&"respiratory_rate".to_string()));
+    assert!(e.missing.contains(&"plateau_cmh2o".to_string()));
+}
+
+proptest::proptest! {
+    /// EOL-3 holds exactly when the rate is at least 35/min and the plateau at most 32.
+    #[test]
+    fn eol3_ventilation_boundary(rr in 0.0..80.0f64, plateau in 5.0..80.0f64) {
+        let e = hypercapnic(Some(rr), Some(plateau));
+        let optimised = rr >= 35.0 && plateau <= 32.0;
+        proptest::prop_assert_eq!(e.has("VV-EOL-3"), optimised);
+        proptest::prop_assert_eq!(e.has("VV-EOL-3-VENT"), !optimised);
+    }
 }
 
 #[test]
