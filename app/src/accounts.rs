@@ -259,10 +259,32 @@ fn parse_roles(text: &str) -> Vec<Role> {
     crate::domain::account::roles_from_csv(text)
 }
 
-/// Only a path on this site, never another host.
+/// Only a path on this site, never another host: a single `/` followed by anything but
+/// `/` or `\`, with no backslash and no control character anywhere — checked as given and
+/// once more percent-decoded (browsers strip tabs and newlines and read `\` as `/`, so
+/// `/\t/evil.example` would leave the site). Anything else is the home page.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
+    fn local_path(path: &str) -> bool {
+        let mut chars = path.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !path.chars().any(|c| c == '\\' || c.is_control())
+    }
+    /// Kept as they are: ASCII that may stand in a URL. Everything else (spaces, quotes,
+    /// non-ASCII letters) is percent-encoded, so the `Location` header is a valid URL.
+    const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'|')
+        .add(b'^');
+    let decoded = percent_encoding::percent_decode_str(next).decode_utf8_lossy();
+    if local_path(next) && local_path(&decoded) {
+        percent_encoding::utf8_percent_encode(next, ENCODED).to_string()
     } else {
         "/".to_owned()
     }
@@ -618,5 +640,29 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/%09/evil.example"), "/");
+        assert_eq!(safe_next("/%2F/evil.example"), "/");
+        assert_eq!(safe_next("/%5Cevil.example"), "/");
+        assert_eq!(safe_next("/queue\n"), "/");
+        assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/"), "/");
+        assert_eq!(
+            safe_next("/referrals/12?tab=messages"),
+            "/referrals/12?tab=messages"
+        );
+        assert_eq!(safe_next("/čakalna vrsta"), "/%C4%8Dakalna%20vrsta");
+        // Every single byte after the slash: never a panic, never another host.
+        for byte in 0u8..=255 {
+            let next = format!("/{}x", byte as char);
+            let safe = safe_next(&next);
+            assert!(safe.starts_with('/') && !safe.starts_with("//"), "{byte}");
+            assert!(
+                !safe.chars().any(char::is_control) && safe.is_ascii(),
+                "{byte}"
+            );
+            let encoded = format!("/%{byte:02X}x");
+            assert!(!safe_next(&encoded).starts_with("//"), "{byte}");
+        }
     }
 }

@@ -15,9 +15,21 @@ pub fn page_policy(nonce: &str) -> String {
 
 const FALLBACK_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// Whether a path is a static file (the browser bundle, styles, the icon): the same for
+/// everyone, so it may be cached; every other response may depend on the session.
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
+}
+
 pub async fn headers(request: Request, next: Next) -> Response {
+    let static_asset = is_static_asset(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // Pages and data that depend on who is signed in are never stored: after signing out,
+    // Back must not show a patient from the browser's cache.
+    if !static_asset && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,

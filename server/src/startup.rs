@@ -408,11 +408,7 @@ async fn set_language(Path(locale): Path<String>, Query(query): Query<LanguageQu
         )
             .into_response();
     }
-    // Only a path on this site: no scheme, no host, no protocol-relative "//".
-    let next = query
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".to_owned());
+    let next = ecmo_referral_app::accounts::safe_next(query.next.as_deref().unwrap_or("/"));
     let cookie = format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
     let mut response = Redirect::to(&next).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -966,14 +966,24 @@ fn interval(mut minutes: Vec<f64>) -> Interval {
     }
 }
 
+/// One CSV row. A cell that a spreadsheet would run as a formula (it begins with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return, and is not a plain number) is prefixed with `'`,
+/// as OWASP's CSV-injection guidance says: names and free text come from users.
 fn csv_line(fields: &[&str]) -> String {
     let mut line = fields
         .iter()
         .map(|f| {
+            let formula =
+                f.starts_with(['=', '+', '-', '@', '\t', '\r']) && f.trim().parse::<f64>().is_err();
+            let f = if formula {
+                format!("'{f}")
+            } else {
+                (*f).to_owned()
+            };
             if f.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", f.replace('"', "\"\""))
             } else {
-                (*f).to_owned()
+                f
             }
         })
         .collect::<Vec<_>>()
@@ -1125,5 +1135,14 @@ mod tests {
             csv_line(&["a", "b,c", "say \"hi\""]),
             "a,\"b,c\",\"say \"\"hi\"\"\"\r\n"
         );
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+        assert_eq!(
+            csv_line(&["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "@SUM(A1)", "-2+3", "\tx", "-12.5", "3", "Dr. Novak"]),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1+2,'@SUM(A1),'-2+3,'\tx,-12.5,3,Dr. Novak\r\n"
+        );
+        assert_eq!(csv_line(&["\r=1"]), "\"'\r=1\"\r\n");
     }
 }

@@ -111,6 +111,68 @@ async fn language_switch_sets_the_cookie_and_returns_to_the_page() {
         assert_eq!(response.headers()["location"], "/", "{evil}");
     }
     assert_eq!(app.get("/lang/fr").await.status(), 404);
+    // Every byte value, raw and percent-encoded: a redirect on this site, never a 500.
+    for byte in 0u8..=255 {
+        for next in [
+            format!("/%{byte:02X}/evil.example"),
+            format!("%{byte:02X}/x"),
+        ] {
+            let response = app.get(&format!("/lang/en?next={next}")).await;
+            assert_eq!(response.status(), 303, "{next}");
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            assert!(
+                location.starts_with('/')
+                    && !location.starts_with("//")
+                    && !location.contains(['\\', '\t', '\n', '\r']),
+                "{next} -> {location:?}"
+            );
+        }
+    }
+    assert_eq!(
+        app.get("/lang/en?next=/%09/evil.example").await.headers()["location"],
+        "/"
+    );
+    app.stop().await;
+}
+
+/// Responses that depend on the session are never stored by the browser; the bundle and
+/// the icon, the same for everyone, may be.
+#[tokio::test]
+async fn session_pages_are_not_cacheable_and_static_files_are() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(
+        site.path().join("favicon.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    let site_root = site.path().to_str().unwrap();
+    let app = spawn_app(DbKind::Sqlite, None, &[("LEPTOS_SITE_ROOT", site_root)]).await;
+    for path in [
+        "/",
+        "/calculators",
+        "/login",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/no-such-page",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            Some("no-store".to_owned()),
+            "{path}"
+        );
+    }
+    let icon = app.get("/favicon.svg").await;
+    assert_eq!(icon.status(), 200);
+    assert_ne!(
+        icon.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
     app.stop().await;
 }
 
