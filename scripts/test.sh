@@ -46,25 +46,32 @@ echo "==> building the tests and the release browser bundle side by side"
 front_start=$SECONDS
 scripts/build-front.sh >"$front_log" 2>&1 &
 front=$!
-build_status=0
-phase "compile tests (test profile)" cargo test "${tests[@]}" --no-run 2>&1 | tee -a "$log" || build_status=1
-# Benchmarks are compiled (not run) so that they keep building.
-phase "compile benchmarks (test profile)" cargo test "${tests[@]}" --benches --no-run || build_status=1
-front_status=0
-wait "$front" || front_status=$?
-printf '%s\t%d\n' "browser bundle (release wasm, side by side)" $((SECONDS - front_start)) >>"$phases"
-cat "$front_log"
-[ "$front_status" = 0 ] || { echo "error: the browser bundle did not build" >&2; exit 1; }
-[ "$build_status" = 0 ] || { echo "error: the tests did not build" >&2; exit 1; }
+trap 'kill "$front" 2>/dev/null || true; rm -f "$log" "$front_log"' EXIT
+front_done() {
+  local status=0
+  wait "$front" || status=$?
+  printf '%s\t%d\n' "browser bundle (release wasm, beside the rest)" $((SECONDS - front_start)) >>"$phases"
+  cat "$front_log"
+  [ "$status" = 0 ] || { echo "error: the browser bundle did not build" >&2; exit 1; }
+}
+if ! phase "compile tests (test profile)" cargo test "${tests[@]}" --no-run 2>&1 | tee -a "$log" ||
+  ! phase "compile benchmarks (test profile)" cargo test "${tests[@]}" --benches --no-run; then
+  front_done
+  echo "error: the tests did not build" >&2
+  exit 1
+fi
 
+# The bundle's last step (link-time optimisation of one unit) uses one core: the unit and
+# integration tests run meanwhile.
 echo "==> unit and integration tests"
 phase "run unit and integration tests" cargo test "${tests[@]}" 2>&1 | tee -a "$log"
+front_done
 
 echo "==> browser tests"
 phase "run browser tests" env E2E_SERVER_BIN="$target_dir/debug/ecmo-referral-server" \
   scripts/e2e.sh 2>&1 | tee -a "$log"
 
-echo "==> time by phase (seconds; the bundle was built while the tests compiled)"
+echo "==> time by phase (seconds; the bundle was built while the tests compiled and ran)"
 column -t -s $'\t' "$phases" 2>/dev/null || cat "$phases"
 
 # One closing line with the totals of every runner above (cargo and Playwright).

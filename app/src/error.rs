@@ -22,6 +22,9 @@ pub enum AppError {
     AccountPending,
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// Too many passwords being checked at once: come back in a moment.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error("request refused")]
     CrossSite,
     #[error("conflict")]
@@ -51,6 +54,7 @@ impl AppError {
             Self::TooManyAttempts { .. } => 429,
             Self::Conflict | Self::Transition { .. } => 409,
             Self::Internal => 500,
+            Self::Busy { .. } => 503,
             Self::Request(_) => 400,
         }
     }
@@ -108,6 +112,12 @@ impl AppError {
                     Lang::Sl => format!("Napotitev v stanju «{now}» ne more narediti tega koraka. Možni naslednji koraki: {next}."),
                 }
             }
+            (Self::Busy { retry_after_secs }, Lang::En) => format!(
+                "The server is checking many sign-ins at once. Try again in {retry_after_secs} s. For an urgent patient, phone the ECMO centre now."
+            ),
+            (Self::Busy { retry_after_secs }, Lang::Sl) => format!(
+                "Strežnik hkrati preverja veliko prijav. Poskusite znova čez {retry_after_secs} s. Za nujnega bolnika takoj pokličite ECMO center."
+            ),
             (Self::Internal, Lang::En) => "The server could not complete this. Try again; if it keeps failing, phone the ECMO centre.".into(),
             (Self::Internal, Lang::Sl) => "Strežnik tega ni mogel dokončati. Poskusite znova; če se ponavlja, pokličite ECMO center.".into(),
             (Self::Request(_), Lang::En) => "The request could not be sent. Check the connection and try again.".into(),

@@ -72,6 +72,8 @@ pub enum FieldError {
     CentreRoleWithoutHospital,
     OwnAccount,
     InvalidKey,
+    /// An idempotency key already used by this account for a different request.
+    KeyReused,
     // Dates and times
     NotADateTime,
     InFuture,
@@ -168,6 +170,8 @@ impl FieldError {
             (Self::CentreRoleWithoutHospital, Lang::Sl) => "osebje centra ne pripada napotni bolnišnici: pustite prazno".into(),
             (Self::InvalidKey, Lang::En) => "must be 8 to 100 letters, digits, - or _, chosen once per form".into(),
             (Self::InvalidKey, Lang::Sl) => "mora imeti 8 do 100 črk, števk, - ali _, izbranih enkrat za obrazec".into(),
+            (Self::KeyReused, Lang::En) => "was already used for a different referral, which is stored; choose a new key for each new referral".into(),
+            (Self::KeyReused, Lang::Sl) => "je že bil uporabljen za drugo napotitev, ki je shranjena; za vsako novo napotitev izberite nov ključ".into(),
             (Self::NotADateTime, Lang::En) => "must be a date and time, e.g. 2026-11-21T08:30".into(),
             (Self::NotADateTime, Lang::Sl) => "mora biti datum in ura, npr. 2026-11-21T08:30".into(),
             (Self::InFuture, Lang::En) => "cannot be in the future: check the date and the time".into(),

@@ -49,6 +49,30 @@ pub struct Referrals {
     pub changes: crate::ssr::changes::Changes,
 }
 
+/// The SHA-256 (hex) of a request body in a canonical form: object keys sorted, no
+/// insignificant whitespace, so the same answers sent again give the same digest.
+fn request_digest(body: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::to_string(&canonical(body)).unwrap_or_default();
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The same value with every object's keys in order (whatever map order serde_json keeps).
+fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let sorted: std::collections::BTreeMap<&String, Value> =
+                map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
 fn check_idempotency_key(key: &str) -> Result<(), AppError> {
     let ok = (8..=100).contains(&key.len())
         && key
@@ -174,7 +198,8 @@ impl Referrals {
         let hospital_id = user.hospital_id.ok_or(AppError::Forbidden)?;
         authorize(identity, Action::CreateReferral { hospital_id })?;
         check_idempotency_key(idempotency_key)?;
-        if let Some(existing) = self.by_key(user.id, idempotency_key).await? {
+        let digest = request_digest(body);
+        if let Some(existing) = self.by_key(user.id, idempotency_key, &digest).await? {
             return Ok(existing);
         }
         let now = self.clock.now_ms();
@@ -204,8 +229,9 @@ impl Referrals {
         let reference = referral::reference(year, number);
         let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO referrals (reference, pathway, status, hospital_id, created_by, idempotency_key, \
-             data, evaluation, rule_set_version, acknowledge_target_min, decision_target_min, submitted_at, updated_at, urgency) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
+             data, evaluation, rule_set_version, acknowledge_target_min, decision_target_min, submitted_at, updated_at, urgency, \
+             request_digest) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING id",
         )
         .bind(&reference)
         .bind(pathway)
@@ -223,6 +249,7 @@ impl Referrals {
             prepared.pathway,
             evaluation.scai.map(|s| s.stage),
         ))
+        .bind(&digest)
         .fetch_one(&mut *tx)
         .await;
         let id = match inserted {
@@ -231,7 +258,7 @@ impl Referrals {
                 // The same form arrived twice at once; the other request made it.
                 drop(tx);
                 return self
-                    .by_key(user.id, idempotency_key)
+                    .by_key(user.id, idempotency_key, &digest)
                     .await?
                     .ok_or(AppError::Internal);
             }
@@ -296,15 +323,29 @@ impl Referrals {
         })
     }
 
-    async fn by_key(&self, user_id: i64, key: &str) -> Result<Option<Submitted>, AppError> {
-        let row: Option<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, reference, status FROM referrals WHERE created_by = $1 AND idempotency_key = $2",
+    /// The referral this account already made with `key`. The same key with a different
+    /// request (`digest`) is refused: answering with the first referral would silently
+    /// drop the second.
+    async fn by_key(
+        &self,
+        user_id: i64,
+        key: &str,
+        digest: &str,
+    ) -> Result<Option<Submitted>, AppError> {
+        let row: Option<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, reference, status, request_digest FROM referrals \
+             WHERE created_by = $1 AND idempotency_key = $2",
         )
         .bind(user_id)
         .bind(key)
         .fetch_optional(&self.db.pool)
         .await?;
-        Ok(row.map(|(id, reference, status)| Submitted {
+        if let Some((_, _, _, stored)) = &row {
+            if !stored.is_empty() && stored != digest {
+                return Err(FieldErrors::single("idempotency_key", FieldError::KeyReused).into());
+            }
+        }
+        Ok(row.map(|(id, reference, status, _)| Submitted {
             id,
             reference,
             status,

@@ -62,7 +62,9 @@ impl IntoResponse for ApiError {
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let mut response =
                     (status, Json(json!({ "error": error.message(Lang::En) }))).into_response();
-                if let AppError::TooManyAttempts { retry_after_secs } = error {
+                if let AppError::TooManyAttempts { retry_after_secs }
+                | AppError::Busy { retry_after_secs } = error
+                {
                     if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                         response.headers_mut().insert(header::RETRY_AFTER, value);
                     }

@@ -759,3 +759,61 @@ fn create_user_reads_the_password_from_stdin_and_refuses_bad_input() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("already has an account"), "{out}");
 }
+
+/// A flood of sign-ins takes turns at the password check without holding database
+/// connections: every answer is a refusal (401) or "busy, come back" (503 with
+/// Retry-After), never a 500, and a referral sent meanwhile is stored at once.
+#[tokio::test]
+async fn a_sign_in_flood_neither_fails_nor_starves_referrals() {
+    let app = spawn_app(
+        DbKind::Sqlite,
+        None,
+        &[("ECMO_LOGIN_ADDRESS_BURST", "10000")],
+    )
+    .await;
+    app.create_user("ref.flood@a.test", &["referrer"], Some("SB Celje"))
+        .await;
+    let referrer = app.browser();
+    assert_eq!(
+        app.sign_in(&referrer, "ref.flood@a.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+
+    let flood: Vec<_> = (0..120)
+        .map(|i| {
+            let (client, address) = (app.client.clone(), app.address.clone());
+            tokio::spawn(async move {
+                let response = client
+                    .post(format!("{address}/api/v1/session"))
+                    .json(&serde_json::json!({"email": format!("nobody{i}@flood.test"), "password": "not the password"}))
+                    .send()
+                    .await
+                    .unwrap();
+                let retry = response.headers().get("retry-after").is_some();
+                (response.status().as_u16(), retry)
+            })
+        })
+        .collect();
+    // While the flood is being checked, an ECPR alert goes through.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let body = crate::referrals::ecpr_alert();
+    let sent = crate::referrals::submit(&app, &referrer, "key-flood-ecpr-1", &body).await;
+    assert_eq!(sent.status(), 201);
+    let still_checking = flood.iter().filter(|f| !f.is_finished()).count();
+    let mut busy = 0;
+    for answer in flood {
+        let (status, retry) = answer.await.unwrap();
+        assert!(status == 401 || status == 503, "{status}");
+        if status == 503 {
+            assert!(retry, "503 without Retry-After");
+            busy += 1;
+        }
+    }
+    assert!(
+        still_checking > 0,
+        "the flood was over before the alert was sent"
+    );
+    eprintln!("{busy} of 120 sign-ins were told to come back");
+    app.stop().await;
+}

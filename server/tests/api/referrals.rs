@@ -75,6 +75,40 @@ async fn an_ecpr_alert_is_stored_once_with_its_flags_and_announced(kind: DbKind)
     assert_eq!(a["id"], b["id"]);
     assert!(a["reference"].as_str().unwrap().ends_with("-0002"));
     assert_eq!(referral_count(&app).await, 2);
+    // The same key with another patient's alert is refused, not answered with the first:
+    // nothing is stored, and the message names the key.
+    let mut other = ecpr_alert();
+    other["age_years"] = json!(61);
+    other["location"] = json!("Ljubljanska cesta 3, Celje");
+    let reused = submit(&app, &client, "key-0000-0001", &other).await;
+    assert_eq!(reused.status(), 422);
+    let reused: Value = reused.json().await.unwrap();
+    assert!(
+        reused["errors"]["idempotency_key"][0]
+            .as_str()
+            .unwrap()
+            .contains("different referral"),
+        "{reused}"
+    );
+    assert_eq!(referral_count(&app).await, 2);
+    // The same answers written in another key order are the same request.
+    let alert = ecpr_alert();
+    let reversed: Vec<String> = alert
+        .as_object()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|(k, v)| format!("{}: {v}", json!(k)))
+        .collect();
+    let retry = client
+        .post(format!("{}/api/v1/referrals", app.address))
+        .header("idempotency-key", "key-0000-0001")
+        .header("content-type", "application/json")
+        .body(format!("{{ {} }}", reversed.join(",\n  ")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 200);
 
     let detail: Value = client
         .get(format!("{}/api/v1/referrals/{}", app.address, first["id"]))

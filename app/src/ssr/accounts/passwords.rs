@@ -1,11 +1,17 @@
-//! Password policy and storage. Hashing is Argon2id, deliberately slow, so it runs on the
-//! blocking pool and never stalls the async runtime.
+//! Password policy and storage. Hashing is Argon2id, deliberately slow (19 MiB and tens of
+//! milliseconds of a core each), so it runs on the blocking pool and never stalls the async
+//! runtime, and at most one hash per core runs at a time: a flood of sign-ins waits for a
+//! turn briefly and is then told to come back, instead of exhausting memory and the cores
+//! that clinical alerts need.
 use crate::domain::fields::FieldError;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use zxcvbn::Score;
 
 pub const MIN_LENGTH: usize = 10;
@@ -31,23 +37,70 @@ pub fn check_policy(password: &str, user_inputs: &[&str]) -> Result<(), FieldErr
     Ok(())
 }
 
+/// How long a request waits for a turn to hash before it is told to come back.
+const WAIT_FOR_TURN: Duration = Duration::from_secs(2);
+
+/// Turns to hash, and how long a caller waits for one.
+struct Turns {
+    semaphore: Semaphore,
+    wait: Duration,
+}
+
+impl Turns {
+    async fn take(&self) -> Result<SemaphorePermit<'_>, Busy> {
+        match tokio::time::timeout(self.wait, self.semaphore.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Busy),
+        }
+    }
+}
+
+/// The process's turns: one per core.
+fn turns() -> &'static Turns {
+    static TURNS: OnceLock<Turns> = OnceLock::new();
+    TURNS.get_or_init(|| Turns {
+        semaphore: Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        ),
+        wait: WAIT_FOR_TURN,
+    })
+}
+
+/// No turn to hash came in time; the caller answers "busy, come back in a moment".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many passwords are being checked at once")]
+pub struct Busy;
+
+/// Seconds a busy caller is asked to wait.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
 pub async fn hash(password: SecretString) -> Result<String, HashError> {
+    let _turn = turns().take().await.map_err(|_| HashError::Busy)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.expose_secret().as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|_| HashError)
+            .map_err(|_| HashError::Failed)
     })
     .await
-    .map_err(|_| HashError)?
+    .map_err(|_| HashError::Failed)?
 }
 
 /// Checks a password against a stored hash. With no hash (unknown email, or an invitation
 /// not yet accepted) it still spends the time of one verification, so that the answer's
 /// timing does not tell which emails have accounts.
-pub async fn verify(password: SecretString, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool, Busy> {
+    verify_in_turn(turns(), password, stored).await
+}
+
+async fn verify_in_turn(
+    turns: &Turns,
+    password: SecretString,
+    stored: Option<String>,
+) -> Result<bool, Busy> {
+    let _turn = turns.take().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
@@ -58,7 +111,7 @@ pub async fn verify(password: SecretString, stored: Option<String>) -> bool {
         ok && stored != DUMMY_HASH
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 /// The Argon2id hash of a random string nobody knows; used only to spend time.
@@ -66,8 +119,12 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qh5yWnM1l3B3GQ0VpV0Wcq8bQwP3zG8m7o3m4Zl2jv8";
 
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed")]
-pub struct HashError;
+pub enum HashError {
+    #[error("password hashing failed")]
+    Failed,
+    #[error("too many passwords are being checked at once")]
+    Busy,
+}
 
 #[cfg(test)]
 mod tests {
@@ -89,14 +146,48 @@ mod tests {
             .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify(
-                SecretString::from("kisik membrana Vrhnika 42"),
-                Some(hash.clone())
-            )
+        assert!(verify(
+            SecretString::from("kisik membrana Vrhnika 42"),
+            Some(hash.clone())
+        )
+        .await
+        .unwrap());
+        assert!(!verify(SecretString::from("wrong"), Some(hash))
             .await
+            .unwrap());
+        assert!(!verify(SecretString::from("anything"), None).await.unwrap());
+    }
+
+    /// Many checks at once take turns: none fails while turns come in time, and a caller
+    /// that cannot get one in time is told it is busy rather than queued on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashing_takes_turns_and_says_busy_when_none_comes() {
+        let leak = |permits, wait| -> &'static Turns {
+            Box::leak(Box::new(Turns {
+                semaphore: Semaphore::new(permits),
+                wait,
+            }))
+        };
+        let turns = leak(2, Duration::from_secs(60));
+        let checks: Vec<_> = (0..6)
+            .map(|_| tokio::spawn(verify_in_turn(turns, SecretString::from("x"), None)))
+            .collect();
+        for check in checks {
+            assert_eq!(check.await.unwrap(), Ok(false));
+        }
+        // Every turn taken (as by a flood): the next caller hears "busy" after the wait.
+        let turns = leak(1, Duration::from_millis(200));
+        let held = turns.semaphore.acquire().await.unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            verify_in_turn(turns, SecretString::from("x"), None).await,
+            Err(Busy)
         );
-        assert!(!verify(SecretString::from("wrong"), Some(hash)).await);
-        assert!(!verify(SecretString::from("anything"), None).await);
+        assert!(started.elapsed() >= turns.wait);
+        drop(held);
+        assert_eq!(
+            verify_in_turn(turns, SecretString::from("x"), None).await,
+            Ok(false)
+        );
     }
 }

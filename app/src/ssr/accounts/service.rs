@@ -137,9 +137,20 @@ fn session_error(error: tower_sessions::session::Error) -> AppError {
     AppError::Internal
 }
 
-fn hash_error(_: passwords::HashError) -> AppError {
-    tracing::error!("password hashing failed");
-    AppError::Internal
+fn hash_error(error: passwords::HashError) -> AppError {
+    match error {
+        passwords::HashError::Busy => busy(),
+        passwords::HashError::Failed => {
+            tracing::error!("password hashing failed");
+            AppError::Internal
+        }
+    }
+}
+
+fn busy() -> AppError {
+    AppError::Busy {
+        retry_after_secs: passwords::RETRY_AFTER_SECS,
+    }
 }
 
 /// How often a signed-in user's activity is written to their session.
@@ -211,13 +222,20 @@ impl Accounts {
         if let Err(retry_after_secs) = self.limiter.try_attempt(identity.client_addr) {
             return Err(AppError::TooManyAttempts { retry_after_secs });
         }
-        let mut conn = self.conn().await?;
-        if let Some(retry_after_secs) = throttle::account_locked_for(&mut conn, &email).await? {
-            return Err(AppError::TooManyAttempts { retry_after_secs });
-        }
-        let user = store::user_by_email(&mut conn, &email).await?;
+        // No database connection is held while the password is checked: a flood of
+        // sign-ins must not take the connections that referrals and alerts need.
+        let user = {
+            let mut conn = self.conn().await?;
+            if let Some(retry_after_secs) = throttle::account_locked_for(&mut conn, &email).await? {
+                return Err(AppError::TooManyAttempts { retry_after_secs });
+            }
+            store::user_by_email(&mut conn, &email).await?
+        };
         let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let password_ok = passwords::verify(password, stored_hash).await;
+        let password_ok = passwords::verify(password, stored_hash)
+            .await
+            .map_err(|_| busy())?;
+        let mut conn = self.conn().await?;
         let user = match user {
             Some(user) if password_ok => user,
             user => {
