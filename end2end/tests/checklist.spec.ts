@@ -135,6 +135,32 @@ test("a draft survives closing the browser and is resumed from the home page", a
   await second.close();
 });
 
+test("the review ends with Send, and discarding a draft asks first", async ({ page }) => {
+  await signIn(page);
+  await start(page, "VV");
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+  const saved = page.waitForResponse((r) => r.url().includes("draft-autosave") && r.ok());
+  const patient = `Bolnik Zavrzi ${Date.now().toString(36)}`;
+  await answer(page, "patient_name", patient);
+  await saved;
+  await page.goto(page.url().replace(/\?.*$/, "") + "?step=review");
+  // The last control of the review is Send.
+  const controls = page.locator(".review").locator("button, a, input:not([type=hidden]), select, textarea, summary");
+  await expect(controls.last()).toContainText("Pošlji napotitev");
+  // One tap on "discard" only opens the question; the draft is still there.
+  const confirm = page.getByRole("button", { name: "Da, zavrzi osnutek" });
+  await expect(confirm).toBeHidden();
+  await page.getByText("Zavrzi osnutek …").click();
+  await expect(confirm).toBeVisible();
+  await page.goto("/");
+  await expect(page.getByTestId("drafts")).toContainText(patient);
+  await page.goBack();
+  await page.getByText("Zavrzi osnutek …").click();
+  await page.getByRole("button", { name: "Da, zavrzi osnutek" }).click();
+  await expect(page).toHaveURL(/\/\?discarded=1$/);
+  await expect(page.getByText(patient)).toHaveCount(0);
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 

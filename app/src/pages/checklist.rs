@@ -1024,6 +1024,18 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                     </ol>
                 </nav>
                 <h1>{move || format!("{} — {}", pathway_name(pathway), step_title(REVIEW, lang.get()))}</h1>
+                // Two steps, with or without JavaScript: open, then confirm.
+                <details class="discard">
+                    <summary>{tr("Zavrzi osnutek …", "Discard the draft …")}</summary>
+                    <p>{tr(
+                        "Vsi odgovori tega osnutka bodo izbrisani. Tega ni mogoče razveljaviti.",
+                        "Every answer of this draft will be deleted. This cannot be undone."
+                    )}</p>
+                    <ActionForm action=discard attr:class="form discard-form">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <button type="submit" class="button button-secondary">{tr("Da, zavrzi osnutek", "Yes, discard the draft")}</button>
+                    </ActionForm>
+                </details>
                 {phone_now.then(|| view! {
                     <p class="notice notice-urgent" role="alert">{tr(
                         "Šok stopnje SCAI E: pokličite center zdaj, napotitev pošljite med klicem ali po njem.",
@@ -1043,16 +1055,14 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                         </section>
                     }.into_any()
                 }}
+                <h2>{tr("Povzetek", "Summary")}</h2>
+                <Answers data=checked.data.clone() />
+                // Send is the last control, where the summary ends; discarding (above) is
+                // small, far from it, and asks first.
                 <ActionForm action=submit attr:class="form send-form">
                     <FormError error=submit_error />
                     <input type="hidden" name="id" value=id.to_string() />
                     <Submit label=text(tr("Pošlji napotitev", "Send the referral")) pending=submit.pending().into() />
-                </ActionForm>
-                <h2>{tr("Povzetek", "Summary")}</h2>
-                <Answers data=checked.data.clone() />
-                <ActionForm action=discard attr:class="form discard-form">
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <button type="submit" class="button button-secondary">{tr("Zavrzi osnutek", "Discard the draft")}</button>
                 </ActionForm>
             </div>
             <aside class="support" data-testid="support">
