@@ -364,23 +364,19 @@ fn score_schema(score: Score) -> Schema {
     for field in score.fields() {
         object = match field.kind {
             FieldKind::Number => object.property(field.key, number(field.key)),
-            FieldKind::Pressure { mmhg, kpa } => object
-                .property(
-                    mmhg,
-                    string(format!(
-                        "{}, mmHg (or `{kpa}`, not both)",
-                        field_label(field.key, Lang::En)
-                    ))
-                    .schema_type(Type::Number),
-                )
-                .property(
-                    kpa,
-                    string(format!(
-                        "{}, kPa (or `{mmhg}`, not both)",
-                        field_label(field.key, Lang::En)
-                    ))
-                    .schema_type(Type::Number),
-                ),
+            FieldKind::Pressure { mmhg, kpa } => {
+                let pressure = |unit: &str, other: &str| {
+                    ObjectBuilder::new()
+                        .schema_type(Type::Number)
+                        .description(Some(format!(
+                            "{}, {unit} (or `{other}`, not both)",
+                            field_label(field.key, Lang::En)
+                        )))
+                };
+                object
+                    .property(mmhg, pressure("mmHg", kpa))
+                    .property(kpa, pressure("kPa", mmhg))
+            }
             FieldKind::Boolean => object.property(
                 field.key,
                 ObjectBuilder::new()

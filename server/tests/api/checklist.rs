@@ -370,14 +370,7 @@ async fn a_draft_is_filled_step_by_step_and_sent_once(kind: DbKind) {
         )
         .await;
         let api: Value = api.json().await.unwrap();
-        let api_detail: Value = client
-            .get(format!("{}/api/v1/referrals/{}", app.address, api["id"]))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let api_detail = app.referral(&client, &api["id"]).await;
         assert_eq!(
             flag_ids(&detail["evaluation"]),
             flag_ids(&api_detail["evaluation"])
@@ -482,15 +475,7 @@ async fn the_referral_and_the_calculators_agree() {
             let sent = crate::referrals::submit(app, client, key, &body).await;
             assert_eq!(sent.status(), 201);
             let sent: Value = sent.json().await.unwrap();
-            let detail: Value = client
-                .get(format!("{}/api/v1/referrals/{}", app.address, sent["id"]))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            detail["evaluation"].clone()
+            app.referral(client, &sent["id"]).await["evaluation"].clone()
         }
     };
     let calculator = |body: Value| {

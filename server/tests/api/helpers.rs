@@ -464,6 +464,22 @@ impl TestApp {
     }
 
     /// Signs in through the JSON API; returns the status.
+    /// `GET /api/v1/referrals/{id}` as `client` sees it, as JSON.
+    pub async fn referral(
+        &self,
+        client: &reqwest::Client,
+        id: &serde_json::Value,
+    ) -> serde_json::Value {
+        client
+            .get(format!("{}/api/v1/referrals/{id}", self.address))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
     pub async fn sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> u16 {
         client
             .post(format!("{}/api/v1/session", self.address))

@@ -278,15 +278,7 @@ async fn the_on_call_is_told_then_the_backup_then_the_team_until_acknowledged(ki
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, vec!["submitted", "escalated", "acknowledged"]);
-    let detail: Value = c
-        .referrer
-        .get(format!("{}/api/v1/referrals/{}", app.address, other["id"]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = app.referral(&c.referrer, &other["id"]).await;
     let kinds: Vec<&str> = detail["events"]
         .as_array()
         .unwrap()

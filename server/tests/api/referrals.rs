@@ -110,14 +110,7 @@ async fn an_ecpr_alert_is_stored_once_with_its_flags_and_announced(kind: DbKind)
         .unwrap();
     assert_eq!(retry.status(), 200);
 
-    let detail: Value = client
-        .get(format!("{}/api/v1/referrals/{}", app.address, first["id"]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = app.referral(&client, &first["id"]).await;
     assert_eq!(detail["summary"]["hospital_name"], "SB Celje");
     let flags: Vec<&str> = detail["evaluation"]["flags"]
         .as_array()
