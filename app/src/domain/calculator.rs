@@ -431,7 +431,7 @@ pub fn split_errors(score: Score, errors: &FieldErrors) -> SplitErrors {
 }
 
 /// A figure with at most two decimals and no trailing zeros (35, 2.5, 0.04).
-fn format_figure(x: f64) -> String {
+pub fn format_figure(x: f64) -> String {
     let text = format!("{x:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

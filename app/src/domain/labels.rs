@@ -61,8 +61,8 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ),
     (
         "vasopressin_u_per_min",
-        "Vazopresin (E/min), potrebna je telesna masa",
-        "Vasopressin (U/min), needs the weight",
+        "Vazopresin (E/min)",
+        "Vasopressin (U/min)",
     ),
     (
         "sbp_mmhg",

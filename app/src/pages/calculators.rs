@@ -1,7 +1,9 @@
 //! `/calculators`: the four outcome scores, the VIS and the SCAI stage, updating as you type
 //! once the page is interactive, and computed by the server from the submitted form when
 //! JavaScript is off.
-use crate::domain::calculator::{split_errors, FieldKind, FormField, Outcome, Score, SplitErrors};
+use crate::domain::calculator::{
+    format_figure, split_errors, FieldKind, FormField, Outcome, Score, SplitErrors,
+};
 use crate::domain::fields::FieldErrors;
 use crate::domain::i18n::Lang;
 use crate::domain::labels::{component_label, field_label, value_label};
@@ -201,11 +203,10 @@ fn Result(score: Score, outcome: Outcome) -> impl IntoView {
 
 /// A figure with at most two decimals, with a decimal comma in Slovene.
 fn local_number(x: f64, lang: Lang) -> String {
-    let text = format!("{x:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
+    let text = format_figure(x);
     match lang {
         Lang::Sl => text.replace('.', ","),
-        Lang::En => text.to_owned(),
+        Lang::En => text,
     }
 }
 

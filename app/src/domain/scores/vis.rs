@@ -37,15 +37,16 @@ pub struct VisResult {
 /// Reads the seven optional doses (absent or `null` is 0); each must be a number within
 /// its limits.
 pub(crate) fn read_doses(r: &mut Reader) -> Vasoactives {
-    let mut dose = |key: &str, limits| r.optional_number(key, limits).unwrap_or(0.0);
+    let [dopamine, dobutamine, adrenaline, noradrenaline, milrinone, levosimendan, vasopressin] =
+        DOSE_FIELDS.map(|(key, limits)| r.optional_number(key, limits).unwrap_or(0.0));
     Vasoactives {
-        dopamine: dose(DOSE_FIELDS[0].0, DOSE_FIELDS[0].1),
-        dobutamine: dose(DOSE_FIELDS[1].0, DOSE_FIELDS[1].1),
-        adrenaline: dose(DOSE_FIELDS[2].0, DOSE_FIELDS[2].1),
-        noradrenaline: dose(DOSE_FIELDS[3].0, DOSE_FIELDS[3].1),
-        milrinone: dose(DOSE_FIELDS[4].0, DOSE_FIELDS[4].1),
-        levosimendan: dose(DOSE_FIELDS[5].0, DOSE_FIELDS[5].1),
-        vasopressin_u_per_min: dose(DOSE_FIELDS[6].0, DOSE_FIELDS[6].1),
+        dopamine,
+        dobutamine,
+        adrenaline,
+        noradrenaline,
+        milrinone,
+        levosimendan,
+        vasopressin_u_per_min: vasopressin,
     }
 }
 
@@ -62,13 +63,14 @@ impl VisInput {
     }
 
     pub fn score(&self, rules: &RuleSet) -> VisResult {
+        let figures = self.doses.vis_components(self.weight_kg);
         let components: BTreeMap<String, f64> = DOSE_FIELDS
             .iter()
-            .zip(self.doses.vis_components(self.weight_kg))
+            .zip(figures)
             .map(|((key, _), points)| ((*key).to_owned(), round2(points)))
             .collect();
         VisResult {
-            score: round2(self.doses.vis_components(self.weight_kg).iter().sum()),
+            score: round2(figures.iter().sum()),
             components,
             rule_set: rules.version.clone(),
         }
