@@ -59,7 +59,7 @@ test("an unusual value is confirmed beside its field; an impossible one stops th
   await expect(page).toHaveURL(/step=1&check=1/);
   await expect(page.locator("#f-weight_kg-msg")).toContainText("od 25 do 350 kg");
   await expect(page.locator('[name="weight_kg"]')).toHaveValue("4000");
-  await answer(page, "weight_kg", "200");
+  await answer(page, "weight_kg", "300");
   await page.getByTestId("next").click();
   await expect(page.getByTestId("warning-weight_kg")).toContainText("potrdite");
   await page.getByTestId("warning-weight_kg").getByRole("checkbox").check();
@@ -181,3 +181,42 @@ test.describe("without JavaScript", () => {
     await expect(page.getByTestId("confirmation").locator(".reference")).toHaveText(/^ECMO-\d{4}-\d{4}$/);
   });
 });
+
+// Nothing blocks a referral: the minimal set and "unknown" for the rest are enough, on a
+// phone with JavaScript and on a desktop without it.
+for (const js of [true, false]) {
+  // VA on the phone with scripts, VV on the desktop without.
+  const pathway = js ? "VA" : "VV";
+  const expected = js ? "sbp_mmhg" : "plateau_cmh2o";
+  test.describe(js ? "minimal VA, phone, JavaScript" : "minimal VV, desktop, no JavaScript", () => {
+    test.use({
+      javaScriptEnabled: js,
+      viewport: js ? { width: 375, height: 812 } : { width: 1280, height: 800 },
+    });
+
+    test(`a ${pathway} referral with the minimal set and unknowns is sent and lists what is not given`, async ({ page }) => {
+      await signIn(page);
+      await start(page, pathway);
+      await answer(page, "discussion", "Kardiogeni šok, ponoči brez UZ srca.");
+      await answer(page, "callback_phone", "02 321 1000");
+      await page.getByTestId("unknown-department").check();
+      await page.getByTestId("next").click();
+      await expect(page).toHaveURL(/step=1$/);
+      await answer(page, "age_years", "58");
+      await page.getByTestId("unknown-weight_kg").check();
+      await page.getByTestId("step-7").click();
+      await expect(page).toHaveURL(/step=7$/);
+      await page.getByTestId("unknown-lvef_pct").check();
+      await page.getByTestId("step-8").click();
+      await expect(page).toHaveURL(/step=review/);
+      await expect(page.getByTestId("review-ready")).toBeVisible();
+      const notGiven = page.getByTestId("not-given");
+      await expect(notGiven.getByTestId("not-given-lvef_pct")).toContainText("ni znano / ni izmerjeno");
+      await expect(notGiven.getByTestId("not-given-weight_kg")).toContainText("ni znano / ni izmerjeno");
+      await expect(notGiven.getByTestId(`not-given-${expected}`)).toContainText("ni vneseno");
+      await page.getByRole("button", { name: "Pošlji napotitev" }).click();
+      await expect(page.getByTestId("confirmation").locator(".reference")).toHaveText(/^ECMO-\d{4}-\d{4}$/);
+      await expect(page.getByTestId("not-given-lvef_pct")).toContainText("ni znano / ni izmerjeno");
+    });
+  });
+}

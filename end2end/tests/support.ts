@@ -15,6 +15,7 @@ export type Answers = Record<string, string | string[]>;
 // One answer set per step, keyed by the form's field names (as typed on a Slovene keyboard).
 export const VV: Answers[] = [
   {
+    discussion: "Gripa A, ARDS: P/F pod 80 kljub legi na trebuhu. Kandidat za VV-ECMO?",
     department: "icu", referring_doctor: "Dr. Ana Novak", doctor_grade: "specialist",
     callback_phone: "03 423 3000", patient_name: "Janez Primer", treatment_limitation: "full_treatment",
   },
@@ -50,6 +51,7 @@ export const VV: Answers[] = [
 
 export const VA: Answers[] = [
   {
+    discussion: "Kardiogeni šok po PCI kljub IABP in dvema zdraviloma: VA-ECMO?",
     department: "coronary_unit", referring_doctor: "Dr. Marko Kos", doctor_grade: "trainee",
     responsible_consultant: "Dr. Petra Zupan", callback_phone: "02 321 1000", patient_name: "Marija Primer",
     treatment_limitation: "full_treatment",

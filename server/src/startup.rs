@@ -91,6 +91,7 @@ impl Application {
         let worker_stale_after = settings.mail.send_timeout * 3 + settings.mail.poll_interval * 4;
         let accounts = Accounts {
             db: db.clone(),
+            hashing: ecmo_referral_app::ssr::accounts::passwords::Turns::per_core(),
             config: Arc::new(AccountConfig {
                 public_url: settings
                     .public_url

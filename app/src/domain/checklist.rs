@@ -16,12 +16,24 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether a pathway asks a field.
+///
+/// Only the minimal set stops a referral: who to call back, the patient's age and what the
+/// referrer wants to discuss. Every other field may be left empty or answered "unknown";
+/// the expected ones that are neither given nor known are listed as "not given" for the
+/// centre, and the rules treat them as missing, never as normal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
-    Required,
+    /// Must be answered before the referral is sent; "unknown" is not an answer.
+    Minimal,
+    /// Asked of every referral of the pathway; listed as "not given" when unanswered.
+    Expected,
     Optional,
     Hidden,
 }
+
+/// The JSON value (and form value) that answers a non-minimal field with "unknown / not
+/// measured".
+pub const UNKNOWN: &str = "unknown";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -60,6 +72,28 @@ impl Field {
         }
     }
 
+    /// Whether the field's own options already say "unknown" (or "not assessed"), so the
+    /// form needs no separate "unknown" tick for it.
+    pub fn has_own_unknown(&self) -> bool {
+        match self.kind {
+            Kind::Choice(options) => options
+                .iter()
+                .any(|o| matches!(*o, "unknown" | "not_assessed" | "not_assessable")),
+            // An unticked box is an answer ("no").
+            Kind::Check => true,
+            _ => false,
+        }
+    }
+
+    /// The key the checked answer is stored under (`pao2` → `pao2_kpa`).
+    pub fn stored_key(&self) -> String {
+        if self.kind == Kind::Pressure {
+            format!("{}_kpa", self.key)
+        } else {
+            self.key.to_owned()
+        }
+    }
+
     /// The unit shown beside the input (from the dataset's limits).
     pub fn unit(&self) -> &'static str {
         match self.kind {
@@ -75,7 +109,7 @@ pub struct Step {
     pub fields: &'static [Field],
 }
 
-use Need::{Hidden as H, Optional as O, Required as R};
+use Need::{Expected as R, Hidden as H, Minimal as M, Optional as O};
 
 const fn f(key: &'static str, kind: Kind, vv: Need, va: Need) -> Field {
     Field { key, kind, vv, va }
@@ -174,11 +208,12 @@ pub const CONCERNS: &[&str] = &[
 ];
 
 const CONTACT: &[Field] = &[
+    f("discussion", Kind::Text(200), M, M),
     f("department", Kind::Choice(DEPARTMENTS), R, R),
     f("referring_doctor", Kind::Text(120), R, R),
     f("doctor_grade", Kind::Choice(GRADES), R, R),
     f("responsible_consultant", Kind::Text(120), O, O),
-    f("callback_phone", Kind::Phone, R, R),
+    f("callback_phone", Kind::Phone, M, M),
     f("mobile_phone", Kind::Phone, O, O),
     f("patient_name", Kind::Text(120), R, R),
     f("birth_date", Kind::Date, O, O),
@@ -188,7 +223,7 @@ const CONTACT: &[Field] = &[
 ];
 
 const PATIENT: &[Field] = &[
-    f("age_years", Kind::Number, R, R),
+    f("age_years", Kind::Number, M, M),
     f("sex", Kind::Choice(SEXES), R, R),
     f("weight_kg", Kind::Number, R, R),
     f("weight_estimated", Kind::Check, O, O),
@@ -478,8 +513,12 @@ pub struct Checked {
     pub data: Map<String, Value>,
     pub errors: FieldErrors,
     pub warnings: BTreeMap<String, Vec<Warning>>,
-    /// Required fields not answered yet (blood gases: `blood_gases`).
+    /// Fields of the minimal set not answered yet: only these (with errors and unconfirmed
+    /// values) stop a submission.
     pub missing: Vec<String>,
+    /// Fields answered "unknown / not measured" (`lvef_pct`, `blood_gases.1.ph`); also
+    /// stored in `data` under `unknown`.
+    pub unknown: Vec<String>,
 }
 
 impl Checked {
@@ -737,24 +776,36 @@ fn read_fields(
         let Some(name) = given.first() else {
             if field.kind == Kind::Check {
                 target.insert(field.key.into(), json!(false));
-            } else if need == Need::Required {
+            } else if need == Need::Minimal {
                 out.missing.push(format!("{prefix}{}", field.key));
             }
             continue;
         };
         let full = format!("{prefix}{name}");
-        if let Some(v) = check_value(field, &full, &object[name.as_str()], now_local_ms, out) {
-            let stored = if field.kind == Kind::Pressure {
-                format!("{}_kpa", field.key)
-            } else {
-                field.key.to_owned()
-            };
-            target.insert(stored, v);
-        } else if need == Need::Required && out.errors.get(&full).is_none() {
+        let value = &object[name.as_str()];
+        if need != Need::Minimal && is_unknown(field, value) {
+            out.unknown.push(format!("{prefix}{}", field.key));
+            continue;
+        }
+        if let Some(v) = check_value(field, &full, value, now_local_ms, out) {
+            target.insert(field.stored_key(), v);
+        } else if need == Need::Minimal && out.errors.get(&full).is_none() {
             out.missing.push(format!("{prefix}{}", field.key));
         }
     }
     unclaimed
+}
+
+/// Whether `value` answers `field` with "unknown / not measured" rather than with one of the
+/// field's own options (a choice whose options include `unknown` keeps it as its answer).
+fn is_unknown(field: &Field, value: &Value) -> bool {
+    let Some(text) = value.as_str() else {
+        return false;
+    };
+    if !text.trim().eq_ignore_ascii_case(UNKNOWN) {
+        return false;
+    }
+    !matches!(field.kind, Kind::Choice(options) if options.contains(&UNKNOWN))
 }
 
 /// Checks a VV or VA referral given as the JSON API takes it. Every problem is reported at
@@ -796,6 +847,7 @@ pub fn check(value: &Value, now_local_ms: i64) -> Checked {
     );
     unclaimed.remove("pathway");
     unclaimed.remove("confirmed");
+    unclaimed.remove(UNKNOWN);
     unclaimed.remove(GAS_STEP);
 
     match object.get("confirmed") {
@@ -826,8 +878,8 @@ pub fn check(value: &Value, now_local_ms: i64) -> Checked {
                     continue;
                 };
                 let mut gas = Map::new();
-                // Every field of a gas is asked on both pathways; the row's own required
-                // fields (time and site) apply whatever the pathway.
+                // Every field of a gas is asked on both pathways; its time and site are
+                // expected whatever the pathway.
                 let rest = read_fields(
                     GAS,
                     Some(Pathway::Vv),
@@ -847,11 +899,47 @@ pub fn check(value: &Value, now_local_ms: i64) -> Checked {
         }
         Some(_) => out.errors.add(GAS_STEP, FieldError::NotAList),
     }
-    if gases.is_empty() && pathway.is_some() {
-        out.missing.push(GAS_STEP.into());
+    // The list form of "unknown" (as stored, and as an API client may send it): field names
+    // whose answer is unknown. A name that is also answered keeps its answer.
+    match object.get(UNKNOWN) {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item.as_str() {
+                    Some(name)
+                        if form_field(name).is_some_and(|(_, f)| {
+                            pathway
+                                .is_some_and(|p| !matches!(f.need(p), Need::Minimal | Need::Hidden))
+                        }) =>
+                    {
+                        let answered = match name.strip_prefix("blood_gases.") {
+                            Some(rest) => rest.split_once('.').is_some_and(|(i, key)| {
+                                i.parse::<usize>()
+                                    .ok()
+                                    .and_then(|i| gases.get(i))
+                                    .is_some_and(|g| {
+                                        g.get(key).or(g.get(format!("{key}_kpa"))).is_some()
+                                    })
+                            }),
+                            None => {
+                                data.contains_key(name) || data.contains_key(&format!("{name}_kpa"))
+                            }
+                        };
+                        if !answered && !out.unknown.iter().any(|u| u == name) {
+                            out.unknown.push(name.to_owned());
+                        }
+                    }
+                    _ => out.errors.add(UNKNOWN, FieldError::UnknownField),
+                }
+            }
+        }
+        Some(_) => out.errors.add(UNKNOWN, FieldError::NotAList),
     }
     if !gases.is_empty() {
         data.insert(GAS_STEP.into(), Value::Array(gases));
+    }
+    if !out.unknown.is_empty() {
+        data.insert(UNKNOWN.into(), json!(out.unknown));
     }
     for key in unclaimed {
         out.errors.add(&key, FieldError::UnknownField);
@@ -989,29 +1077,41 @@ fn form_field(name: &str) -> Option<(usize, &'static Field)> {
 /// A form as posted: field name → values (several for ticked boxes).
 pub type Form = BTreeMap<String, Vec<String>>;
 
+/// Form names whose values are field names: confirmations of unusual values, and answers
+/// of "unknown / not measured".
+const MARKS: [&str; 2] = ["confirmed", UNKNOWN];
+
 /// Puts the fields one step posted over a stored form. A step posts every field it shows
 /// except unticked boxes and empty lists, so the step's old fields are cleared first; the
-/// confirmations of unusual values are kept for the other steps and replaced for this one.
+/// confirmations and "unknown" marks are kept for the other steps and replaced for this one.
 pub fn merge_step(form: &mut Form, step: usize, mut fields: Form) {
     form.retain(|k, _| step_of_form_key(k) != Some(step));
-    let mut confirmed: Vec<String> = form
-        .remove("confirmed")
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|k| step_of(k) != Some(step))
-        .collect();
-    confirmed.extend(fields.remove("confirmed").unwrap_or_default());
-    confirmed.sort();
-    confirmed.dedup();
-    if !confirmed.is_empty() {
-        form.insert("confirmed".into(), confirmed);
+    for mark in MARKS {
+        let mut names: Vec<String> = form
+            .remove(mark)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|k| step_of(k) != Some(step))
+            .collect();
+        names.extend(fields.remove(mark).unwrap_or_default());
+        names.sort();
+        names.dedup();
+        if !names.is_empty() {
+            form.insert(mark.into(), names);
+        }
     }
     form.extend(fields);
 }
 
 /// Whether a posted name is part of the checklist form.
 pub fn is_form_key(name: &str) -> bool {
-    name == "confirmed" || form_field(name).is_some()
+    MARKS.contains(&name) || form_field(name).is_some()
+}
+
+/// Whether the form marks `name` (`lvef_pct`, `blood_gases.0.ph`) as unknown.
+pub fn marked_unknown(form: &Form, name: &str) -> bool {
+    form.get(UNKNOWN)
+        .is_some_and(|v| v.iter().any(|n| n == name))
 }
 
 /// The step of a posted name (`confirmed` belongs to none).
@@ -1035,6 +1135,14 @@ pub fn form_to_json(pathway: Pathway, form: &BTreeMap<String, Vec<String>>) -> V
     );
     let put = |map: &mut Map<String, Value>, field: &Field, name: &str| {
         let kind = field.kind;
+        // "Unknown" answers a field left empty; a value typed after ticking it wins.
+        let typed = form
+            .get(name)
+            .is_some_and(|v| v.iter().any(|s| !s.trim().is_empty()));
+        if !typed && kind != Kind::Check && marked_unknown(form, name) {
+            map.insert(field.stored_key(), json!(UNKNOWN));
+            return;
+        }
         match kind {
             Kind::Multi(_) => {
                 let items: Vec<Value> = form
@@ -1140,6 +1248,78 @@ pub fn gas_rows(form: &BTreeMap<String, Vec<String>>) -> usize {
         .unwrap_or(0)
 }
 
+/// An expected answer a referral does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotGiven {
+    /// The field's name: `lvef_pct`, `blood_gases`, `blood_gases.1.taken_at`.
+    pub name: String,
+    /// Answered "unknown / not measured" (rather than left empty).
+    pub unknown: bool,
+}
+
+/// What a VV or VA referral's checked answers lack, in the order of the checklist: every
+/// expected field neither answered nor known, and every field answered "unknown". The
+/// review and the centre's page list these as "not given".
+pub fn not_given(data: &Map<String, Value>) -> Vec<NotGiven> {
+    let pathway = match data.get("pathway").and_then(Value::as_str) {
+        Some("vv") => Pathway::Vv,
+        Some("va") => Pathway::Va,
+        _ => return Vec::new(),
+    };
+    let unknown: Vec<&str> = data
+        .get(UNKNOWN)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let lacking = |row: &Map<String, Value>, field: &Field, prefix: &str| {
+        let name = format!("{prefix}{}", field.key);
+        if unknown.contains(&name.as_str()) {
+            Some(NotGiven {
+                name,
+                unknown: true,
+            })
+        } else if field.need(pathway) == Need::Expected
+            && field.kind != Kind::Check
+            && !row.contains_key(&field.stored_key())
+        {
+            Some(NotGiven {
+                name,
+                unknown: false,
+            })
+        } else {
+            None
+        }
+    };
+    let gases: Vec<&Map<String, Value>> = data
+        .get(GAS_STEP)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for step in STEPS {
+        if step.key == GAS_STEP {
+            if gases.is_empty() {
+                out.push(NotGiven {
+                    name: GAS_STEP.into(),
+                    unknown: false,
+                });
+            }
+            for (i, gas) in gases.iter().enumerate() {
+                let prefix = format!("{GAS_STEP}.{i}.");
+                out.extend(GAS.iter().filter_map(|f| lacking(gas, f, &prefix)));
+            }
+            continue;
+        }
+        out.extend(
+            step.fields
+                .iter()
+                .filter(|f| f.need(pathway) != Need::Hidden)
+                .filter_map(|f| lacking(data, f, "")),
+        );
+    }
+    out
+}
+
 // ---------------------------------------------------------------- rules and scores
 
 /// The latest arterial sample with a value for `key`.
@@ -1167,17 +1347,23 @@ const IMMUNOCOMPROMISED: &[&str] = &[
 ];
 
 impl Checked {
-    fn immunocompromised(&self) -> bool {
-        IMMUNOCOMPROMISED
-            .iter()
-            .any(|c| self.has("comorbidities", c))
+    /// Read from the comorbidities; unknown while they are not given (never "no").
+    fn immunocompromised(&self) -> Option<bool> {
+        self.data.contains_key("comorbidities").then(|| {
+            IMMUNOCOMPROMISED
+                .iter()
+                .any(|c| self.has("comorbidities", c))
+        })
     }
 
-    fn cns_dysfunction(&self) -> bool {
-        matches!(
-            self.text("brain_ct"),
-            Some("haemorrhage" | "infarct" | "oedema")
-        ) || self.has("concerns", "severe_brain_injury")
+    /// Read from the brain CT and the concerns; unknown while neither says anything.
+    fn cns_dysfunction(&self) -> Option<bool> {
+        let ct = self.text("brain_ct");
+        let injury = self.has("concerns", "severe_brain_injury");
+        if ct.is_none() && !injury {
+            return None;
+        }
+        Some(matches!(ct, Some("haemorrhage" | "infarct" | "oedema")) || injury)
     }
 
     fn hours_since(&self, key: &str, now_local_ms: i64) -> Option<f64> {
@@ -1223,14 +1409,17 @@ impl Checked {
             }
             Score::Resp => {
                 put("age_years", num("age_years"));
-                put("immunocompromised", Some(json!(self.immunocompromised())));
+                put(
+                    "immunocompromised",
+                    self.immunocompromised().map(|b| json!(b)),
+                );
                 put(
                     "mv_hours",
                     self.hours_since("intubation_at", now_local_ms)
                         .map(|h| json!(h.min(8760.0))),
                 );
                 put("diagnosis", self.data.get("resp_diagnosis").cloned());
-                put("cns_dysfunction", Some(json!(self.cns_dysfunction())));
+                put("cns_dysfunction", self.cns_dysfunction().map(|b| json!(b)));
                 for (key, field) in [
                     ("nonpulmonary_infection", "nonpulmonary_infection"),
                     ("neuromuscular_blockade", "neuromuscular_blockade"),
@@ -1263,14 +1452,16 @@ impl Checked {
                         .any(|(k, limit)| self.number(k).is_some_and(|v| v > *limit));
                     put("liver_failure", Some(json!(failing)));
                 }
-                put("cns_dysfunction", Some(json!(self.cns_dysfunction())));
+                put("cns_dysfunction", self.cns_dysfunction().map(|b| json!(b)));
                 put(
                     "acute_renal_failure",
                     self.number("creatinine_umol_l").map(|c| json!(c > 133.0)),
                 );
                 put(
                     "chronic_renal_failure",
-                    Some(json!(self.has("comorbidities", "ckd_dialysis"))),
+                    self.data
+                        .contains_key("comorbidities")
+                        .then(|| json!(self.has("comorbidities", "ckd_dialysis"))),
                 );
                 put(
                     "intubation_hours",
@@ -1301,7 +1492,10 @@ impl Checked {
                 if let (Some(w), Some(h)) = (self.number("weight_kg"), self.number("height_cm")) {
                     put("bmi", Some(json!(derived::bmi(w, h))));
                 }
-                put("immunocompromised", Some(json!(self.immunocompromised())));
+                put(
+                    "immunocompromised",
+                    self.immunocompromised().map(|b| json!(b)),
+                );
                 put(
                     "mv_days",
                     self.hours_since("intubation_at", now_local_ms)
@@ -1516,6 +1710,7 @@ pub fn example(pathway: Pathway) -> Value {
     match pathway {
         Pathway::Vv => json!({
             "pathway": "vv",
+            "discussion": "Influenza ARDS, P/F under 80 for 8 h despite prone position: VV-ECMO?",
             "department": "icu",
             "referring_doctor": "Dr. Ana Novak",
             "doctor_grade": "specialist",
@@ -1567,6 +1762,7 @@ pub fn example(pathway: Pathway) -> Value {
         }),
         _ => json!({
             "pathway": "va",
+            "discussion": "Cardiogenic shock after PCI despite IABP and two drugs: VA-ECMO?",
             "department": "coronary_unit",
             "referring_doctor": "Dr. Marko Kos",
             "doctor_grade": "trainee",

@@ -30,6 +30,11 @@ pub const QUESTIONS: &[(&str, &str, &str)] = &[
     ),
     ("review", "Pregled in pošiljanje", "Review and send"),
     // Contact
+    (
+        "discussion",
+        "O čem se želite posvetovati s centrom (ena vrstica)",
+        "What you want to discuss with the centre (one line)",
+    ),
     ("department", "Napotni oddelek", "Referring department"),
     (
         "referring_doctor",

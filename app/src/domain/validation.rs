@@ -53,75 +53,78 @@ const fn int(
     }
 }
 
-/// Numeric fields of §5.2–§5.9. Soft ranges are the specification's design defaults.
+/// Numeric fields of §5.2–§5.9. Hard limits stop impossible values. Soft limits warn only
+/// where a value is probably a typing or unit error in a critically ill adult (PaO2 60 left
+/// in kPa, creatinine 15000): values ordinary for these patients — MAP 50, lactate 12,
+/// creatinine 300, plateau 35 — pass without a question.
 pub const DATASET: &[Spec] = &[
-    spec("age_years", "years", 18.0, 110.0, None, Some(70.0)),
-    spec("weight_kg", "kg", 25.0, 350.0, Some(40.0), Some(180.0)),
-    spec("height_cm", "cm", 100.0, 250.0, Some(145.0), Some(210.0)),
-    int("clinical_frailty_scale", "", 1.0, 9.0, Some(3.0)),
-    spec("cardiac_arrest_min", "min", 0.0, 300.0, None, Some(45.0)),
+    spec("age_years", "years", 18.0, 110.0, None, Some(100.0)),
+    spec("weight_kg", "kg", 25.0, 350.0, Some(35.0), Some(250.0)),
+    spec("height_cm", "cm", 100.0, 250.0, Some(130.0), Some(220.0)),
+    int("clinical_frailty_scale", "", 1.0, 9.0, None),
+    spec("cardiac_arrest_min", "min", 0.0, 300.0, None, Some(180.0)),
     spec("fio2", "", 0.21, 1.0, None, None),
-    spec("peep_cmh2o", "cmH2O", 0.0, 40.0, Some(5.0), Some(25.0)),
-    spec("plateau_cmh2o", "cmH2O", 5.0, 80.0, None, Some(32.0)),
-    spec("pip_cmh2o", "cmH2O", 5.0, 100.0, None, Some(42.0)),
+    spec("peep_cmh2o", "cmH2O", 0.0, 40.0, None, Some(30.0)),
+    spec("plateau_cmh2o", "cmH2O", 5.0, 80.0, None, Some(50.0)),
+    spec("pip_cmh2o", "cmH2O", 5.0, 100.0, None, Some(60.0)),
     spec("mean_airway_pressure_cmh2o", "cmH2O", 0.0, 60.0, None, None),
     spec("tidal_volume_ml", "mL", 50.0, 2000.0, None, None),
-    spec("respiratory_rate", "/min", 0.0, 80.0, None, Some(40.0)),
+    spec("respiratory_rate", "/min", 0.0, 80.0, None, Some(50.0)),
     spec("minute_ventilation_l_min", "L/min", 0.0, 40.0, None, None),
     spec("prone_hours", "h", 0.0, 200.0, None, None),
     spec("inhaled_no_ppm", "ppm", 0.0, 80.0, None, Some(40.0)),
     int("cxr_quadrants", "", 0.0, 4.0, None),
-    spec("ph", "", 6.5, 8.0, Some(6.9), Some(7.6)),
-    spec("pao2_kpa", "kPa", 1.0, 100.0, Some(5.0), Some(40.0)),
-    spec("paco2_kpa", "kPa", 1.0, 40.0, Some(3.0), Some(15.0)),
-    spec("hco3_mmol_l", "mmol/L", 1.0, 60.0, Some(10.0), Some(45.0)),
+    spec("ph", "", 6.5, 8.0, Some(6.8), Some(7.7)),
+    spec("pao2_kpa", "kPa", 1.0, 100.0, Some(3.0), Some(40.0)),
+    spec("paco2_kpa", "kPa", 1.0, 40.0, Some(2.0), Some(20.0)),
+    spec("hco3_mmol_l", "mmol/L", 1.0, 60.0, Some(5.0), Some(50.0)),
     spec(
         "base_excess_mmol_l",
         "mmol/L",
         -40.0,
         40.0,
-        Some(-15.0),
+        Some(-30.0),
         None,
     ),
-    spec("sao2_pct", "%", 0.0, 100.0, Some(80.0), None),
-    spec("lactate_mmol_l", "mmol/L", 0.0, 40.0, None, Some(15.0)),
-    spec("heart_rate", "/min", 0.0, 300.0, Some(40.0), Some(160.0)),
+    spec("sao2_pct", "%", 0.0, 100.0, Some(30.0), None),
+    spec("lactate_mmol_l", "mmol/L", 0.0, 40.0, None, Some(25.0)),
+    spec("heart_rate", "/min", 0.0, 300.0, Some(20.0), Some(220.0)),
     spec("sbp_mmhg", "mmHg", 0.0, 300.0, None, None),
-    spec("dbp_mmhg", "mmHg", 0.0, 200.0, Some(40.0), None),
-    spec("map_mmhg", "mmHg", 0.0, 250.0, Some(65.0), None),
-    spec("cvp_mmhg", "mmHg", -5.0, 40.0, None, Some(15.0)),
-    spec("scvo2_pct", "%", 0.0, 100.0, Some(55.0), None),
-    spec("cardiac_index", "L/min/m²", 0.0, 10.0, Some(2.2), None),
-    spec("pcwp_mmhg", "mmHg", 0.0, 60.0, None, Some(15.0)),
-    spec("urine_ml_h", "mL/h", 0.0, 2000.0, Some(30.0), None),
-    spec("noradrenaline", "µg/kg/min", 0.0, 10.0, None, Some(1.0)),
-    spec("adrenaline", "µg/kg/min", 0.0, 5.0, None, Some(0.3)),
+    spec("dbp_mmhg", "mmHg", 0.0, 200.0, Some(15.0), None),
+    spec("map_mmhg", "mmHg", 0.0, 250.0, Some(25.0), Some(180.0)),
+    spec("cvp_mmhg", "mmHg", -5.0, 40.0, None, Some(30.0)),
+    spec("scvo2_pct", "%", 0.0, 100.0, Some(20.0), None),
+    spec("cardiac_index", "L/min/m²", 0.0, 10.0, Some(0.8), None),
+    spec("pcwp_mmhg", "mmHg", 0.0, 60.0, None, Some(40.0)),
+    spec("urine_ml_h", "mL/h", 0.0, 2000.0, None, Some(1000.0)),
+    spec("noradrenaline", "µg/kg/min", 0.0, 10.0, None, Some(2.0)),
+    spec("adrenaline", "µg/kg/min", 0.0, 5.0, None, Some(1.0)),
     spec("dobutamine", "µg/kg/min", 0.0, 40.0, None, Some(20.0)),
     spec("dopamine", "µg/kg/min", 0.0, 50.0, None, Some(20.0)),
     spec("milrinone", "µg/kg/min", 0.0, 1.5, None, Some(0.75)),
     spec("levosimendan", "µg/kg/min", 0.0, 0.4, None, Some(0.2)),
-    spec("vasopressin_u_min", "U/min", 0.0, 0.1, None, Some(0.04)),
-    spec("haemoglobin_g_l", "g/L", 20.0, 250.0, Some(70.0), None),
-    spec("platelets", "×10⁹/L", 0.0, 2000.0, Some(50.0), None),
-    spec("inr", "", 0.5, 20.0, None, Some(2.0)),
-    spec("aptt_s", "s", 10.0, 250.0, None, Some(60.0)),
-    spec("fibrinogen_g_l", "g/L", 0.0, 15.0, Some(1.5), None),
+    spec("vasopressin_u_min", "U/min", 0.0, 0.1, None, Some(0.07)),
+    spec("haemoglobin_g_l", "g/L", 20.0, 250.0, Some(40.0), None),
+    spec("platelets", "×10⁹/L", 0.0, 2000.0, Some(10.0), None),
+    spec("inr", "", 0.5, 20.0, None, Some(8.0)),
+    spec("aptt_s", "s", 10.0, 250.0, None, Some(150.0)),
+    spec("fibrinogen_g_l", "g/L", 0.0, 15.0, Some(0.5), None),
     spec(
         "creatinine_umol_l",
         "µmol/L",
         10.0,
         3000.0,
         None,
-        Some(133.0),
+        Some(1500.0),
     ),
-    spec("bilirubin_umol_l", "µmol/L", 1.0, 1000.0, None, Some(33.0)),
-    spec("alt_u_l", "U/L", 0.0, 20000.0, None, Some(200.0)),
-    spec("ast_u_l", "U/L", 0.0, 20000.0, None, Some(200.0)),
+    spec("bilirubin_umol_l", "µmol/L", 1.0, 1000.0, None, Some(500.0)),
+    spec("alt_u_l", "U/L", 0.0, 20000.0, None, Some(10000.0)),
+    spec("ast_u_l", "U/L", 0.0, 20000.0, None, Some(10000.0)),
     spec("troponin_ng_l", "ng/L", 0.0, 1_000_000.0, None, None),
     spec("nt_probnp_ng_l", "ng/L", 0.0, 100_000.0, None, None),
     spec("crp_mg_l", "mg/L", 0.0, 700.0, None, None),
     spec("pct_ug_l", "µg/L", 0.0, 1000.0, None, None),
-    int("sofa", "", 0.0, 24.0, Some(12.0)),
+    int("sofa", "", 0.0, 24.0, None),
     int("gcs", "", 3.0, 15.0, None),
     spec("etco2_kpa", "kPa", 0.0, 15.0, None, None),
     spec("lvef_pct", "%", 0.0, 90.0, None, None),
@@ -353,12 +356,41 @@ mod tests {
             check("ph", 6.4),
             Err(FieldError::OutOfRange { .. })
         ));
-        assert!(matches!(check("ph", 6.8), Ok(Some(Warning::Below { .. }))));
+        assert!(matches!(check("ph", 6.7), Ok(Some(Warning::Below { .. }))));
         assert_eq!(check("ph", 7.3), Ok(None));
         assert_eq!(check("sofa", 12.5), Err(FieldError::NotAWholeNumber));
         assert_eq!(check("age_years", 16.0), Err(FieldError::UnderAge));
         assert!(matches!(
-            check("lactate_mmol_l", 16.0),
+            check("lactate_mmol_l", 30.0),
+            Ok(Some(Warning::Above { .. }))
+        ));
+        // PaO2 60 left in kPa (it was mmHg) is a unit error worth a question.
+        assert!(matches!(
+            check("pao2_kpa", 60.0),
+            Ok(Some(Warning::Above { .. }))
+        ));
+        // Values ordinary for a critically ill adult pass without one.
+        for (key, value) in [
+            ("map_mmhg", 50.0),
+            ("urine_ml_h", 10.0),
+            ("creatinine_umol_l", 350.0),
+            ("alt_u_l", 900.0),
+            ("lactate_mmol_l", 12.0),
+            ("plateau_cmh2o", 34.0),
+            ("ph", 6.9),
+            ("sao2_pct", 75.0),
+            ("age_years", 75.0),
+            ("clinical_frailty_scale", 5.0),
+            ("sofa", 14.0),
+        ] {
+            assert_eq!(check(key, value), Ok(None), "{key} {value}");
+        }
+        assert!(matches!(
+            check("map_mmhg", 20.0),
+            Ok(Some(Warning::Below { .. }))
+        ));
+        assert!(matches!(
+            check("creatinine_umol_l", 1600.0),
             Ok(Some(Warning::Above { .. }))
         ));
         let msg = check("weight_kg", 400.0).unwrap_err().message(Lang::En);

@@ -303,7 +303,10 @@ fn ChecklistStep(
                         },
                     }}
                 </p>
-                <p class="field-hint">{tr("Polja z * so obvezna za to pot. Vse drugo izpolnite, če je znano.", "Fields marked * are required for this pathway. Fill in the rest if known.")}</p>
+                <p class="field-hint">{tr(
+                    "Za pošiljanje so potrebna le polja z *. Drugo izpolnite, če je znano, ali označite »ni znano«; kar manjka, center vidi kot »ni podano«.",
+                    "Only the fields marked * are needed to send. Fill in the rest if known, or tick \"unknown\"; what is missing, the centre sees as \"not given\"."
+                )}</p>
                 {fields_view}
                 {(STEPS[step].key == "circulation").then(|| view! { <DoseHelper form=form_state hydrated /> })}
                 <div class="step-buttons">
@@ -316,12 +319,24 @@ fn ChecklistStep(
             </form>
             <aside class="support" aria-label=move || tr("Podpora odločanju", "Decision support")() aria-live="polite" data-testid="support">
                 {move || {
-                    let missing = checked.with(|c| c.missing.clone());
+                    let missing = checked.with(still_missing);
                     view! { <DecisionSupport evaluation=evaluation.get() missing /> }
                 }}
             </aside>
         </div>
     }
+}
+
+/// The minimal answers not given yet, then the expected ones neither given nor known.
+fn still_missing(checked: &Checked) -> Vec<String> {
+    let mut names = checked.missing.clone();
+    names.extend(
+        checklist::not_given(&checked.data)
+            .into_iter()
+            .filter(|n| !n.unknown)
+            .map(|n| n.name),
+    );
+    names
 }
 
 #[cfg(feature = "hydrate")]
@@ -409,7 +424,22 @@ fn field_view(
     let id = dom_id(&name);
     let message_id = format!("{id}-msg");
     let value = first_value(form, &name).unwrap_or_default().to_owned();
-    let required = need == Need::Required;
+    let required = need == Need::Minimal;
+    // Every answer but the minimal set may be "unknown / not measured"; in a blood gas an
+    // empty cell already says "not measured".
+    let in_gas = name.starts_with("blood_gases.");
+    let unknown_tick = (need != Need::Minimal && !field.has_own_unknown() && !in_gas).then(|| {
+        let ticked = checklist::marked_unknown(form, &name);
+        let tick_id = format!("{id}-unknown");
+        let for_id = tick_id.clone();
+        view! {
+            <label class="checkbox unknown-tick" for=for_id>
+                <input id=tick_id type="checkbox" name=checklist::UNKNOWN value=name.clone() checked=ticked
+                    data-testid=format!("unknown-{name}") />
+                {tr("ni znano / ni izmerjeno", "unknown / not measured")}
+            </label>
+        }
+    });
     let unit = field.unit();
     let label_key = field.key;
     let label = move || {
@@ -522,6 +552,7 @@ fn field_view(
                             }
                         }).collect_view()}
                     </div>
+                    {unknown_tick}
                     <p class="field-error" id=message_id aria-live="polite">{messages}</p>
                 </fieldset>
             }
@@ -543,6 +574,7 @@ fn field_view(
                             }
                         }).collect_view()}
                     </div>
+                    {unknown_tick}
                     <p class="field-error" id=message_id aria-live="polite">{messages}</p>
                 </fieldset>
             }
@@ -593,6 +625,7 @@ fn field_view(
         <div class="field">
             <label for=id>{label}{pressure_unit_hint}</label>
             {input}
+            {unknown_tick}
             <p class="field-error" id=message_id aria-live="polite">{messages}</p>
             {warnings}
         </div>
@@ -610,8 +643,8 @@ fn gas_rows_view(
     let lang = use_lang();
     view! {
         <p class="field-hint">{tr(
-            "Vnesite zaporedne plinske analize s časom odvzema (vsaj eno, običajno tri ali več): orodje iz njih izračuna, kako dolgo so meje presežene.",
-            "Enter the blood gases in sequence with their sample times (at least one, typically three or more): the tool works out how long a threshold has held."
+            "Vnesite zaporedne plinske analize s časom odvzema (običajno tri ali več): orodje iz njih izračuna, kako dolgo so meje presežene.",
+            "Enter the blood gases in sequence with their sample times (typically three or more): the tool works out how long a threshold has held."
         )}</p>
         {(0..rows).map(|i| {
             let legend = move || match lang.get() {
@@ -631,9 +664,6 @@ fn gas_rows_view(
                 </fieldset>
             }
         }).collect_view()}
-        {move || checked.with(|c| c.missing.iter().any(|m| m == GAS_STEP)).then(|| view! {
-            <p class="field-error" role="note">{tr("Potrebna je vsaj ena plinska analiza.", "At least one blood gas is required.")}</p>
-        })}
         {(rows < MAX_GASES).then(|| view! {
             <button type="submit" name="_go" value="add_gas" class="button button-secondary" data-testid="add-gas">
                 {tr("+ Dodaj vzorec", "+ Add a sample")}
@@ -764,10 +794,13 @@ pub fn DecisionSupport(evaluation: Evaluation, missing: Vec<String>) -> impl Int
             group(&[Severity::Contraindication, Severity::Caution]),
         ),
     ];
-    let mut missing_labels: Vec<String> = missing
-        .iter()
-        .map(|m| field_label(m.rsplit('.').next().unwrap_or(m), lang.get_untracked()))
-        .collect();
+    let mut missing_labels: Vec<String> = Vec::new();
+    for m in &missing {
+        let label = field_label(m.rsplit('.').next().unwrap_or(m), lang.get_untracked());
+        if !missing_labels.contains(&label) {
+            missing_labels.push(label);
+        }
+    }
     for m in &evaluation.missing {
         let label = field_label(m, lang.get_untracked());
         if !missing_labels.contains(&label) {
@@ -883,7 +916,50 @@ pub fn display_value(value: &Value, lang: Lang) -> String {
     }
 }
 
-/// The answers of a VV/VA referral by step, with the blood gases as a table.
+/// The question a field name asks, with the sample for a blood-gas field
+/// (`blood_gases.1.pao2_kpa` → "Sample 2: PaO2").
+fn answer_label(name: &str, lang: Lang) -> String {
+    match name.strip_prefix("blood_gases.") {
+        Some(rest) => {
+            let (n, key) = rest.split_once('.').unwrap_or((rest, ""));
+            let n = n.parse::<usize>().map_or(0, |n| n + 1);
+            let key = checklist::base_key(key);
+            match lang {
+                Lang::Sl => format!("Vzorec {n}: {}", question_label(key, lang)),
+                Lang::En => format!("Sample {n}: {}", question_label(key, lang)),
+            }
+        }
+        None => question_label(checklist::base_key(name), lang),
+    }
+}
+
+/// The expected answers a referral lacks, each marked "unknown" or "not entered".
+#[component]
+pub fn NotGivenList(data: serde_json::Map<String, Value>) -> impl IntoView {
+    let lang = use_lang();
+    let l = lang.get_untracked();
+    let items = checklist::not_given(&data);
+    (!items.is_empty()).then(|| {
+        view! {
+            <section class="not-given" data-testid="not-given">
+                <h3>{tr("Ni podano", "Not given")}</h3>
+                <ul>
+                    {items.into_iter().map(|item| {
+                        let how = if item.unknown {
+                            tr("ni znano / ni izmerjeno", "unknown / not measured")
+                        } else {
+                            tr("ni vneseno", "not entered")
+                        };
+                        view! { <li data-testid=format!("not-given-{}", item.name)>{answer_label(&item.name, l)}" — "{how}</li> }
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// The answers of a VV/VA referral by step, with the blood gases as a table; what it lacks
+/// is listed at the end.
 #[component]
 pub fn Answers(data: serde_json::Map<String, Value>) -> impl IntoView {
     let lang = use_lang();
@@ -893,14 +969,9 @@ pub fn Answers(data: serde_json::Map<String, Value>) -> impl IntoView {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|g| g.as_object().cloned()).collect())
         .unwrap_or_default();
-    let stored_key = |f: &Field| {
-        if f.kind == Kind::Pressure {
-            format!("{}_kpa", f.key)
-        } else {
-            f.key.to_owned()
-        }
-    };
-    STEPS
+    let stored_key = |f: &Field| f.stored_key();
+    let not_given = data.clone();
+    let steps = STEPS
         .iter()
         .map(|step| {
             if step.key == GAS_STEP {
@@ -951,7 +1022,11 @@ pub fn Answers(data: serde_json::Map<String, Value>) -> impl IntoView {
             }
             .into_any()
         })
-        .collect_view()
+        .collect_view();
+    view! {
+        {steps}
+        <NotGivenList data=not_given />
+    }
 }
 
 // ---------------------------------------------------------------- review
@@ -979,18 +1054,7 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                 .iter()
                 .filter(|(k, _)| checklist::step_of(k) == Some(i))
                 .map(|(k, es)| {
-                    let label = match k.strip_prefix("blood_gases.") {
-                        Some(rest) => {
-                            let (n, key) = rest.split_once('.').unwrap_or((rest, ""));
-                            let n = n.parse::<usize>().map_or(0, |n| n + 1);
-                            let key = checklist::base_key(key);
-                            match l {
-                                Lang::Sl => format!("Vzorec {n}: {}", question_label(key, l)),
-                                Lang::En => format!("Sample {n}: {}", question_label(key, l)),
-                            }
-                        }
-                        None => question_label(checklist::base_key(k), l),
-                    };
+                    let label = answer_label(k, l);
                     let text = es
                         .iter()
                         .map(|e| e.message(l))
@@ -1043,11 +1107,18 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                     )}</p>
                 })}
                 {if ready {
-                    view! { <p class="notice" data-testid="review-ready">{tr("Vsi obvezni podatki so vneseni. Preverite povzetek in pošljite.", "Every required answer is in. Check the summary and send.")}</p> }.into_any()
+                    let lacking = checklist::not_given(&checked.data).len();
+                    let text = move || match (lang.get(), lacking) {
+                        (Lang::Sl, 0) => "Napotitev je pripravljena. Preverite povzetek in pošljite.".to_owned(),
+                        (Lang::En, 0) => "The referral is ready. Check the summary and send.".to_owned(),
+                        (Lang::Sl, n) => format!("Napotitev lahko pošljete. Podatki, ki niso podani ({n}), so našteti na koncu povzetka; center jih bo videl kot »ni podano«."),
+                        (Lang::En, n) => format!("The referral can be sent. The answers not given ({n}) are listed at the end of the summary; the centre sees them as \"not given\"."),
+                    };
+                    view! { <p class="notice" data-testid="review-ready">{text}</p> }.into_any()
                 } else {
                     view! {
                         <section class="review-open" data-testid="review-open" role=check.then_some("alert")>
-                            <h2>{tr("Pred pošiljanjem dopolnite", "To complete before sending")}</h2>
+                            <h2>{tr("Pred pošiljanjem popravite ali dopolnite", "To correct or complete before sending")}</h2>
                             {by_step.into_iter().map(|(i, items)| view! {
                                 <h3><a href=format!("/referrals/drafts/{id}?step={i}&check=1")>{move || step_title(i, lang.get())}</a></h3>
                                 <ul>{items.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
@@ -1066,7 +1137,7 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                 </ActionForm>
             </div>
             <aside class="support" data-testid="support">
-                <DecisionSupport evaluation missing=checked.missing.clone() />
+                <DecisionSupport evaluation missing=still_missing(&checked) />
             </aside>
         </div>
     }

@@ -42,6 +42,15 @@ pub fn clean_form(form: Form) -> Result<Form, AppError> {
 
 type DraftRow = (i64, i64, String, String, i64, i64, Option<i64>, Option<i64>);
 
+/// A stored form; one that no longer decodes is an error, never an empty form that a save
+/// would then write back over the doctor's answers.
+fn stored_form(text: &str, draft_id: i64) -> Result<Form, AppError> {
+    serde_json::from_str(text).map_err(|e| {
+        tracing::error!(draft_id, error = %e, "a stored draft form does not decode");
+        AppError::Internal
+    })
+}
+
 impl Referrals {
     fn owner(identity: &RequestIdentity) -> Result<(i64, i64), AppError> {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
@@ -85,13 +94,16 @@ impl Referrals {
         Ok(id)
     }
 
+    /// A draft of the signed-in account at its current hospital: a draft started at a
+    /// hospital the account has since left belongs to that hospital, not to the new one.
     async fn draft_row(&self, identity: &RequestIdentity, id: i64) -> Result<DraftRow, AppError> {
-        let (user_id, _) = Self::owner(identity)?;
+        let (user_id, hospital_id) = Self::owner(identity)?;
         let row: Option<DraftRow> = sqlx::query_as(
             "SELECT id, user_id, pathway, form, revision, updated_at, submitted_referral_id, discarded_at \
-             FROM referral_drafts WHERE id = $1",
+             FROM referral_drafts WHERE id = $1 AND hospital_id = $2",
         )
         .bind(id)
+        .bind(hospital_id)
         .fetch_optional(&self.db.pool)
         .await?;
         match row {
@@ -109,7 +121,7 @@ impl Referrals {
         Ok(DraftView {
             id,
             pathway,
-            form: serde_json::from_str(&form).unwrap_or_default(),
+            form: stored_form(&form, id)?,
             revision,
             updated_at,
             updated_local: local_display(updated_at),
@@ -132,7 +144,7 @@ impl Referrals {
         if submitted.is_some() {
             return Err(AppError::Conflict);
         }
-        let mut form: Form = serde_json::from_str(&form).unwrap_or_default();
+        let mut form = stored_form(&form, id)?;
         match step {
             Some(step) => checklist::merge_step(&mut form, step, fields),
             None => form.extend(fields),
@@ -189,15 +201,17 @@ impl Referrals {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT id, pathway, form, updated_at FROM referral_drafts \
-             WHERE user_id = $1 AND submitted_referral_id IS NULL AND discarded_at IS NULL \
+             WHERE user_id = $1 AND hospital_id = $2 AND submitted_referral_id IS NULL AND discarded_at IS NULL \
              ORDER BY updated_at DESC LIMIT 50",
         )
         .bind(user.id)
+        .bind(user.hospital_id.unwrap_or(-1))
         .fetch_all(&self.db.pool)
         .await?;
         Ok(rows
             .into_iter()
             .map(|(id, pathway, form, updated_at)| {
+                // The list still shows a draft whose form does not decode; opening it says so.
                 let form: Form = serde_json::from_str(&form).unwrap_or_default();
                 DraftSummary {
                     id,
@@ -220,11 +234,13 @@ impl Referrals {
         identity: &RequestIdentity,
         id: i64,
     ) -> Result<Submitted, AppError> {
-        let (user_id, _) = Self::owner(identity)?;
+        let (user_id, hospital_id) = Self::owner(identity)?;
         let row: Option<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT user_id, pathway, form, idempotency_key, discarded_at FROM referral_drafts WHERE id = $1",
+            "SELECT user_id, pathway, form, idempotency_key, discarded_at FROM referral_drafts \
+             WHERE id = $1 AND hospital_id = $2",
         )
         .bind(id)
+        .bind(hospital_id)
         .fetch_optional(&self.db.pool)
         .await?;
         let Some((owner, pathway, form, key, discarded)) = row else {
@@ -238,7 +254,7 @@ impl Referrals {
         } else {
             Pathway::Vv
         };
-        let form: Form = serde_json::from_str(&form).unwrap_or_default();
+        let form = stored_form(&form, id)?;
         let body = checklist::form_to_json(pathway, &form);
         self.submit_from(identity, &key, &body, Some(id)).await
     }

@@ -108,21 +108,37 @@ fn field_schema(field: &Field, unit: Option<&str>) -> Schema {
     }
 }
 
-/// Adds a field (both unit spellings for a pressure) to an object schema.
-fn with_field(object: ObjectBuilder, field: &Field, required: bool) -> ObjectBuilder {
+/// A field's schema, or the string `unknown` where the field may be answered so.
+fn answer_schema(field: &Field, unit: Option<&str>, need: Need) -> Schema {
+    let schema = field_schema(field, unit);
+    if need == Need::Minimal {
+        return schema;
+    }
+    OneOfBuilder::new()
+        .item(schema)
+        .item(
+            string("Unknown or not measured: the centre sees the field as not given")
+                .enum_values(Some([checklist::UNKNOWN])),
+        )
+        .into()
+}
+
+/// Adds a field (both unit spellings for a pressure) to an object schema; only the minimal
+/// set is required.
+fn with_field(object: ObjectBuilder, field: &Field, need: Need) -> ObjectBuilder {
     if field.kind == Kind::Pressure {
         return object
             .property(
                 format!("{}_kpa", field.key),
-                field_schema(field, Some("kpa")),
+                answer_schema(field, Some("kpa"), need),
             )
             .property(
                 format!("{}_mmhg", field.key),
-                field_schema(field, Some("mmhg")),
+                answer_schema(field, Some("mmhg"), need),
             );
     }
-    let object = object.property(field.key, field_schema(field, None));
-    if required {
+    let object = object.property(field.key, answer_schema(field, None, need));
+    if need == Need::Minimal {
         object.required(field.key)
     } else {
         object
@@ -135,7 +151,7 @@ fn blood_gas_schema() -> Schema {
          the P/F criteria read arterial samples with FiO2.",
     ));
     for field in GAS {
-        object = with_field(object, field, field.vv == Need::Required);
+        object = with_field(object, field, Need::Optional);
     }
     object.into()
 }
@@ -144,8 +160,9 @@ fn checklist_schema(pathway: Pathway) -> Schema {
     let code = if pathway == Pathway::Va { "va" } else { "vv" };
     let mut object = ObjectBuilder::new()
         .description(Some(format!(
-            "A {} referral (spec §5). Unknown fields are refused. Fields with unusual but possible values \
-             must be named in `confirmed` after checking them.",
+            "A {} referral (spec §5). Only the callback phone, the age and what the referrer wants to discuss \
+             are required; every other field may be left out or answered `unknown`. Fields not in this schema are \
+             refused. Fields with unusual but possible values must be named in `confirmed` after checking them.",
             if pathway == Pathway::Va { "VA-ECMO" } else { "VV-ECMO" }
         )))
         .property("pathway", string("The pathway").enum_values(Some([code])))
@@ -154,7 +171,7 @@ fn checklist_schema(pathway: Pathway) -> Schema {
         for field in step.fields {
             match field.need(pathway) {
                 Need::Hidden => {}
-                need => object = with_field(object, field, need == Need::Required),
+                need => object = with_field(object, field, need),
             }
         }
     }
@@ -162,12 +179,19 @@ fn checklist_schema(pathway: Pathway) -> Schema {
         .property(
             checklist::GAS_STEP,
             ArrayBuilder::new()
-                .description(Some("The blood-gas series, at least one sample"))
+                .description(Some("The blood-gas series, oldest first"))
                 .items(reference("BloodGas"))
-                .min_items(Some(1))
                 .max_items(Some(checklist::MAX_GASES)),
         )
-        .required(checklist::GAS_STEP)
+        .property(
+            checklist::UNKNOWN,
+            ArrayBuilder::new()
+                .description(Some(
+                    "Fields answered unknown / not measured, e.g. `lvef_pct` or `blood_gases.0.lactate_mmol_l`: \
+                     the same as giving the field the value `unknown`",
+                ))
+                .items(string("a field name")),
+        )
         .property(
             "confirmed",
             ArrayBuilder::new()

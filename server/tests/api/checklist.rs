@@ -125,10 +125,11 @@ async fn bad_checklists_are_refused_field_by_field(kind: DbKind) {
     let mut body = example(Pathway::Vv);
     body["admission_at"] = json!("2099-01-01T10:00");
     body["blood_gases"][0]["ph"] = json!(9.1);
-    body["sex"] = json!("unknown");
+    body["sex"] = json!("x");
     body["weight_kg"] = json!(210);
     body["favourite_colour"] = json!("blue");
-    body.as_object_mut().unwrap().remove("gcs");
+    body["lvef_pct"] = json!("not known");
+    body.as_object_mut().unwrap().remove("callback_phone");
     let response = crate::referrals::submit(&app, &client, "key-bad-vv-0001", &body).await;
     assert_eq!(response.status(), 422);
     let errors: Value = response.json().await.unwrap();
@@ -138,7 +139,8 @@ async fn bad_checklists_are_refused_field_by_field(kind: DbKind) {
         "sex",
         "weight_kg",
         "favourite_colour",
-        "gcs",
+        "lvef_pct",
+        "callback_phone",
     ] {
         assert!(errors["errors"].get(field).is_some(), "{field}: {errors}");
     }
@@ -454,7 +456,85 @@ async fn a_step_with_an_impossible_value_stays_and_keeps_what_was_typed(kind: Db
     app.stop().await;
 }
 
+/// Nothing blocks a referral: the minimal set alone is sent, "unknown" answers any other
+/// field, and the centre's page lists what was not given, told apart from what is unknown.
+async fn the_minimal_set_and_unknowns_make_a_referral(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.min@a.test", "SB Celje").await;
+    let minimal = json!({
+        "pathway": "vv", "discussion": "Influenza ARDS, hypoxaemic on FiO2 1.0",
+        "callback_phone": "03 423 3000", "age_years": 47
+    });
+    let vv = crate::referrals::submit(&app, &client, "key-minimal-vv-01", &minimal).await;
+    assert_eq!(vv.status(), 201);
+    let mut va = json!({
+        "pathway": "va", "discussion": "Cardiogenic shock, no echo tonight",
+        "callback_phone": "03 423 3000", "age_years": 58, "lvef_pct": "unknown",
+        "sbp_mmhg": 72, "dbp_mmhg": 40, "mcs": "unknown"
+    });
+    let made = crate::referrals::submit(&app, &client, "key-unknown-va-01", &va).await;
+    assert_eq!(made.status(), 201);
+    let made: Value = made.json().await.unwrap();
+    let stored = app.referral(&client, &made["id"]).await;
+    assert_eq!(
+        stored["data"]["unknown"],
+        json!(["mcs", "lvef_pct"]),
+        "{stored}"
+    );
+    assert!(stored["data"].get("lvef_pct").is_none());
+    // The minimal set is still required, and "unknown" does not answer it.
+    va["age_years"] = json!("unknown");
+    va.as_object_mut().unwrap().remove("discussion");
+    let refused = crate::referrals::submit(&app, &client, "key-unknown-va-02", &va).await;
+    assert_eq!(refused.status(), 422);
+    let errors: Value = refused.json().await.unwrap();
+    assert!(errors["errors"].get("age_years").is_some(), "{errors}");
+    assert!(errors["errors"].get("discussion").is_some(), "{errors}");
+
+    app.create_user("ecmo.min@centre.test", &["ecmo_clinician"], None)
+        .await;
+    let centre = app.browser();
+    assert_eq!(
+        app.sign_in(&centre, "ecmo.min@centre.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    centre
+        .get(format!("{}/lang/en", app.address))
+        .send()
+        .await
+        .unwrap();
+    let page = centre
+        .get(format!("{}/referrals/{}", app.address, made["id"]))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-testid=\"not-given\""), "{page}");
+    for (name, how) in [
+        ("lvef_pct", "unknown / not measured"),
+        ("mcs", "unknown / not measured"),
+        ("heart_rate", "not entered"),
+        ("blood_gases", "not entered"),
+    ] {
+        let start = page
+            .find(&format!("data-testid=\"not-given-{name}\""))
+            .unwrap_or_else(|| panic!("{name} not listed"));
+        let item = &page[start..start + page[start..].find("</li>").unwrap()];
+        assert!(item.contains(how), "{name}: {item}");
+    }
+    assert!(
+        !page.contains("not-given-sbp_mmhg"),
+        "a given answer is not listed"
+    );
+    app.stop().await;
+}
+
 crate::on_both_databases!(
+    the_minimal_set_and_unknowns_make_a_referral,
     the_examples_make_referrals_with_their_flags_and_scores,
     bad_checklists_are_refused_field_by_field,
     a_draft_is_filled_step_by_step_and_sent_once,
@@ -534,5 +614,54 @@ async fn the_referral_and_the_calculators_agree() {
     vv["respiratory_rate"] = json!(35);
     let optimised = flag_ids(&evaluation(vv, "key-eol3-rr35").await);
     assert!(optimised.contains(&"VV-EOL-3".to_owned()), "{optimised:?}");
+    app.stop().await;
+}
+
+/// A draft belongs to the hospital it was started at as well as to its author: moved to
+/// another hospital, the doctor can neither open nor send it (it would land under the new
+/// hospital), and it leaves their list.
+#[tokio::test]
+async fn a_draft_stays_with_its_hospital() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.moved@a.test", "SB Celje").await;
+    let draft = app
+        .call(&client, "/api/referrals/draft-start", &[("pathway", "vv")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let minimal = [
+        ("_step".to_owned(), "0".to_owned()),
+        ("_go".to_owned(), "stay".to_owned()),
+        ("discussion".to_owned(), "Hypoxaemia".to_owned()),
+        ("callback_phone".to_owned(), "03 423 3000".to_owned()),
+    ];
+    assert_eq!(
+        post_step(&app, &client, &draft, &minimal).await.status(),
+        303
+    );
+    let other = app
+        .create_user("someone@b.test", &["referrer"], Some("SB Izola"))
+        .await;
+    let (izola,): (i64,) = sqlx::query_as("SELECT hospital_id FROM users WHERE id = $1")
+        .bind(other)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET hospital_id = $1 WHERE email = 'ref.moved@a.test'")
+        .bind(izola)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let id = [("id", draft.as_str())];
+    for path in ["/api/referrals/draft-get", "/api/referrals/draft-submit"] {
+        let response = app.call(&client, path, &id).await;
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    assert_eq!(
+        post_step(&app, &client, &draft, &minimal).await.status(),
+        404
+    );
+    assert_eq!(referral_count(&app).await, 0);
     app.stop().await;
 }

@@ -82,33 +82,136 @@ fn the_va_example_is_scai_d_with_save() {
 }
 
 #[test]
-fn what_each_pathway_requires() {
-    let checked = check(&json!({"pathway": "vv"}), now());
-    for key in [
-        "callback_phone",
-        "age_years",
-        "resp_diagnosis",
-        "fio2",
-        "blood_gases",
-        "gcs",
-        "rv_function",
-    ] {
-        assert!(checked.missing.contains(&key.to_owned()), "vv {key}");
+fn only_the_minimal_set_is_required() {
+    for pathway in ["vv", "va"] {
+        let checked = check(&json!({ "pathway": pathway }), now());
+        assert_eq!(
+            checked.missing,
+            ["discussion", "callback_phone", "age_years"],
+            "{pathway}"
+        );
+        assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+        // The minimal set alone can be sent.
+        let minimal = json!({
+            "pathway": pathway, "discussion": "Hypoxaemia despite prone position",
+            "callback_phone": "01 522 1234", "age_years": 50
+        });
+        let checked = check(&minimal, now());
+        assert!(
+            checked.submission_errors().is_empty(),
+            "{:?}",
+            checked.submission_errors()
+        );
     }
-    assert!(!checked.missing.contains(&"sbp_mmhg".to_owned()));
-    let checked = check(&json!({"pathway": "va"}), now());
+    // "Unknown" does not answer the minimal set.
+    let checked = check(
+        &json!({"pathway": "vv", "discussion": "x", "callback_phone": "01 522 1234", "age_years": "unknown"}),
+        now(),
+    );
+    assert_eq!(
+        checked.errors.get("age_years"),
+        Some(&[FieldError::NotANumber][..])
+    );
+}
+
+#[test]
+fn unknown_answers_every_other_field_and_counts_as_not_given() {
+    let mut value = json!({
+        "pathway": "va", "discussion": "Shock after PCI", "callback_phone": "01 522 1234",
+        "age_years": 61, "lvef_pct": "unknown", "comorbidities": "unknown",
+        "cardiac_arrest": "Unknown", "treatment_limitation": "unknown", "shock_onset_at": "unknown",
+        "blood_gases": [{"taken_at": "2026-11-21T07:00", "site": "arterial", "lactate_mmol_l": "unknown", "pao2_mmhg": "unknown"}]
+    });
+    let checked = check(&value, now());
+    assert!(
+        checked.submission_errors().is_empty(),
+        "{:?}",
+        checked.submission_errors()
+    );
     for key in [
-        "sbp_mmhg",
-        "mcs",
-        "save_diagnoses",
-        "shock_onset_at",
         "lvef_pct",
-        "blood_gases",
+        "comorbidities",
+        "cardiac_arrest",
+        "shock_onset_at",
+        "blood_gases.0.lactate_mmol_l",
+        "blood_gases.0.pao2",
     ] {
-        assert!(checked.missing.contains(&key.to_owned()), "va {key}");
+        assert!(
+            checked.unknown.iter().any(|u| u == key),
+            "{key}: {:?}",
+            checked.unknown
+        );
+        assert!(checked.data.get(key).is_none(), "{key}");
     }
-    assert!(!checked.missing.contains(&"fio2".to_owned()));
-    assert!(!checked.missing.contains(&"resp_diagnosis".to_owned()));
+    // A choice whose own options say "unknown" keeps it as its answer.
+    assert_eq!(checked.text("treatment_limitation"), Some("unknown"));
+    assert!(!checked.unknown.iter().any(|u| u == "treatment_limitation"));
+    // The centre sees unknown and empty answers apart, in the checklist's order.
+    let lacking = not_given(&checked.data);
+    let find = |name: &str| lacking.iter().find(|n| n.name == name).cloned();
+    assert_eq!(
+        find("lvef_pct"),
+        Some(NotGiven {
+            name: "lvef_pct".into(),
+            unknown: true
+        })
+    );
+    assert_eq!(
+        find("sbp_mmhg"),
+        Some(NotGiven {
+            name: "sbp_mmhg".into(),
+            unknown: false
+        })
+    );
+    assert_eq!(find("blood_gases.0.pao2").map(|n| n.unknown), Some(true));
+    assert_eq!(find("fio2"), None, "fio2 is optional for VA");
+    assert_eq!(find("discussion"), None);
+    let position = |name: &str| lacking.iter().position(|n| n.name == name);
+    assert!(position("department") < position("lvef_pct"));
+    // Unknown is read as missing, never as "none": no comorbidity means nothing to SAVE.
+    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let save = support.scores.iter().find(|s| s.score == "save").unwrap();
+    assert!(save.result.is_none(), "{save:?}");
+    // The stored list carries the marks through a second check (an update re-checks it).
+    let again = check(&Value::Object(checked.data.clone()), now());
+    assert_eq!(again.unknown, checked.unknown);
+    // Minimal fields, hidden fields and unknown names are refused in the list form.
+    value["unknown"] = json!(["age_years"]);
+    assert!(check(&value, now()).errors.get("unknown").is_some());
+    value["unknown"] = json!(["resp_diagnosis"]);
+    assert!(check(&value, now()).errors.get("unknown").is_some());
+    value["unknown"] = json!(["aortic_dissection", "blood_gases.0.ph"]);
+    let checked = check(&value, now());
+    assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+    assert!(checked.unknown.contains(&"aortic_dissection".to_owned()));
+    assert!(checked.unknown.contains(&"blood_gases.0.ph".to_owned()));
+}
+
+#[test]
+fn a_form_answers_unknown_with_a_tick_and_a_typed_value_wins() {
+    let mut form = Form::new();
+    let mut put = |k: &str, v: &[&str]| {
+        form.insert(k.into(), v.iter().map(|s| (*s).to_owned()).collect());
+    };
+    put("unknown", &["lvef_pct", "tapse_mm", "comorbidities"]);
+    put("tapse_mm", &["14"]);
+    let value = form_to_json(Pathway::Va, &form);
+    assert_eq!(value["lvef_pct"], json!("unknown"));
+    assert_eq!(value["comorbidities"], json!("unknown"));
+    assert_eq!(value["tapse_mm"], json!(14.0));
+    // Saving a step replaces that step's marks only.
+    let neurology = STEPS.iter().position(|s| s.key == "neurology").unwrap();
+    let patient = STEPS.iter().position(|s| s.key == "patient").unwrap();
+    let mut step = Form::new();
+    step.insert("unknown".into(), vec!["tapse_mm".into()]);
+    merge_step(&mut form, neurology, step);
+    assert_eq!(form["unknown"], ["comorbidities", "tapse_mm"]);
+    merge_step(&mut form, patient, Form::new());
+    assert_eq!(form["unknown"], ["tapse_mm"]);
+}
+
+#[test]
+fn a_field_of_the_other_pathway_is_refused() {
     // A field of the other pathway is not part of this one.
     let checked = check(&json!({"pathway": "va", "resp_diagnosis": "asthma"}), now());
     assert_eq!(

@@ -9,7 +9,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::OnceLock;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use zxcvbn::Score;
@@ -40,30 +40,35 @@ pub fn check_policy(password: &str, user_inputs: &[&str]) -> Result<(), FieldErr
 /// How long a request waits for a turn to hash before it is told to come back.
 const WAIT_FOR_TURN: Duration = Duration::from_secs(2);
 
-/// Turns to hash, and how long a caller waits for one.
-struct Turns {
-    semaphore: Semaphore,
+/// Turns to hash, and how long a caller waits for one. Each server holds its own (the
+/// accounts service carries them), one per core.
+#[derive(Clone, Debug)]
+pub struct Turns {
+    semaphore: Arc<Semaphore>,
     wait: Duration,
 }
 
 impl Turns {
+    pub fn per_core() -> Self {
+        Self::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            WAIT_FOR_TURN,
+        )
+    }
+
+    fn new(permits: usize, wait: Duration) -> Self {
+        Self {
+            semaphore: Arc::new(Semaphore::new(permits)),
+            wait,
+        }
+    }
+
     async fn take(&self) -> Result<SemaphorePermit<'_>, Busy> {
         match tokio::time::timeout(self.wait, self.semaphore.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(Busy),
         }
     }
-}
-
-/// The process's turns: one per core.
-fn turns() -> &'static Turns {
-    static TURNS: OnceLock<Turns> = OnceLock::new();
-    TURNS.get_or_init(|| Turns {
-        semaphore: Semaphore::new(
-            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-        ),
-        wait: WAIT_FOR_TURN,
-    })
 }
 
 /// No turn to hash came in time; the caller answers "busy, come back in a moment".
@@ -74,8 +79,15 @@ pub struct Busy;
 /// Seconds a busy caller is asked to wait.
 pub const RETRY_AFTER_SECS: u64 = 2;
 
-pub async fn hash(password: SecretString) -> Result<String, HashError> {
-    let _turn = turns().take().await.map_err(|_| HashError::Busy)?;
+/// Hashes a new password in one of the server's turns.
+pub async fn hash(turns: &Turns, password: SecretString) -> Result<String, HashError> {
+    let _turn = turns.take().await.map_err(|_| HashError::Busy)?;
+    hash_now(password).await
+}
+
+/// Hashes without taking a turn: for the command line, which is its own process and is
+/// run by an operator, not by the network.
+pub async fn hash_now(password: SecretString) -> Result<String, HashError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -90,11 +102,7 @@ pub async fn hash(password: SecretString) -> Result<String, HashError> {
 /// Checks a password against a stored hash. With no hash (unknown email, or an invitation
 /// not yet accepted) it still spends the time of one verification, so that the answer's
 /// timing does not tell which emails have accounts.
-pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool, Busy> {
-    verify_in_turn(turns(), password, stored).await
-}
-
-async fn verify_in_turn(
+pub async fn verify(
     turns: &Turns,
     password: SecretString,
     stored: Option<String>,
@@ -142,51 +150,52 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_the_dummy_never_does() {
-        let hash = hash(SecretString::from("kisik membrana Vrhnika 42"))
+        let turns = Turns::per_core();
+        let hash = hash(&turns, SecretString::from("kisik membrana Vrhnika 42"))
             .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(verify(
+            &turns,
             SecretString::from("kisik membrana Vrhnika 42"),
             Some(hash.clone())
         )
         .await
         .unwrap());
-        assert!(!verify(SecretString::from("wrong"), Some(hash))
+        assert!(!verify(&turns, SecretString::from("wrong"), Some(hash))
             .await
             .unwrap());
-        assert!(!verify(SecretString::from("anything"), None).await.unwrap());
+        assert!(!verify(&turns, SecretString::from("anything"), None)
+            .await
+            .unwrap());
     }
 
     /// Many checks at once take turns: none fails while turns come in time, and a caller
     /// that cannot get one in time is told it is busy rather than queued on.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn hashing_takes_turns_and_says_busy_when_none_comes() {
-        let leak = |permits, wait| -> &'static Turns {
-            Box::leak(Box::new(Turns {
-                semaphore: Semaphore::new(permits),
-                wait,
-            }))
-        };
-        let turns = leak(2, Duration::from_secs(60));
+        let turns = Turns::new(2, Duration::from_secs(60));
         let checks: Vec<_> = (0..6)
-            .map(|_| tokio::spawn(verify_in_turn(turns, SecretString::from("x"), None)))
+            .map(|_| {
+                let turns = turns.clone();
+                tokio::spawn(async move { verify(&turns, SecretString::from("x"), None).await })
+            })
             .collect();
         for check in checks {
             assert_eq!(check.await.unwrap(), Ok(false));
         }
         // Every turn taken (as by a flood): the next caller hears "busy" after the wait.
-        let turns = leak(1, Duration::from_millis(200));
+        let turns = Turns::new(1, Duration::from_millis(200));
         let held = turns.semaphore.acquire().await.unwrap();
         let started = std::time::Instant::now();
         assert_eq!(
-            verify_in_turn(turns, SecretString::from("x"), None).await,
+            verify(&turns, SecretString::from("x"), None).await,
             Err(Busy)
         );
         assert!(started.elapsed() >= turns.wait);
         drop(held);
         assert_eq!(
-            verify_in_turn(turns, SecretString::from("x"), None).await,
+            verify(&turns, SecretString::from("x"), None).await,
             Ok(false)
         );
     }

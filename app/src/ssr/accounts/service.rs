@@ -32,6 +32,8 @@ pub struct Accounts {
     pub db: Db,
     pub config: Arc<AccountConfig>,
     pub limiter: AddressLimiter,
+    /// This server's turns at password hashing.
+    pub hashing: passwords::Turns,
 }
 
 /// Fails unless the policy allows `action` for the requester.
@@ -232,7 +234,7 @@ impl Accounts {
             store::user_by_email(&mut conn, &email).await?
         };
         let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let password_ok = passwords::verify(password, stored_hash)
+        let password_ok = passwords::verify(&self.hashing, password, stored_hash)
             .await
             .map_err(|_| busy())?;
         let mut conn = self.conn().await?;
@@ -390,7 +392,9 @@ impl Accounts {
             return Err(AppError::TooManyAttempts { retry_after_secs });
         }
         drop(conn);
-        let hash = passwords::hash(password).await.map_err(hash_error)?;
+        let hash = passwords::hash(&self.hashing, password)
+            .await
+            .map_err(hash_error)?;
         let lang = input.language;
         let mut tx = self.db.begin().await?;
         if let Some(existing) = store::user_by_email(&mut tx, &email).await? {
@@ -576,7 +580,9 @@ impl Accounts {
             .collect();
         check_new_password(&password, &confirm, &personal, &mut errors);
         finish(errors)?;
-        let hash = passwords::hash(password).await.map_err(hash_error)?;
+        let hash = passwords::hash(&self.hashing, password)
+            .await
+            .map_err(hash_error)?;
         let mut tx = self.db.begin().await?;
         let Some(user_id) = tokens::consume(&mut tx, token, purpose).await? else {
             return Err(FieldErrors::single("token", FieldError::LinkInvalid).into());
@@ -996,7 +1002,7 @@ pub async fn create_user_directly(
     }
     finish(errors)?;
     drop(conn);
-    let hash = passwords::hash(password).await.map_err(hash_error)?;
+    let hash = passwords::hash_now(password).await.map_err(hash_error)?;
     let mut tx = db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO users (email, name, roles, hospital_id, password_hash, active, \
