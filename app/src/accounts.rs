@@ -137,6 +137,16 @@ pub const ROLE_CHOICES: &[&str] = &[
     "admin,ecmo_clinician",
 ];
 
+/// The choice of [`ROLE_CHOICES`] that names exactly `roles` (in any order), so that the
+/// role list shows what a user holds and "Change" never demotes them by accident.
+pub fn role_choice(roles: &[Role]) -> Option<&'static str> {
+    let held = crate::domain::account::roles_to_csv(roles);
+    ROLE_CHOICES.iter().copied().find(|choice| {
+        crate::domain::account::roles_to_csv(&crate::domain::account::roles_from_csv(choice))
+            == held
+    })
+}
+
 pub fn parse_language(code: &str) -> Lang {
     if code == "en" {
         Lang::En
@@ -609,6 +619,22 @@ mod tests {
             active: true,
             seeded: false,
         }
+    }
+
+    #[test]
+    fn the_role_list_shows_the_roles_a_user_holds_in_any_order() {
+        use crate::domain::account::Role::{Admin, EcmoClinician, Referrer};
+        assert_eq!(
+            role_choice(&[EcmoClinician, Admin]),
+            Some("admin,ecmo_clinician")
+        );
+        assert_eq!(
+            role_choice(&[Admin, EcmoClinician]),
+            Some("admin,ecmo_clinician")
+        );
+        assert_eq!(role_choice(&[Admin]), Some("admin"));
+        assert_eq!(role_choice(&[Referrer]), Some("referrer"));
+        assert_eq!(role_choice(&[Referrer, Admin]), None);
     }
 
     #[test]

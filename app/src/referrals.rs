@@ -94,6 +94,26 @@ fn referrals() -> Result<crate::ssr::referrals::Referrals, AppError> {
     use_context::<crate::ssr::referrals::Referrals>().ok_or(AppError::Internal)
 }
 
+/// Keeps a post that came without a valid session, gives the browser its token, and sends
+/// a plain form post on to sign in; a script caller shows the sign-in link itself.
+#[cfg(feature = "ssr")]
+async fn keep_for_sign_in(post: &crate::ssr::pending::PendingPost) {
+    use crate::ssr::pending;
+    let Ok(service) = referrals() else {
+        return;
+    };
+    let Ok(token) = pending::keep(&service.db, service.clock.now_ms(), post).await else {
+        return;
+    };
+    let secure = service.config.public_url.starts_with("https:");
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(value) = http::HeaderValue::from_str(&pending::cookie(Some(&token), secure)) {
+            response.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+    crate::accounts::server::redirect_form(&format!("/login?next={}", pending::RESUME));
+}
+
 /// A form value as JSON: empty is absent, a number stays a number, anything else stays
 /// text so that the checks can name it.
 #[cfg(feature = "ssr")]
@@ -167,12 +187,22 @@ pub async fn submit_ecpr_alert(
     .map(|(key, _)| Value::String(key.into()))
     .collect();
     body.insert("known".into(), Value::Array(known));
+    let body = Value::Object(body);
     let result = async {
         referrals()?
-            .submit(&server::identity(), &idempotency_key, &Value::Object(body))
+            .submit(&server::identity(), &idempotency_key, &body)
             .await
     }
     .await;
+    if matches!(result, Err(AppError::SignIn)) {
+        // The session expired while the doctor typed: the alert is kept, and sent right
+        // after sign-in (see `ssr::pending`).
+        let post = crate::ssr::pending::PendingPost::EcprAlert {
+            idempotency_key,
+            body,
+        };
+        keep_for_sign_in(&post).await;
+    }
     let next = result
         .as_ref()
         .map(|s| format!("/referrals/{}?new=1", s.id))

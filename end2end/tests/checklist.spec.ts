@@ -220,3 +220,27 @@ for (const js of [true, false]) {
     });
   });
 }
+
+// A step with a mistake comes back with the error summary at the top, in view and focused,
+// each entry a link to its field.
+for (const js of [true, false]) {
+  test.describe(js ? "error summary, phone, JavaScript" : "error summary, phone, no JavaScript", () => {
+    test.use({ javaScriptEnabled: js, viewport: { width: 375, height: 812 } });
+
+    test("a step with an error shows the summary in view with focus", async ({ page }) => {
+      await signIn(page);
+      await start(page, "VV");
+      await page.getByTestId("step-1").click();
+      await answer(page, "age_years", "15");
+      await answer(page, "weight_kg", "4000");
+      await page.getByTestId("next").click();
+      await expect(page).toHaveURL(/step=1&check=1.*#error-summary$/);
+      const summary = page.getByTestId("error-summary");
+      await expect(summary).toBeInViewport();
+      await expect(summary).toBeFocused();
+      await expect(summary.getByRole("link")).toHaveCount(2);
+      await summary.getByRole("link", { name: /Telesna masa/ }).click();
+      await expect(page.locator("#f-weight_kg")).toBeInViewport();
+    });
+  });
+}

@@ -87,6 +87,7 @@ test.describe("without JavaScript", () => {
     await page.getByLabel("3. Starost (ocena, leta)").fill("12");
     await page.getByRole("button", { name: "Pošlji ECPR alarm" }).click();
     await expect(page.locator("#field-age_years-error")).toContainText("18");
+    await summaryInViewWithFocus(page);
     await fillAlert(page);
     await page.getByRole("button", { name: "Pošlji ECPR alarm" }).click();
     await expect(page.getByTestId("confirmation")).toContainText("Napotitev je poslana");
@@ -95,6 +96,18 @@ test.describe("without JavaScript", () => {
 
 test.describe("on a phone (375 px)", () => {
   test.use({ viewport: { width: 375, height: 800 } });
+
+  test("a mistake in the alert brings the error summary into view with the focus", async ({ page }) => {
+    await signInWithKeyboard(page);
+    await page.goto("/referrals/new/ecpr");
+    await hydrated(page);
+    await fillAlert(page);
+    await page.getByLabel("3. Starost (ocena, leta)").fill("12");
+    await page.getByRole("button", { name: "Pošlji ECPR alarm" }).click();
+    await summaryInViewWithFocus(page);
+    await page.getByTestId("error-summary").getByRole("link").first().click();
+    await expect(page.locator("#field-age_years")).toBeInViewport();
+  });
 
   test("a signed-in doctor's alert and confirmation do not scroll sideways", async ({ page }) => {
     await signInWithKeyboard(page);
@@ -111,3 +124,42 @@ test.describe("on a phone (375 px)", () => {
     await expect(page.locator("dl.facts").last()).not.toContainText("54.0");
   });
 });
+
+/** The error summary is on screen (not scrolled away) and has the focus. */
+async function summaryInViewWithFocus(page: Page) {
+  const summary = page.getByTestId("error-summary");
+  await expect(summary).toBeInViewport();
+  await expect(summary).toBeFocused();
+}
+
+// The idle sign-out comes while the alert is typed: nothing is lost, and the alert is sent
+// right after sign-in, once.
+for (const js of [true, false]) {
+  test.describe(js ? "expired session, JavaScript" : "expired session, no JavaScript", () => {
+    test.use({ javaScriptEnabled: js });
+
+    test("an ECPR alert posted after the session expired is sent after sign-in, once", async ({ page, context }) => {
+      await signInWithKeyboard(page);
+      const before = await referralCount(page);
+      await page.goto("/referrals/new/ecpr");
+      if (js) await hydrated(page);
+      await fillAlert(page);
+      await context.clearCookies({ name: "ecmo_session" });
+      await page.getByRole("button", { name: "Pošlji ECPR alarm" }).click();
+      if (js) {
+        await summaryInViewWithFocus(page);
+        await page.getByTestId("sign-in-again").click();
+      }
+      await expect(page).toHaveURL(/\/login\?next=/);
+      await expect(page.getByTestId("kept-notice")).toBeVisible();
+      await page.getByLabel("E-naslov").fill(REFERRER);
+      await page.getByLabel("Geslo").fill(PASSWORD);
+      await page.getByRole("button", { name: "Prijava" }).click();
+      await expect(page.getByTestId("confirmation")).toContainText("Napotitev je poslana");
+      await expect(page.locator("dl.facts").last()).toContainText("NMP Celje, reanimobil 1");
+      expect(await referralCount(page)).toBe(before + 1);
+      await page.goto("/resume");
+      expect(await referralCount(page)).toBe(before + 1);
+    });
+  });
+}

@@ -11,6 +11,7 @@ use ecmo_referral_app::error::AppError;
 use ecmo_referral_app::pages::checklist::{pathway_of, REVIEW};
 use ecmo_referral_app::ssr::accounts::RequestIdentity;
 use ecmo_referral_app::ssr::drafts::Form as DraftForm;
+use ecmo_referral_app::ssr::pending::{self, PendingPost};
 use ecmo_referral_app::ssr::time::{now_ms, to_local};
 
 fn see_other(location: &str) -> Response {
@@ -41,6 +42,19 @@ pub async fn save_step(
     let Ok(id) = id.parse::<i64>() else {
         return (StatusCode::NOT_FOUND, "No such draft.").into_response();
     };
+    apply_step(&state, &identity, id, pairs).await
+}
+
+/// Saves a posted step and answers with where the browser goes next. A post without a
+/// valid session is kept (see [`pending`]) and the browser goes to sign in, after which
+/// `/resume` calls this again with the same fields.
+pub async fn apply_step(
+    state: &AppState,
+    identity: &RequestIdentity,
+    id: i64,
+    pairs: Vec<(String, String)>,
+) -> Response {
+    let kept = pairs.clone();
     let mut step = None;
     let mut go = String::from("stay");
     let mut rows = 0usize;
@@ -62,12 +76,16 @@ pub async fn save_step(
     };
     let saved = state
         .referrals
-        .save_draft(&identity, id, Some(step), fields)
+        .save_draft(identity, id, Some(step), fields)
         .await;
     let draft = match saved {
         Ok(draft) => draft,
         Err(AppError::SignIn) => {
-            return see_other(&format!("/login?next=/referrals/drafts/{id}"));
+            let post = PendingPost::DraftStep {
+                draft_id: id,
+                pairs: kept,
+            };
+            return keep_and_sign_in(state, &post).await;
         }
         Err(AppError::Conflict) => return see_other(&step_url(id, step, "&error=conflict")),
         Err(AppError::Request(_)) => {
@@ -113,8 +131,87 @@ pub async fn save_step(
                 .iter()
                 .any(|(k, _)| checklist::step_of(k) == Some(step));
         if blocking {
-            return see_other(&step_url(id, step, &format!("&check=1&rows={rows}")));
+            // The fragment puts the error summary in view, above the form's fields.
+            return see_other(&step_url(
+                id,
+                step,
+                &format!("&check=1&rows={rows}#error-summary"),
+            ));
         }
     }
     see_other(&step_url(id, target, ""))
+}
+
+/// Keeps a post that came without a valid session and sends the browser to sign in; the
+/// sign-in page then leads to `/resume`, which completes it.
+pub async fn keep_and_sign_in(state: &AppState, post: &PendingPost) -> Response {
+    let secure = state.settings.public_url.scheme() == "https";
+    match pending::keep(&state.db, now_ms(), post).await {
+        Ok(token) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, format!("/login?next={}", pending::RESUME)),
+                (header::SET_COOKIE, pending::cookie(Some(&token), secure)),
+            ],
+        )
+            .into_response(),
+        Err(_) => see_other("/login"),
+    }
+}
+
+/// `GET /resume`: completes the post this browser's session lost — saves the step and shows
+/// it, or sends the ECPR alert (once: its idempotency key came with it) and shows the
+/// referral. With nothing kept it goes home.
+#[derive(serde::Deserialize)]
+pub struct ResumeQuery {
+    /// Where to go when nothing was kept (the page whose form lost its session).
+    then: Option<String>,
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    axum::extract::Query(query): axum::extract::Query<ResumeQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if identity.user.is_none() {
+        return see_other(&format!("/login?next={}", pending::RESUME));
+    }
+    let token = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(pending::token_from)
+        .map(str::to_owned);
+    let post = match token {
+        Some(token) => pending::take(&state.db, now_ms(), &token)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let mut response = match post {
+        Some(PendingPost::DraftStep { draft_id, pairs }) => {
+            apply_step(&state, &identity, draft_id, pairs).await
+        }
+        Some(PendingPost::EcprAlert {
+            idempotency_key,
+            body,
+        }) => match state
+            .referrals
+            .submit(&identity, &idempotency_key, &body)
+            .await
+        {
+            Ok(sent) => see_other(&format!("/referrals/{}?new=1", sent.id)),
+            // Refused now for another reason (a wrong value): the form again, with a note.
+            Err(_) => see_other("/referrals/new/ecpr?kept=failed"),
+        },
+        None => see_other(&ecmo_referral_app::accounts::safe_next(
+            query.then.as_deref().unwrap_or("/"),
+        )),
+    };
+    let secure = state.settings.public_url.scheme() == "https";
+    if let Ok(value) = axum::http::HeaderValue::from_str(&pending::cookie(None, secure)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }

@@ -276,6 +276,7 @@ pub fn route_list() -> Vec<(http::Method, String)> {
         (http::Method::GET, "/healthz".to_owned()),
         (http::Method::GET, "/lang/{locale}".to_owned()),
         (http::Method::POST, "/referrals/drafts/{id}/step".to_owned()),
+        (http::Method::GET, "/resume".to_owned()),
         (http::Method::GET, "/referrals/{id}/audit.csv".to_owned()),
         (http::Method::GET, "/kpi.csv".to_owned()),
     ];
@@ -323,6 +324,7 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
             "/referrals/drafts/{id}/step",
             axum::routing::post(crate::checklist::save_step),
         )
+        .route("/resume", get(crate::checklist::resume))
         .route("/referrals/{id}/audit.csv", get(crate::exports::referral_audit))
         .route("/kpi.csv", get(crate::exports::kpis))
         .merge(crate::api::routes())

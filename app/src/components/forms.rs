@@ -38,14 +38,93 @@ where
     Signal::derive(move || action.value().get().and_then(|r| r.err()))
 }
 
-/// What went wrong with the whole form, announced to screen readers.
+/// What went wrong with the whole form, announced to screen readers. When fields are
+/// wrong it is an error summary (the GOV.UK pattern): each entry links to its field, and
+/// it is scrolled into view and focused when it appears, so that on a phone the doctor
+/// sees it instead of the bottom of the form.
 #[component]
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     let lang = use_lang();
+    let summary = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if error.with(Option::is_some) {
+            if let Some(el) = summary.get() {
+                el.scroll_into_view();
+                let _ = el.focus();
+            }
+        }
+    });
     move || {
         error.get().map(|e| {
-            view! { <p class="form-error" role="alert">{e.message(lang.get())}</p> }
+            let l = lang.get();
+            let entries: Vec<(String, String)> = e
+                .field_errors()
+                .map(|f| {
+                    f.0.iter()
+                        .map(|(name, list)| {
+                            let text = list
+                                .iter()
+                                .map(|m| m.message(l))
+                                .collect::<Vec<_>>()
+                                .join("; ");
+                            // A value given in either unit belongs to the one input.
+                            let field = name
+                                .strip_suffix("_kpa")
+                                .or_else(|| name.strip_suffix("_mmhg"))
+                                .unwrap_or(name);
+                            (
+                                format!("#field-{field}"),
+                                format!("{}: {text}", crate::domain::labels::field_label(name, l)),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            // Signed out meanwhile: sign in, and what was sent (if it was kept) is completed.
+            let sign_in = matches!(e, AppError::SignIn).then(|| {
+                let here = current_path();
+                let href = format!(
+                    "/login?next=/resume%3Fthen%3D{}",
+                    percent_encoding::utf8_percent_encode(&here, percent_encoding::NON_ALPHANUMERIC)
+                );
+                view! {
+                    <p><a class="button" href=href data-testid="sign-in-again">{match l {
+                        crate::domain::i18n::Lang::Sl => "Prijava (odgovori ostanejo)",
+                        crate::domain::i18n::Lang::En => "Sign in (your answers are kept)",
+                    }}</a></p>
+                }
+            });
+            view! {
+                <div class="form-error-box" role="alert" tabindex="-1" autofocus=true node_ref=summary data-testid="error-summary">
+                    <p class="form-error">{e.message(l)}</p>
+                    {sign_in}
+                    {(!entries.is_empty()).then(|| view! {
+                        <ul class="error-links">
+                            {entries.into_iter().map(|(href, text)| view! { <li><a href=href>{text}</a></li> }).collect_view()}
+                        </ul>
+                    })}
+                </div>
+            }
         })
+    }
+}
+
+/// The path of the page on screen. Router hooks are not available inside an island, so it
+/// is read from the browser, or on the server from the request.
+fn current_path() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        window().location().pathname().unwrap_or_default()
+    }
+    #[cfg(all(feature = "ssr", not(feature = "hydrate")))]
+    {
+        use_context::<http::request::Parts>()
+            .map(|parts| parts.uri.path().to_owned())
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        String::new()
     }
 }
 

@@ -65,6 +65,12 @@ pub fn LoginPage() -> impl IntoView {
             {move || signed_out.get().map(|_| view! {
                 <p class="notice success" role="status">{tr("Odjavljeni ste na vseh napravah.", "You are signed out on every device.")}</p>
             })}
+            {move || next.get().filter(|n| n.starts_with("/resume")).map(|_| view! {
+                <p class="notice" role="status" data-testid="kept-notice">{tr(
+                    "Seja je potekla, vaši odgovori pa so shranjeni. Prijavite se in dokončali bomo, kar ste poslali (korak shranimo, ECPR alarm pošljemo).",
+                    "Your session expired, but your answers are kept. Sign in and what you sent is completed (the step saved, the ECPR alert sent)."
+                )}</p>
+            })}
             <ActionForm action=action attr:class="form" attr:novalidate=true>
                 <FormError error />
                 <Field label=text(tr("E-naslov", "Email")) name="email" kind="email" autocomplete="username" required=true error />

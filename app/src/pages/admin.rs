@@ -180,7 +180,9 @@ fn user_row(
             s("aktiven", "active")
         }
     };
-    let role_value = roles_to_csv(&u.roles);
+    let role_value = role_choice(&u.roles)
+        .map(str::to_owned)
+        .unwrap_or_else(|| roles_to_csv(&u.roles));
     let role_id = format!("role-{}", u.id);
     let hospital_id = format!("hospital-{}", u.id);
     view! {

@@ -303,6 +303,7 @@ fn ChecklistStep(
                         },
                     }}
                 </p>
+                {show_errors.then(|| view! { <ErrorSummary step checked /> })}
                 <p class="field-hint">{tr(
                     "Za pošiljanje so potrebna le polja z *. Drugo izpolnite, če je znano, ali označite »ni znano«; kar manjka, center vidi kot »ni podano«.",
                     "Only the fields marked * are needed to send. Fill in the rest if known, or tick \"unknown\"; what is missing, the centre sees as \"not given\"."
@@ -324,6 +325,55 @@ fn ChecklistStep(
                 }}
             </aside>
         </div>
+    }
+}
+
+/// What stops this step, at the top of the form: each entry a link to its field. The
+/// server sends the browser to `#error-summary`, so it is in view on a phone, and it takes
+/// the focus (with or without JavaScript), so a screen reader reads it first.
+#[component]
+fn ErrorSummary(step: usize, checked: Memo<Checked>) -> impl IntoView {
+    let lang = use_lang();
+    let entries = move || {
+        let l = lang.get();
+        checked.with(|c| {
+            c.submission_errors()
+                .0
+                .into_iter()
+                .filter(|(k, _)| checklist::step_of(k) == Some(step))
+                .map(|(k, es)| {
+                    let text = es
+                        .iter()
+                        .map(|e| e.message(l))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    (
+                        dom_id(checklist::base_key(&k)),
+                        format!("{}: {text}", answer_label(&k, l)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let focus = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = focus.get() {
+            let _ = el.focus();
+        }
+    });
+    move || {
+        let entries = entries();
+        (!entries.is_empty()).then(|| view! {
+            <div class="error-summary" id="error-summary" role="alert" tabindex="-1" autofocus=true
+                node_ref=focus data-testid="error-summary" aria-labelledby="error-summary-title">
+                <h2 id="error-summary-title">{tr("Popravite, preden nadaljujete", "Correct these before going on")}</h2>
+                <ul>
+                    {entries.into_iter().map(|(target, text)| view! {
+                        <li><a href=format!("#{target}")>{text}</a></li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        })
     }
 }
 
@@ -537,7 +587,7 @@ fn field_view(
         Kind::Multi(options) => {
             let ticked: Vec<String> = form.get(&name).cloned().unwrap_or_default();
             return view! {
-                <fieldset class="field field-multi" aria-describedby=described.clone()>
+                <fieldset class="field field-multi" id=id.clone() aria-describedby=described.clone()>
                     <legend>{label}</legend>
                     <div class="options">
                         {options.iter().map(|o| {
@@ -560,7 +610,7 @@ fn field_view(
         }
         Kind::YesNo => {
             return view! {
-                <fieldset class="field field-yesno" aria-describedby=described.clone()>
+                <fieldset class="field field-yesno" id=id.clone() aria-describedby=described.clone()>
                     <legend>{label}</legend>
                     <div class="options options-inline">
                         {["yes", "no"].into_iter().map(|o| {

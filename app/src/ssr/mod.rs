@@ -8,6 +8,7 @@ pub mod followups;
 pub mod notify;
 pub mod oncall;
 pub mod outbox;
+pub mod pending;
 pub mod referrals;
 pub mod session;
 pub mod time;

@@ -441,6 +441,10 @@ pub fn mail(kind: Kind, about: &About<'_>, to: &Recipient, ack_link: Option<&str
     );
     NewMail {
         kind: kind.code().into(),
+        lane: match kind {
+            Kind::NewReferral | Kind::Escalation { .. } => crate::ssr::outbox::Lane::Alert,
+            _ => crate::ssr::outbox::Lane::Clinical,
+        },
         recipient: to.email.clone(),
         subject,
         body_text,

@@ -4,11 +4,35 @@
 use super::time::now_ms;
 use sqlx::AnyConnection;
 
+/// How urgent a message is. The delivery worker claims the lowest lane first: nothing in
+/// a later lane (a flood of password resets, a burst of receipts) can delay an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lane {
+    /// A new referral or an escalation, to the on-call team.
+    Alert,
+    /// Other mail about referrals: receipts, acknowledgements, decisions, messages.
+    Clinical,
+    /// Account mail: invitations, confirmations, password resets.
+    Account,
+}
+
+impl Lane {
+    /// The stored number, in claiming order.
+    pub fn rank(self) -> i64 {
+        match self {
+            Lane::Alert => 0,
+            Lane::Clinical => 1,
+            Lane::Account => 2,
+        }
+    }
+}
+
 /// A message to be sent. Callers put no patient identifier in any field.
 #[derive(Clone, Debug)]
 pub struct NewMail {
     /// What caused the message (e.g. `referral_submitted`), for the delivery page and logs.
     pub kind: String,
+    pub lane: Lane,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
@@ -26,8 +50,8 @@ pub async fn enqueue(
     let now = now_ms();
     sqlx::query(
         "INSERT INTO outbox (message_id, kind, recipient, subject, body_text, body_html, \
-         status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+         status, attempts, next_attempt_at, created_at, lane) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8)",
     )
     .bind(&message_id)
     .bind(&mail.kind)
@@ -36,7 +60,28 @@ pub async fn enqueue(
     .bind(&mail.body_text)
     .bind(mail.body_html.as_deref())
     .bind(now)
+    .bind(mail.lane.rank())
     .execute(&mut *conn)
     .await?;
     Ok(message_id)
+}
+
+/// Whether a message of `kind` to `recipient` was queued at or after `since_ms`: account
+/// mail that anyone can ask for (a password reset) goes to one person at most once in a
+/// while, however often it is asked for.
+pub async fn queued_since(
+    conn: &mut AnyConnection,
+    kind: &str,
+    recipient: &str,
+    since_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM outbox WHERE recipient = $1 AND kind = $2 AND created_at >= $3 LIMIT 1",
+    )
+    .bind(recipient)
+    .bind(kind)
+    .bind(since_ms)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
 }

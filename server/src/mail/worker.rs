@@ -161,7 +161,7 @@ impl MailWorker {
             "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
              WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
                          AND (locked_until IS NULL OR locked_until < $2) \
-                         ORDER BY next_attempt_at, id LIMIT 1) \
+                         ORDER BY lane, next_attempt_at, id LIMIT 1) \
                AND status = 'pending' AND (locked_until IS NULL OR locked_until < $2) \
              RETURNING id, message_id, recipient, subject, body_text, body_html, created_at, attempts",
         )

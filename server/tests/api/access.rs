@@ -318,6 +318,8 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
                 [303, 303, 404, 403, 403],
             )
         },
+        // Completes a post kept across an expired session; with none kept it goes on.
+        case("GET", "/resume", [303; 5]),
         Case {
             path: format!("/referrals/drafts/{draft}"),
             ..case("GET", "/referrals/drafts/{id}", [302, 200, 404, 403, 403])

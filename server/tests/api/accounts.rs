@@ -817,3 +817,34 @@ async fn a_sign_in_flood_neither_fails_nor_starves_referrals() {
     eprintln!("{busy} of 120 sign-ins were told to come back");
     app.stop().await;
 }
+
+/// A flood of password-reset requests for one account sends one mail: the rest are
+/// answered the same, silently, and queue nothing that could stand before an alert.
+#[tokio::test]
+async fn reset_requests_for_one_account_send_one_mail_per_quarter_hour() {
+    let app = spawn_app(
+        DbKind::Sqlite,
+        None,
+        &[("ECMO_LOGIN_ADDRESS_BURST", "10000")],
+    )
+    .await;
+    app.create_user("ana.flood@a.test", &["ecmo_clinician"], None)
+        .await;
+    let client = app.browser();
+    for _ in 0..20 {
+        let response = app
+            .call(
+                &client,
+                "/api/account/forgot",
+                &[("email", "ana.flood@a.test")],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(
+        app.mail_count("ana.flood@a.test", "account_password_reset")
+            .await,
+        1
+    );
+    app.stop().await;
+}

@@ -665,3 +665,145 @@ async fn a_draft_stays_with_its_hospital() {
     assert_eq!(referral_count(&app).await, 0);
     app.stop().await;
 }
+
+/// Nothing typed is lost to an expired session: a step posted after the sign-out is kept,
+/// the browser goes to sign in, and `/resume` saves it; an ECPR alert posted after the
+/// sign-out (as a plain form and as the page's script) is sent right after sign-in, once.
+async fn posts_after_the_session_expired_are_completed_after_sign_in(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.expired@a.test", "SB Celje").await;
+    let draft = app
+        .call(&client, "/api/referrals/draft-start", &[("pathway", "vv")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let sign_out = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let out = app.call(&client, "/api/account/sign-out", &[]).await;
+            assert_eq!(out.status(), 200);
+        }
+    };
+    sign_out(client.clone()).await;
+    let step = [
+        ("_step".to_owned(), "1".to_owned()),
+        ("_go".to_owned(), "next".to_owned()),
+        ("age_years".to_owned(), "47".to_owned()),
+        ("weight_kg".to_owned(), "92".to_owned()),
+    ];
+    let kept = post_step(&app, &client, &draft, &step).await;
+    assert_eq!(kept.status(), 303);
+    assert_eq!(kept.headers()["location"], "/login?next=/resume");
+    let cookie = kept.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("ecmo_pending=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    // Another browser, signed in as the same doctor, has no token: nothing to complete.
+    let other = app.browser();
+    assert_eq!(
+        app.sign_in(&other, "ref.expired@a.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let elsewhere = other
+        .get(format!("{}/resume", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.headers()["location"], "/");
+
+    assert_eq!(
+        app.sign_in(&client, "ref.expired@a.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let resumed = client
+        .get(format!("{}/resume", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), 303);
+    assert_eq!(
+        resumed.headers()["location"],
+        format!("/referrals/drafts/{draft}?step=2").as_str()
+    );
+    let data: Value = app
+        .call(&client, "/api/referrals/draft-get", &[("id", &draft)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(data["draft"]["form"]["weight_kg"], json!(["92"]));
+    // Completed once: a reload finds nothing more.
+    let again = client
+        .get(format!("{}/resume", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["location"], "/");
+
+    // The ECPR alert, posted by the page's script and as a plain form.
+    for (script, key) in [
+        (true, "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+        (false, "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+    ] {
+        sign_out(client.clone()).await;
+        let mut request = client
+            .post(format!("{}/api/referrals/ecpr", app.address))
+            .header("origin", ORIGIN);
+        if !script {
+            request = request.header("accept", "text/html");
+        }
+        let posted = request
+            .form(&[
+                ("idempotency_key", key),
+                ("callback_phone", "041 555 123"),
+                ("location", "NMP Celje"),
+                ("age_years", "54"),
+                ("minutes_since_collapse", "20"),
+                ("collapse", "witnessed_bystander_cpr"),
+                ("initial_rhythm", "vf_pvt"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if script {
+            assert_eq!(posted.status(), 401);
+        } else {
+            assert_eq!(posted.headers()["location"], "/login?next=/resume");
+        }
+        assert!(posted.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("ecmo_pending="));
+        let before = referral_count(&app).await;
+        assert_eq!(
+            app.sign_in(&client, "ref.expired@a.test", GOOD_PASSWORD)
+                .await,
+            200
+        );
+        let resumed = client
+            .get(format!("{}/resume", app.address))
+            .send()
+            .await
+            .unwrap();
+        let location = resumed.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            location.starts_with("/referrals/") && location.ends_with("?new=1"),
+            "{location}"
+        );
+        assert_eq!(referral_count(&app).await, before + 1);
+        let again = client
+            .get(format!("{}/resume", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.headers()["location"], "/");
+        assert_eq!(referral_count(&app).await, before + 1);
+    }
+    app.stop().await;
+}
+
+crate::on_both_databases!(posts_after_the_session_expired_are_completed_after_sign_in);

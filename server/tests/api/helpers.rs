@@ -396,6 +396,7 @@ pub async fn enqueue_mails(db: &Db, count: usize, recipient: &str) -> Vec<String
     for i in 0..count {
         let mail = NewMail {
             kind: "test".into(),
+            lane: ecmo_referral_app::ssr::outbox::Lane::Clinical,
             recipient: recipient.into(),
             subject: format!("Test message {i}"),
             body_text: format!("Body {i}"),

@@ -12,7 +12,78 @@ on_both_databases!(
     permanent_rejections_become_dead_letters_at_once,
     temporary_failures_are_retried_up_to_the_limit,
     two_instances_never_send_the_same_message,
+    an_alert_is_sent_before_queued_account_mail,
 );
+
+/// Mail lanes: with a hundred account mails waiting (a flood of password resets), an alert
+/// queued after them is the next message the worker sends.
+async fn an_alert_is_sent_before_queued_account_mail(kind: DbKind) {
+    use ecmo_referral_app::ssr::outbox::{enqueue, Lane, NewMail};
+    // Each message takes 20 ms at the SMTP server, so the backlog lasts seconds; two
+    // messages are in flight at a time.
+    let sink = MailSink::start_with(SinkMode::Accept, Duration::from_millis(20));
+    let app = spawn_app(kind, Some(sink.url()), &[("ECMO_MAIL_CONCURRENCY", "2")]).await;
+    let mail = |lane: Lane, kind: &str, to: &str| NewMail {
+        kind: kind.into(),
+        lane,
+        recipient: to.into(),
+        subject: kind.into(),
+        body_text: kind.into(),
+        body_html: None,
+    };
+    let mut tx = app.db.pool.begin().await.unwrap();
+    for i in 0..100 {
+        let to = format!("person{i}@a.test");
+        enqueue(
+            &mut tx,
+            &mail(Lane::Account, "account_password_reset", &to),
+            "ecmo.test",
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    sink.wait_for(1, WAIT).await;
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let sent_before = sink.messages().len();
+    enqueue(
+        &mut tx,
+        &mail(Lane::Clinical, "referral_receipt", "ref@a.test"),
+        "ecmo.test",
+    )
+    .await
+    .unwrap();
+    enqueue(
+        &mut tx,
+        &mail(Lane::Alert, "referral_submitted", "oncall@ecmo.test"),
+        "ecmo.test",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(sent_before < 90, "the backlog was still there");
+    let position = |to: &str| {
+        sink.messages()
+            .iter()
+            .position(|m| m.to == vec![to.to_owned()])
+    };
+    wait_until(WAIT, || async {
+        position("oncall@ecmo.test").is_some() && position("ref@a.test").is_some()
+    })
+    .await;
+    let (alert, receipt) = (position("oncall@ecmo.test"), position("ref@a.test"));
+    // At most the two messages in flight when they were queued came before them; the
+    // hundred account mails still waiting came after.
+    assert!(
+        alert <= Some(sent_before + 2),
+        "{alert:?} after {sent_before}"
+    );
+    assert!(
+        receipt <= Some(sent_before + 3),
+        "{receipt:?} after {sent_before}"
+    );
+    app.stop().await;
+}
 
 async fn queued_mail_is_delivered_once_with_its_message_id(kind: DbKind) {
     let sink = MailSink::start();
@@ -49,6 +120,7 @@ async fn a_rolled_back_change_sends_nothing(kind: DbKind) {
     let app = spawn_app(kind, Some(sink.url()), &[]).await;
     let mail = NewMail {
         kind: "test".into(),
+        lane: ecmo_referral_app::ssr::outbox::Lane::Clinical,
         recipient: "oncall@ecmo.test".into(),
         subject: "never".into(),
         body_text: "never".into(),

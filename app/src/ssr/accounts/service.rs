@@ -36,6 +36,16 @@ pub struct Accounts {
     pub hashing: passwords::Turns,
 }
 
+/// Account mail that a request without a session can cause (and so a stranger can ask
+/// for in bulk).
+const ANONYMOUS_MAIL: [&str; 3] = [
+    "account_password_reset",
+    "account_confirm_email",
+    "account_already_registered",
+];
+/// At most one such mail per recipient and kind in this time.
+const ACCOUNT_MAIL_GAP_MS: i64 = 15 * 60_000;
+
 /// Fails unless the policy allows `action` for the requester.
 pub fn authorize(identity: &RequestIdentity, action: Action) -> Result<(), AppError> {
     match decide(identity.user.as_ref(), action) {
@@ -945,8 +955,17 @@ impl Accounts {
         to: &str,
         mail: mails::Mail,
     ) -> Result<(), AppError> {
+        // Mail that an anonymous request can cause goes to one address at most once per
+        // quarter of an hour; further requests are answered the same, silently.
+        if ANONYMOUS_MAIL.contains(&mail.kind)
+            && outbox::queued_since(&mut *conn, mail.kind, to, now_ms() - ACCOUNT_MAIL_GAP_MS)
+                .await?
+        {
+            return Ok(());
+        }
         let new = NewMail {
             kind: mail.kind.to_owned(),
+            lane: outbox::Lane::Account,
             recipient: to.to_owned(),
             subject: mail.subject,
             body_text: mail.text,
