@@ -64,7 +64,7 @@ test.describe("score calculators", () => {
       await preserve.getByLabel("Mehanska ventilacija pred ECMO (dnevi)").fill("7");
       await preserve.getByLabel("Točke SOFA").fill("14");
       await preserve.getByLabel("PEEP (cmH2O)").fill("10");
-      await preserve.getByLabel("Plato tlak (cmH2O)").fill("30");
+      await preserve.getByLabel("Tlak platoja (cmH2O)").fill("30");
       await preserve.getByLabel("Imunska oslabelost").check();
       await preserve.getByRole("button", { name: "Izračunaj" }).click();
       await expect(page.getByTestId("figure-preserve")).toHaveText("8");

@@ -244,3 +244,20 @@ for (const js of [true, false]) {
     });
   });
 }
+
+test.describe("faster on a phone", () => {
+  test.use({ viewport: { width: 375, height: 812 } });
+
+  test("a VV referral starts from the signed-in home in one tap, its first question on the first screen", async ({ page }) => {
+    await signIn(page);
+    await page.goto("/");
+    const quick = page.getByTestId("quick-start");
+    await expect(quick.getByTestId("home-start-ecpr")).toBeVisible();
+    await quick.getByRole("button", { name: "VV-ECMO — dihalna odpoved" }).click();
+    await expect(page).toHaveURL(/\/referrals\/drafts\/\d+$/);
+    await expect(page.locator("#f-discussion")).toBeInViewport();
+    // Who refers is taken from the profile.
+    await expect(page.locator('[name="referring_doctor"]')).not.toHaveValue("");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  });
+});

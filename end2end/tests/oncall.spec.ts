@@ -61,6 +61,6 @@ test("a shift on the roster: its physician is mailed a new referral and acknowle
   // Every mail of it is listed with its state.
   await centre.goto("/notifications");
   const deliveries = centre.getByTestId("deliveries");
-  await expect(deliveries).toContainText("referral_submitted");
-  await expect(deliveries).toContainText("referral_acknowledged");
+  await expect(deliveries).toContainText("Nova napotitev (dežurni)");
+  await expect(deliveries).toContainText("Center je prevzel");
 });

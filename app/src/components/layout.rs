@@ -32,7 +32,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <a href="/">{t!(i18n, nav_home)}</a>
                 <a href="/calculators">{t!(i18n, nav_calculators)}</a>
                 {referrals.then(|| view! { <a href="/referrals">{tr("Napotitve", "Referrals")}</a> })}
-                {clinician.then(|| view! { <a href="/queue">{tr("Vrsta", "Queue")}</a> })}
+                {clinician.then(|| view! { <a href="/queue">{tr("Čakalna vrsta", "Queue")}</a> })}
                 {centre.then(|| view! { <a href="/kpi">{tr("Kazalniki", "Figures")}</a> <a href="/roster">{tr("Dežurstva", "On call")}</a> <a href="/notifications">{tr("Obvestila", "Notifications")}</a> })}
                 {admin.then(|| view! {
                     <a href="/admin/users">{tr("Uporabniki", "Users")}</a>

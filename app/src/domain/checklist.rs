@@ -251,23 +251,25 @@ const DIAGNOSIS: &[Field] = &[
     f("transfusion_restrictions", Kind::Choice(TRANSFUSION), R, R),
 ];
 
+/// Ventilation: what the VV rules and scores read. A VA referral is asked only the settings
+/// SAVE and the decision need (mode, FiO2, PEEP, peak pressure).
 const VENTILATION: &[Field] = &[
     f("ventilation_mode", Kind::Choice(VENT_MODES), R, O),
     f("fio2", Kind::Number, R, O),
     f("peep_cmh2o", Kind::Number, R, O),
     f("plateau_cmh2o", Kind::Number, R, O),
     f("pip_cmh2o", Kind::Number, R, O),
-    f("mean_airway_pressure_cmh2o", Kind::Number, O, O),
-    f("tidal_volume_ml", Kind::Number, R, O),
-    f("respiratory_rate", Kind::Number, R, O),
-    f("minute_ventilation_l_min", Kind::Number, O, O),
-    f("prone", Kind::Choice(PRONE), R, O),
-    f("prone_hours", Kind::Number, O, O),
-    f("neuromuscular_blockade", Kind::YesNo, R, O),
-    f("inhaled_no", Kind::Check, O, O),
-    f("recruitment_tried", Kind::Check, O, O),
-    f("air_leak", Kind::Check, O, O),
-    f("cxr_quadrants", Kind::Number, R, O),
+    f("mean_airway_pressure_cmh2o", Kind::Number, O, H),
+    f("tidal_volume_ml", Kind::Number, R, H),
+    f("respiratory_rate", Kind::Number, R, H),
+    f("minute_ventilation_l_min", Kind::Number, O, H),
+    f("prone", Kind::Choice(PRONE), R, H),
+    f("prone_hours", Kind::Number, O, H),
+    f("neuromuscular_blockade", Kind::YesNo, R, H),
+    f("inhaled_no", Kind::Check, O, H),
+    f("recruitment_tried", Kind::Check, O, H),
+    f("air_leak", Kind::Check, O, H),
+    f("cxr_quadrants", Kind::Number, R, H),
 ];
 
 /// One blood gas of the series (spec §5.5).
@@ -354,10 +356,10 @@ const NEUROLOGY: &[Field] = &[
     f("lvef_pct", Kind::Number, O, R),
     f("tapse_mm", Kind::Number, O, O),
     f("rv_function", Kind::Choice(RV_FUNCTION), R, R),
-    f("aortic_regurgitation", Kind::Choice(AR_GRADES), O, R),
-    f("aortic_dissection", Kind::Choice(DISSECTION), O, R),
-    f("stemi", Kind::Choice(YES_NO_UNKNOWN), O, R),
-    f("coronary_angiography", Kind::Choice(ANGIOGRAPHY), O, R),
+    f("aortic_regurgitation", Kind::Choice(AR_GRADES), H, R),
+    f("aortic_dissection", Kind::Choice(DISSECTION), H, R),
+    f("stemi", Kind::Choice(YES_NO_UNKNOWN), H, R),
+    f("coronary_angiography", Kind::Choice(ANGIOGRAPHY), H, R),
     f("vascular_access", Kind::Choice(ACCESS), R, R),
     f("concerns", Kind::Multi(CONCERNS), O, O),
 ];

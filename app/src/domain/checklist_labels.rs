@@ -147,7 +147,7 @@ pub const QUESTIONS: &[(&str, &str, &str)] = &[
     ("ventilation_mode", "Način ventilacije", "Ventilation mode"),
     ("fio2", "FiO2 (delež ali %)", "FiO2 (fraction or %)"),
     ("peep_cmh2o", "PEEP", "PEEP"),
-    ("plateau_cmh2o", "Plato tlak", "Plateau pressure"),
+    ("plateau_cmh2o", "Tlak platoja", "Plateau pressure"),
     (
         "pip_cmh2o",
         "Vršni inspiracijski tlak",
@@ -376,7 +376,7 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "haematological_malignancy",
-        "hematološka malignoma / presaditev kostnega mozga",
+        "hematološki malignom / presaditev kostnega mozga",
         "haematological malignancy / BMT",
     ),
     ("transplant", "presaditev organa", "organ transplant"),

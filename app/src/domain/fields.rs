@@ -112,6 +112,7 @@ impl FieldError {
                 format!("must be from {} to {} {unit}", fmt(*min), fmt(*max)).trim_end().to_owned()
             }
             (Self::OutOfRange { min, max, unit }, Lang::Sl) => {
+                let unit = if unit == "years" { "let" } else { unit.as_str() };
                 format!("mora biti od {} do {} {unit}", fmt(*min), fmt(*max)).trim_end().to_owned()
             }
             (Self::UnderAge, Lang::En) => {

@@ -258,7 +258,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ),
     (
         "plateau_cmh2o",
-        "Plato tlak (cmH2O)",
+        "Tlak platoja (cmH2O)",
         "Plateau pressure (cmH2O)",
     ),
 ];
@@ -361,7 +361,7 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
         "Brez trebušnega položaja",
         "No prone positioning",
     ),
-    ("plateau", "Plato tlak", "Plateau pressure"),
+    ("plateau", "Tlak platoja", "Plateau pressure"),
 ];
 
 /// The label of a score breakdown item: its own short label, else the field it comes from.

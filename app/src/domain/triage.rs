@@ -163,7 +163,7 @@ pub const CATALOGUE: &[FlagDef] = &[
     ("VV-CI-R1", C, "ELSO [SRC-3], EOLIA [SRC-1]", "Mehanska ventilacija z visokimi nastavitvami več kot 7 dni.", "Mechanical ventilation with high settings for more than 7 days."),
     ("VV-CI-R2", C, "[SRC-3], [SRC-11], [SRC-12]", "Kontraindikacija za antikoagulacijo ali aktivna krvavitev.", "Contraindication to anticoagulation or active bleeding."),
     ("VV-CI-R3", C, "[SRC-3]", "Krvavitev v osrednje živčevje ali pomembna okvara osrednjega živčevja.", "CNS haemorrhage or significant CNS injury."),
-    ("VV-CI-R4", C, "[SRC-5], [SRC-4], [SRC-6]", "Imunska oslabelost (hematološka malignoma, presaditev kostnega mozga).", "Immunosuppression (haematological malignancy, bone-marrow transplant)."),
+    ("VV-CI-R4", C, "[SRC-5], [SRC-4], [SRC-6]", "Imunska oslabelost (hematološki malignom, presaditev kostnega mozga).", "Immunosuppression (haematological malignancy, bone-marrow transplant)."),
     ("VV-CI-R5", C, "[SRC-3], [SRC-11]", "Višja starost (ni potrjene meje).", "Advanced age (no validated threshold)."),
     ("VV-CI-R6", C, "[SRC-5]", "Huda desnostranska srčna odpoved: razmislite o VA ali VAV.", "Severe right-heart failure: consider VA or VAV."),
     ("VV-CI-R7", C, "[SRC-12]", "Omejen žilni dostop.", "Limited vascular access."),

@@ -493,7 +493,9 @@ fn field_view(
     let unit = field.unit();
     let label_key = field.key;
     let label = move || {
-        let mut l = question_label(label_key, lang.get());
+        let lang = lang.get();
+        let mut l = question_label(label_key, lang);
+        let unit = unit_text(unit, lang, false);
         if !unit.is_empty() && !l.contains(unit) && field.kind != Kind::Pressure {
             l = format!("{l} ({unit})");
         }
@@ -966,6 +968,36 @@ pub fn display_value(value: &Value, lang: Lang) -> String {
     }
 }
 
+/// A stored local date or time (`2026-11-20T09:00`, `2026-11-20`) as the page's language
+/// writes it: "20. 11. 2026 09:00", "20/11/2026 09:00".
+pub fn local_time_text(stored: &str, lang: Lang) -> String {
+    let (date, time) = stored.split_once('T').unwrap_or((stored, ""));
+    let mut parts = date.splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+        return stored.to_owned();
+    };
+    let (m, d) = (m.trim_start_matches('0'), d.trim_start_matches('0'));
+    let day = match lang {
+        Lang::Sl => format!("{d}. {m}. {y}"),
+        Lang::En => format!("{d}/{m}/{y}"),
+    };
+    if time.is_empty() {
+        day
+    } else {
+        format!("{day} {}", time.get(..5).unwrap_or(time))
+    }
+}
+
+/// A unit as the page's language writes it: the only unit that is a word is the age's
+/// ("Starost (leta)", "46 let").
+fn unit_text(unit: &'static str, lang: Lang, after_number: bool) -> &'static str {
+    match (unit, lang, after_number) {
+        ("years", Lang::Sl, false) => "leta",
+        ("years", Lang::Sl, true) => "let",
+        _ => unit,
+    }
+}
+
 /// The question a field name asks, with the sample for a blood-gas field
 /// (`blood_gases.1.pao2_kpa` → "Sample 2: PaO2").
 fn answer_label(name: &str, lang: Lang) -> String {
@@ -1008,6 +1040,15 @@ pub fn NotGivenList(data: serde_json::Map<String, Value>) -> impl IntoView {
     })
 }
 
+/// One stored answer as a person reads it: times in the language's format, coded values
+/// as words.
+fn answer_text(field: &Field, value: &Value, lang: Lang) -> String {
+    match (field.kind, value.as_str()) {
+        (Kind::DateTime | Kind::Date, Some(text)) => local_time_text(text, lang),
+        _ => display_value(value, lang),
+    }
+}
+
 /// The answers of a VV/VA referral by step, with the blood gases as a table; what it lacks
 /// is listed at the end.
 #[component]
@@ -1040,7 +1081,7 @@ pub fn Answers(data: serde_json::Map<String, Value>) -> impl IntoView {
                             }).collect_view()}</tr></thead>
                             <tbody>{gases.iter().map(|g| view! {
                                 <tr>{columns.iter().map(|f| view! {
-                                    <td>{g.get(&stored_key(f)).map(|v| display_value(v, l)).unwrap_or_default()}</td>
+                                    <td>{g.get(&stored_key(f)).map(|v| answer_text(f, v, l)).unwrap_or_default()}</td>
                                 }).collect_view()}</tr>
                             }).collect_view()}</tbody>
                         </table>
@@ -1056,8 +1097,8 @@ pub fn Answers(data: serde_json::Map<String, Value>) -> impl IntoView {
                     if v == &Value::Bool(false) && f.kind == Kind::Check {
                         return None;
                     }
-                    let unit = f.unit();
-                    let mut shown = display_value(v, l);
+                    let unit = unit_text(f.unit(), l, true);
+                    let mut shown = answer_text(f, v, l);
                     if !unit.is_empty() && v.is_number() {
                         shown = format!("{shown} {unit}");
                     }

@@ -10,7 +10,11 @@ pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     let referrer = use_current_user().is_some_and(|u| u.hospital_id.is_some());
     view! {
-        {referrer.then(|| view! { <crate::pages::workspace::CapacityBanner /> <MyDrafts /> })}
+        {referrer.then(|| view! {
+            <crate::pages::workspace::CapacityBanner />
+            <crate::pages::referrals::QuickStart />
+            <MyDrafts />
+        })}
         <section class="hero">
             <h1>{t!(i18n, home_title)}</h1>
             <p class="lead">{t!(i18n, home_lead)}</p>

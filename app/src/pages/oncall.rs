@@ -3,6 +3,7 @@
 use crate::components::forms::{
     action_error, text, tr, use_lang, FieldMessages, FormError, Submit,
 };
+use crate::domain::i18n::Lang;
 use crate::domain::policy::Action;
 use crate::oncall::*;
 use crate::pages::account::Guarded;
@@ -124,7 +125,7 @@ fn Roster() -> impl IntoView {
                             </ActionForm>
                             <ActionForm action=team attr:class="form inline">
                                 <FormError error=team_error />
-                                <label for="team-email">{tr("Naslov ekipe (prazno: privzeti ECMO_TEAM_EMAIL)", "Team address (empty: the default ECMO_TEAM_EMAIL)")}</label>
+                                <label for="team-email">{tr("Naslov ekipe (prazno: naslov iz nastavitev strežnika)", "Team address (empty: the address in the server's settings)")}</label>
                                 <input id="team-email" name="email" type="email" value=if r.team_email_is_default { String::new() } else { r.team_email.clone() } />
                                 <FieldMessages name="email" error=team_error />
                                 <Submit label=text(tr("Shrani", "Save")) pending=team.pending().into() />
@@ -243,7 +244,7 @@ fn Deliveries() -> impl IntoView {
                                     let id = d.id.to_string();
                                     view! {
                                         <tr class=format!("delivery-{}", d.status)>
-                                            <td>{d.kind}</td><td>{d.recipient}</td>
+                                            <td>{move || mail_kind_label(&d.kind, lang.get())}</td><td>{d.recipient}</td>
                                             <td>{move || status_label(&status, lang.get())}</td>
                                             <td class="num">{d.attempts}</td>
                                             <td>{d.created_local}{d.sent_local.map(|s| format!(" → {s}"))}</td>
@@ -294,5 +295,38 @@ pub fn NotificationPreferences(clinician: bool) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// What a message was about, in words (the stored kind is the outbox's code).
+fn mail_kind_label(kind: &str, lang: Lang) -> String {
+    let (sl, en) = match kind {
+        "referral_submitted" => ("Nova napotitev (dežurni)", "New referral (on call)"),
+        "referral_escalated" => (
+            "Stopnjevanje (ni potrditve)",
+            "Escalation (not acknowledged)",
+        ),
+        "roster_gap" => ("Ni dežurnega v razporedu", "No one on the roster"),
+        "referral_receipt" => ("Potrdilo o prejemu", "Receipt"),
+        "referral_acknowledged" => ("Center je prevzel", "Acknowledged by the centre"),
+        "referral_message" => ("Sporočilo", "Message"),
+        "referral_info_requested" => ("Center prosi za podatke", "Information requested"),
+        "referral_info_provided" => ("Dopolnitev napotitve", "Update from the hospital"),
+        "referral_decision" => ("Odločitev centra", "The centre's decision"),
+        "referral_deferred_updated" => (
+            "Dopolnitev odložene napotitve",
+            "Update to a deferred referral",
+        ),
+        "referral_review_due" => ("Čas za ponovni pregled", "Review due"),
+        "account_invitation" => ("Vabilo", "Invitation"),
+        "account_confirm_email" => ("Potrditev e-naslova", "Email confirmation"),
+        "account_already_registered" => ("Račun že obstaja", "Account already exists"),
+        "account_password_reset" => ("Ponastavitev gesla", "Password reset"),
+        "account_approval_needed" => ("Čaka na odobritev", "Waiting for approval"),
+        _ => ("Drugo sporočilo", "Other message"),
+    };
+    match lang {
+        Lang::Sl => sl.to_owned(),
+        Lang::En => en.to_owned(),
     }
 }

@@ -62,6 +62,43 @@ pub fn NewReferralPage() -> impl IntoView {
     }
 }
 
+/// The signed-in referrer's way in, at the top of the home page: the ECPR alert first and
+/// largest, then a button that starts a VV or a VA checklist at once.
+#[component]
+pub fn QuickStart() -> impl IntoView {
+    view! {
+        <section class="quick-start" aria-labelledby="quick-start-title" data-testid="quick-start">
+            <h2 id="quick-start-title">{tr("Nova napotitev", "New referral")}</h2>
+            <a class="button button-urgent" href="/referrals/new/ecpr" data-testid="home-start-ecpr">
+                {tr("ECPR alarm — refraktarni srčni zastoj", "ECPR alert — refractory cardiac arrest")}
+            </a>
+            <div class="quick-start-row">
+                <StartButton pathway="vv" />
+                <StartButton pathway="va" />
+            </div>
+        </section>
+    }
+}
+
+/// One button that starts a draft of `pathway` (a plain form: it works without scripts).
+#[component]
+fn StartButton(pathway: &'static str) -> impl IntoView {
+    let action = ServerAction::<crate::referrals::StartDraft>::new();
+    let error = action_error(action);
+    let label = if pathway == "va" {
+        tr("VA-ECMO — kardiogeni šok", "VA-ECMO — cardiogenic shock")
+    } else {
+        tr("VV-ECMO — dihalna odpoved", "VV-ECMO — respiratory failure")
+    };
+    view! {
+        <ActionForm action=action attr:class="form quick-start-form">
+            <FormError error />
+            <input type="hidden" name="pathway" value=pathway />
+            <Submit label=text(label) pending=action.pending().into() />
+        </ActionForm>
+    }
+}
+
 /// A pathway card whose button starts a draft (a plain form: it works without scripts).
 #[component]
 fn StartDraft(pathway: &'static str) -> impl IntoView {
@@ -320,6 +357,14 @@ fn event_label(kind: &str, lang: Lang) -> String {
     }
 }
 
+/// The local clock time `minutes` after a local time shown as `d. m. yyyy HH:MM`.
+fn arrival_clock(at_local: &str, minutes: i64) -> Option<String> {
+    let (h, m) = at_local.rsplit(' ').next()?.split_once(':')?;
+    let total = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()? + minutes;
+    let total = total.rem_euclid(24 * 60);
+    Some(format!("{:02}:{:02}", total / 60, total % 60))
+}
+
 /// A timeline entry: the step (a state's name for state changes) and what it carried.
 fn event_text(e: &ReferralEvent, lang: Lang) -> String {
     use crate::domain::workflow as wf;
@@ -332,7 +377,12 @@ fn event_text(e: &ReferralEvent, lang: Lang) -> String {
         text.push_str(&format!(" · {}", wf::reason_label(&code, lang)));
     }
     if let Some(eta) = e.detail.get("eta_min").and_then(Value::as_i64) {
-        text.push_str(&format!(" · ETA {eta} min"));
+        text.push_str(&match (arrival_clock(&e.at_local, eta), lang) {
+            (Some(at), Lang::Sl) => format!(" · prihod ekipe okoli {at} (čez {eta} min)"),
+            (Some(at), Lang::En) => format!(" · team arrives about {at} (in {eta} min)"),
+            (None, Lang::Sl) => format!(" · prihod ekipe čez {eta} min"),
+            (None, Lang::En) => format!(" · team arrives in {eta} min"),
+        });
     }
     if let Some(mode) = field("mode") {
         text.push_str(&format!(" · {mode}"));

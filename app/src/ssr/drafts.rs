@@ -77,14 +77,41 @@ impl Referrals {
         }
         let key = format!("draft-{}", uuid::Uuid::new_v4().simple());
         let now = self.clock.now_ms();
+        // What the doctor would otherwise type every time: their name and phone from the
+        // profile, and the hospital's ICU phone as the callback number (all editable).
+        let (icu_phone,): (String,) =
+            sqlx::query_as("SELECT icu_phone FROM hospitals WHERE id = $1")
+                .bind(hospital_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .unwrap_or_default();
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let mut form = Form::new();
+        let mut offer = |key: &str, value: &str| {
+            if !value.trim().is_empty() {
+                form.insert(key.to_owned(), vec![value.trim().to_owned()]);
+            }
+        };
+        offer("referring_doctor", &user.name);
+        offer("mobile_phone", &user.phone);
+        offer(
+            "callback_phone",
+            if icu_phone.trim().is_empty() {
+                &user.phone
+            } else {
+                &icu_phone
+            },
+        );
+        let form = serde_json::to_string(&form).map_err(|_| AppError::Internal)?;
         let mut tx = self.db.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO referral_drafts (user_id, hospital_id, pathway, form, idempotency_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, '{}', $4, $5, $5) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
         )
         .bind(user_id)
         .bind(hospital_id)
         .bind(pathway)
+        .bind(&form)
         .bind(&key)
         .bind(now)
         .fetch_one(&mut *tx)

@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod followups;
 mod health;
+mod language;
 mod mail;
 mod oncall;
 mod openapi;
