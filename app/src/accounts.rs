@@ -306,18 +306,36 @@ pub async fn sign_in(
     #[server(default)] password: String,
     #[server(default)] next: Option<String>,
 ) -> Result<String, AppError> {
+    use crate::ssr::accounts::devices;
     let accounts = server::accounts()?;
     let session = server::session().await?;
     let identity = server::identity();
+    let device = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(devices::token_from)
+            .map(str::to_owned)
+    });
     let result = accounts
         .sign_in(
             &session,
             &identity,
             &email,
             secrecy::SecretString::from(password),
+            device.as_deref(),
         )
         .await
-        .map(|_| safe_next(next.as_deref().unwrap_or("/")));
+        .map(|(_, token)| {
+            let secure = accounts.config.public_url.starts_with("https:");
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                if let Ok(value) = http::HeaderValue::from_str(&devices::cookie(&token, secure)) {
+                    response.append_header(http::header::SET_COOKIE, value);
+                }
+            }
+            safe_next(next.as_deref().unwrap_or("/"))
+        });
     if let Ok(path) = &result {
         server::redirect_form(path);
     }

@@ -12,7 +12,7 @@ use axum::Json;
 use ecmo_referral_app::domain::account::CurrentUser;
 use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
 use ecmo_referral_app::error::AppError;
-use ecmo_referral_app::ssr::accounts::{store, RequestIdentity};
+use ecmo_referral_app::ssr::accounts::{devices, store, RequestIdentity};
 use serde_json::Value;
 use tower_sessions::Session;
 
@@ -20,8 +20,9 @@ pub async fn sign_in(
     State(state): State<AppState>,
     Extension(identity): Extension<RequestIdentity>,
     session: Session,
+    headers: axum::http::HeaderMap,
     body: Bytes,
-) -> Result<Json<CurrentUser>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&body) else {
         return Err(FieldErrors::whole_body(FieldError::NotAnObject).into());
     };
@@ -47,16 +48,28 @@ pub async fn sign_in(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let user = state
+    let device = headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(devices::token_from);
+    let (user, token) = state
         .accounts
         .sign_in(
             &session,
             &identity,
             &email,
             secrecy::SecretString::from(password),
+            device,
         )
         .await?;
-    Ok(Json(user))
+    let secure = state.settings.public_url.scheme() == "https";
+    Ok((
+        [(
+            axum::http::header::SET_COOKIE,
+            devices::cookie(&token, secure),
+        )],
+        Json(user),
+    ))
 }
 
 pub async fn sign_out(

@@ -98,10 +98,13 @@ async fn sessions_are_http_only_rotated_and_ended_everywhere(kind: DbKind) {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("ecmo_session="))
+        .expect("a session cookie");
     assert!(cookie.starts_with("ecmo_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -845,6 +848,80 @@ async fn reset_requests_for_one_account_send_one_mail_per_quarter_hour() {
         app.mail_count("ana.flood@a.test", "account_password_reset")
             .await,
         1
+    );
+    app.stop().await;
+}
+
+/// A stranger's wrong passwords lock a named clinician's account against other browsers,
+/// but not against the browser the clinician signed in from before (a trusted-device
+/// cookie); that browser's own mistakes do not add to the lock.
+#[tokio::test]
+async fn a_stranger_cannot_lock_a_clinician_out_of_their_own_device() {
+    let app = spawn_app(
+        DbKind::Sqlite,
+        None,
+        &[("ECMO_LOGIN_ADDRESS_BURST", "10000")],
+    )
+    .await;
+    app.create_user("ana.device@a.test", &["ecmo_clinician"], None)
+        .await;
+    let own = app.browser();
+    assert_eq!(
+        app.sign_in(&own, "ana.device@a.test", GOOD_PASSWORD).await,
+        200
+    );
+    let stranger = app.browser();
+    for _ in 1..=10 {
+        app.sign_in(&stranger, "ana.device@a.test", "guess").await;
+    }
+    assert_eq!(
+        app.sign_in(&stranger, "ana.device@a.test", GOOD_PASSWORD)
+            .await,
+        429
+    );
+    assert_eq!(
+        app.sign_in(&app.browser(), "ana.device@a.test", GOOD_PASSWORD)
+            .await,
+        429
+    );
+    // The clinician's own browser: a typo is an ordinary refusal, the password signs in.
+    assert_eq!(app.sign_in(&own, "ana.device@a.test", "typo").await, 401);
+    assert_eq!(
+        app.sign_in(&own, "ana.device@a.test", GOOD_PASSWORD).await,
+        200
+    );
+    // A made-up device cookie is not trusted.
+    let forged = app.browser();
+    let response = forged
+        .post(format!("{}/api/v1/session", app.address))
+        .header(
+            "cookie",
+            "ecmo_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        )
+        .json(&serde_json::json!({"email": "ana.device@a.test", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    // The lock was cleared by the trusted sign-in above, so lock it again first.
+    assert_eq!(response.status(), 200);
+    for _ in 1..=10 {
+        app.sign_in(&stranger, "ana.device@a.test", "guess").await;
+    }
+    let response = app
+        .browser()
+        .post(format!("{}/api/v1/session", app.address))
+        .header(
+            "cookie",
+            "ecmo_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        )
+        .json(&serde_json::json!({"email": "ana.device@a.test", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(
+        app.sign_in(&own, "ana.device@a.test", GOOD_PASSWORD).await,
+        200
     );
     app.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Accounts: signing in and out, getting an account (invitation, self-registration,
 //! command line), password reset, login throttling, and the audit trail of it all.
 pub mod audit;
+pub mod devices;
 pub mod mails;
 pub mod passwords;
 pub mod service;

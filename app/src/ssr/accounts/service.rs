@@ -2,6 +2,7 @@
 //! and the command line. Each checks its input field by field, decides access through
 //! `domain::policy`, writes in one transaction with its audit event and outbox mail.
 use super::audit::{self, Event};
+use super::devices;
 use super::mails;
 use super::passwords;
 use super::store::{self, StoredUser};
@@ -208,13 +209,19 @@ impl Accounts {
 
     /// Signs in. Unknown email and wrong password get the same answer; the account and the
     /// client address are throttled; a success rotates the session id.
+    ///
+    /// `device` is the browser's trusted-device token, if it has one (see [`devices`]): the
+    /// right password from a browser this account signed in from before is let through
+    /// while failures from elsewhere keep the account locked. Returns the user and the
+    /// token the browser keeps.
     pub async fn sign_in(
         &self,
         session: &Session,
         identity: &RequestIdentity,
         email: &str,
         password: SecretString,
-    ) -> Result<CurrentUser, AppError> {
+        device: Option<&str>,
+    ) -> Result<(CurrentUser, String), AppError> {
         let email = normalise_email(email);
         let mut errors = FieldErrors::default();
         if email.is_empty() {
@@ -236,12 +243,21 @@ impl Accounts {
         }
         // No database connection is held while the password is checked: a flood of
         // sign-ins must not take the connections that referrals and alerts need.
-        let user = {
+        let (user, trusted) = {
             let mut conn = self.conn().await?;
-            if let Some(retry_after_secs) = throttle::account_locked_for(&mut conn, &email).await? {
-                return Err(AppError::TooManyAttempts { retry_after_secs });
+            let user = store::user_by_email(&mut conn, &email).await?;
+            let trusted = match (&user, device) {
+                (Some(user), Some(token)) => devices::is_trusted(&mut conn, user.id, token).await?,
+                _ => false,
+            };
+            if !trusted {
+                if let Some(retry_after_secs) =
+                    throttle::account_locked_for(&mut conn, &email).await?
+                {
+                    return Err(AppError::TooManyAttempts { retry_after_secs });
+                }
             }
-            store::user_by_email(&mut conn, &email).await?
+            (user, trusted)
         };
         let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
         let password_ok = passwords::verify(&self.hashing, password, stored_hash)
@@ -251,13 +267,19 @@ impl Accounts {
         let user = match user {
             Some(user) if password_ok => user,
             user => {
-                let locked = throttle::record_failure(
-                    &mut conn,
-                    &email,
-                    self.config.max_failures,
-                    self.config.lockout,
-                )
-                .await?;
+                // A trusted browser's mistakes do not lock the account for everyone else;
+                // the per-address limit still applies to it.
+                let locked = if trusted {
+                    None
+                } else {
+                    throttle::record_failure(
+                        &mut conn,
+                        &email,
+                        self.config.max_failures,
+                        self.config.lockout,
+                    )
+                    .await?
+                };
                 audit::record(
                     &mut conn,
                     Event {
@@ -266,7 +288,7 @@ impl Accounts {
                         subject_type: "user",
                         subject_id: user.as_ref().map(|u| u.id.to_string()),
                         client_addr: identity.client_addr,
-                        detail: json!({ "account_locked": locked.is_some() }),
+                        detail: json!({ "account_locked": locked.is_some(), "trusted_device": trusted }),
                     },
                 )
                 .await?;
@@ -285,6 +307,7 @@ impl Accounts {
             });
         }
         throttle::reset(&mut conn, &email).await?;
+        let device_token = devices::signed_in(&mut conn, user.id, device).await?;
         session.cycle_id().await.map_err(session_error)?;
         session
             .insert(USER_ID, user.id)
@@ -305,11 +328,11 @@ impl Accounts {
                 "signed_in",
                 user.id,
                 identity.client_addr,
-                json!({}),
+                json!({ "trusted_device": trusted }),
             ),
         )
         .await?;
-        Ok(user.current())
+        Ok((user.current(), device_token))
     }
 
     pub async fn sign_out(
