@@ -13,7 +13,7 @@ use tower_sessions::Session;
 pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let is_static = path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz";
-    let client_addr = client_addr(&request, state.settings.accounts.trust_proxy);
+    let client_addr = client_addr(&request, &state.settings.accounts.trusted_proxies);
     let user = match (is_static, request.extensions().get::<Session>().cloned()) {
         (false, Some(session)) => match state.accounts.session_user(&session).await {
             Ok(user) => user,
@@ -27,24 +27,50 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     next.run(request).await
 }
 
-fn client_addr(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy {
-        let forwarded = request
+/// The client's address. Behind trusted proxies it is the right-most `X-Forwarded-For` hop
+/// that is not itself a trusted proxy: every hop to its right was appended by a proxy we
+/// trust, everything to its left the client could have written. From anyone else the
+/// header is ignored.
+fn client_addr(request: &Request, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical())?;
+    Some(forwarded_client(
+        peer,
+        request
             .headers()
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|v| v.trim().parse::<IpAddr>().ok())
-            .next_back();
-        if forwarded.is_some() {
-            return forwarded;
+            .filter_map(|v| v.to_str().ok()),
+        trusted,
+    ))
+}
+
+fn forwarded_client<'a>(
+    peer: IpAddr,
+    headers: impl Iterator<Item = &'a str>,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers.flat_map(|v| v.split(',')).collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip.to_canonical();
+                if !is_trusted(&client) {
+                    return client;
+                }
+            }
+            // A hop that is not an address: the trusted hop that wrote it is the client.
+            Err(_) => return client,
         }
     }
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+    client
 }
 
 fn service_unavailable() -> Response {
@@ -186,5 +212,48 @@ mod tests {
             &headers(&[("content-type", "multipart/form-data; boundary=x")]),
             PUBLIC
         ));
+    }
+
+    fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_hop() {
+        let proxies = nets(&["10.0.0.0/8", "::1/128"]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // A spoofed entry on the left is ignored.
+        assert_eq!(
+            forwarded_client(
+                ip("10.0.0.2"),
+                ["6.6.6.6, 203.0.113.9"].into_iter(),
+                &proxies
+            ),
+            ip("203.0.113.9")
+        );
+        // Proxies in a chain are skipped.
+        assert_eq!(
+            forwarded_client(
+                ip("10.0.0.2"),
+                ["203.0.113.9, 10.0.0.7"].into_iter(),
+                &proxies
+            ),
+            ip("203.0.113.9")
+        );
+        // From an untrusted peer the header means nothing.
+        assert_eq!(
+            forwarded_client(ip("198.51.100.4"), ["1.2.3.4"].into_iter(), &proxies),
+            ip("198.51.100.4")
+        );
+        // Rubbish in the header: the trusted hop is the client.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.2"), ["nonsense"].into_iter(), &proxies),
+            ip("10.0.0.2")
+        );
+        // IPv4 mapped in IPv6 is read as IPv4.
+        assert_eq!(
+            forwarded_client(ip("::1"), ["::ffff:203.0.113.9"].into_iter(), &proxies),
+            ip("203.0.113.9")
+        );
     }
 }

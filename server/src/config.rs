@@ -109,7 +109,8 @@ pub struct AccountSettings {
     pub address_burst: u32,
     pub address_refill: Duration,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy).
-    pub trust_proxy: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`ECMO_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The number shown in demonstration mode when none is configured; it is marked as such.
@@ -356,8 +357,10 @@ impl Settings {
                     10,
                     1..=3600,
                 )?),
-                trust_proxy: parse_bool("ECMO_TRUST_PROXY", var("ECMO_TRUST_PROXY"))?
-                    .unwrap_or(false),
+                trusted_proxies: parse_proxies(
+                    var("ECMO_TRUSTED_PROXIES"),
+                    parse_bool("ECMO_TRUST_PROXY", var("ECMO_TRUST_PROXY"))?.unwrap_or(false),
+                )?,
             },
         })
     }
@@ -405,6 +408,35 @@ fn mail_domain(host: &str) -> String {
     } else {
         host.to_owned()
     }
+}
+
+/// `ECMO_TRUSTED_PROXIES`: a comma-separated list of addresses or CIDR ranges. The older
+/// `ECMO_TRUST_PROXY=1` means a proxy on the same host (loopback) when no list is given.
+fn parse_proxies(raw: Option<String>, loopback: bool) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(if loopback {
+            ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        } else {
+            Vec::new()
+        });
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "ECMO_TRUSTED_PROXIES",
+                        format!("`{item}` is not an address or a CIDR range such as 10.0.0.0/8"),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn parse_bool(variable: &'static str, raw: Option<String>) -> Result<Option<bool>, ConfigError> {

@@ -250,6 +250,7 @@ async fn purge_login_failures(accounts: Accounts) {
     let mut interval = tokio::time::interval(Duration::from_secs(600));
     loop {
         interval.tick().await;
+        accounts.limiter.forget_idle();
         let Ok(mut conn) = accounts.db.pool.acquire().await else {
             continue;
         };

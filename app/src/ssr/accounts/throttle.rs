@@ -87,6 +87,18 @@ pub async fn purge_stale(conn: &mut AnyConnection, lockout: Duration) -> Result<
     Ok(result.rows_affected())
 }
 
+/// The key an address is throttled under: an IPv6 address by its /64 (one subscriber's
+/// network hands out a fresh address per request), an IPv4 address as it is.
+pub fn throttle_key(addr: IpAddr) -> IpAddr {
+    match addr.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !(u128::MAX >> 64);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+        v4 => v4,
+    }
+}
+
 /// Attempts per client address: a burst of `burst`, refilled at one per `refill`.
 #[derive(Clone)]
 pub struct AddressLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
@@ -100,10 +112,17 @@ impl AddressLimiter {
         Self(Arc::new(RateLimiter::keyed(quota)))
     }
 
+    /// Forgets addresses whose allowance is full again, so the table holds only those
+    /// seen recently.
+    pub fn forget_idle(&self) {
+        self.0.retain_recent();
+        self.0.shrink_to_fit();
+    }
+
     /// Takes one attempt for `addr`; `Err(seconds)` when it must wait.
     pub fn try_attempt(&self, addr: Option<IpAddr>) -> Result<(), u64> {
         let Some(addr) = addr else { return Ok(()) };
-        self.0.check_key(&addr).map_err(|not_until| {
+        self.0.check_key(&throttle_key(addr)).map_err(|not_until| {
             use governor::clock::Clock;
             not_until
                 .wait_time_from(DefaultClock::default().now())
@@ -122,6 +141,23 @@ impl std::fmt::Debug for AddressLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_network_shares_one_allowance() {
+        let limiter = AddressLimiter::new(2, Duration::from_secs(60));
+        let first: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let same_network: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:fffe".parse().unwrap();
+        let other_network: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(limiter.try_attempt(Some(first)).is_ok());
+        assert!(limiter.try_attempt(Some(same_network)).is_ok());
+        assert!(limiter.try_attempt(Some(first)).is_err());
+        assert!(limiter.try_attempt(Some(same_network)).is_err());
+        assert!(limiter.try_attempt(Some(other_network)).is_ok());
+        // IPv4 mapped into IPv6 is the IPv4 address, not a /64.
+        let mapped: IpAddr = "::ffff:192.0.2.9".parse().unwrap();
+        assert_eq!(throttle_key(mapped), "192.0.2.9".parse::<IpAddr>().unwrap());
+        limiter.forget_idle();
+    }
 
     #[test]
     fn an_address_gets_its_burst_then_waits() {
