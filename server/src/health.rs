@@ -13,7 +13,16 @@ pub struct Health {
     outbox_pending: Option<i64>,
     outbox_failed: Option<i64>,
     outbox_oldest_pending_seconds: Option<i64>,
+    /// `degraded` while an alert to the team is undelivered past its acknowledgement
+    /// target: the team may not know of a referral.
+    mail: &'static str,
+    alerts_undelivered: Option<i64>,
+    oldest_undelivered_alert_seconds: Option<i64>,
 }
+
+/// An alert older than this and still undelivered makes the mail "degraded": the shortest
+/// acknowledgement target (ECPR) is two minutes.
+const ALERT_OVERDUE_MS: i64 = 120_000;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database_ok = tokio::time::timeout(Duration::from_secs(2), state.db.ping())
@@ -29,9 +38,24 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
     } else {
         None
     };
+    let overdue = if database_ok {
+        overdue_alerts(&state).await.ok()
+    } else {
+        None
+    };
+    let degraded = overdue.is_some_and(|(count, _)| count > 0);
     let ok = database_ok && worker_ok;
     let body = Health {
-        status: if ok { "ok" } else { "unavailable" },
+        status: match (ok, degraded) {
+            (false, _) => "unavailable",
+            (true, true) => "degraded",
+            (true, false) => "ok",
+        },
+        mail: if degraded { "degraded" } else { "ok" },
+        alerts_undelivered: overdue.map(|o| o.0),
+        oldest_undelivered_alert_seconds: overdue
+            .and_then(|o| o.1)
+            .map(|created| (now_ms() - created).max(0) / 1000),
         database: if database_ok { "ok" } else { "unreachable" },
         mail_worker: if worker_ok { "ok" } else { "stalled" },
         outbox_pending: backlog.map(|b| b.0),
@@ -59,4 +83,16 @@ async fn outbox_backlog(state: &AppState) -> Result<(i64, Option<i64>, i64), sql
         .fetch_one(&state.db.pool)
         .await?;
     Ok((pending, oldest, failed))
+}
+
+/// Alerts to the team (lane 0) not delivered within [`ALERT_OVERDUE_MS`]: how many, and
+/// when the oldest was queued.
+async fn overdue_alerts(state: &AppState) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM outbox \
+         WHERE lane = 0 AND status <> 'sent' AND created_at < $1",
+    )
+    .bind(now_ms() - ALERT_OVERDUE_MS)
+    .fetch_one(&state.db.pool)
+    .await
 }

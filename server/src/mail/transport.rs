@@ -19,6 +19,8 @@ pub struct OutgoingMail {
     pub body_html: Option<String>,
     pub created_at: i64,
     pub attempts: i64,
+    /// The lane's rank (0: an alert to the team; see `outbox::Lane`).
+    pub lane: i64,
 }
 
 #[derive(Debug, thiserror::Error)]

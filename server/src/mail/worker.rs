@@ -4,6 +4,7 @@
 //! database for the next start.
 use super::transport::{OutgoingMail, SendError, Transport};
 use crate::config::MailSettings;
+use ecmo_referral_app::ssr::outbox::Lane;
 use ecmo_referral_app::ssr::{db::Db, time::now_ms};
 use lettre::message::Mailbox;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,9 +13,15 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-/// How long a claimed row stays reserved for the worker that claimed it. A worker that
-/// dies mid-send releases it when the lease runs out; longer than any send can take.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed row stays reserved for the worker that claimed it. The worker renews
+/// the lease every [`RENEW_EVERY`] while the send is in progress, so a slow SMTP server
+/// keeps its message; a worker killed mid-send holds it at most this long, after which
+/// another instance (or this one, restarted) sends it.
+const LEASE: Duration = Duration::from_secs(15);
+const RENEW_EVERY: Duration = Duration::from_secs(5);
+/// The longest wait between two attempts at an alert to the team: alerts are never given
+/// up, however often they fail.
+const ALERT_RETRY_CAP: Duration = Duration::from_secs(300);
 
 /// Shared with the health check and with code that enqueues mail.
 #[derive(Clone, Default)]
@@ -111,7 +118,18 @@ impl MailWorker {
         let Some(mail) = self.claim().await? else {
             return Ok(false);
         };
-        let outcome = self.transport.send(&self.from, &mail).await;
+        let outcome = {
+            let send = self.transport.send(&self.from, &mail);
+            tokio::pin!(send);
+            let mut renew = tokio::time::interval(RENEW_EVERY);
+            renew.tick().await;
+            loop {
+                tokio::select! {
+                    outcome = &mut send => break outcome,
+                    _ = renew.tick() => self.renew_lease(mail.id).await,
+                }
+            }
+        };
         let now = now_ms();
         match outcome {
             Ok(()) => {
@@ -128,7 +146,11 @@ impl MailWorker {
             }
             Err(error) => {
                 let permanent = matches!(error, SendError::Permanent(_));
-                let give_up = permanent || mail.attempts as u32 >= self.settings.max_attempts;
+                // An alert to the team is never failed for good: it is retried (at most
+                // five minutes apart) and reported by /healthz until it goes through.
+                let alert = mail.lane == Lane::Alert.rank();
+                let give_up =
+                    !alert && (permanent || mail.attempts as u32 >= self.settings.max_attempts);
                 let cause = format!("{:#}", anyhow::Error::from(error));
                 if give_up {
                     sqlx::query("UPDATE outbox SET status = 'failed', locked_until = NULL, last_error = $1 WHERE id = $2")
@@ -138,7 +160,10 @@ impl MailWorker {
                         .await?;
                     tracing::error!(outbox_id = mail.id, attempt = mail.attempts, permanent, error = %cause, "mail failed; kept as dead letter");
                 } else {
-                    let delay = backoff(&self.settings, mail.attempts as u32);
+                    let mut delay = backoff(&self.settings, mail.attempts as u32);
+                    if alert {
+                        delay = delay.min(ALERT_RETRY_CAP);
+                    }
                     sqlx::query("UPDATE outbox SET next_attempt_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
                         .bind(now + delay.as_millis() as i64)
                         .bind(&cause)
@@ -152,6 +177,20 @@ impl MailWorker {
         Ok(true)
     }
 
+    /// Keeps a message in hand reserved while its send goes on.
+    async fn renew_lease(&self, id: i64) {
+        let until = now_ms() + LEASE.as_millis() as i64;
+        if let Err(error) =
+            sqlx::query("UPDATE outbox SET locked_until = $1 WHERE id = $2 AND status = 'pending'")
+                .bind(until)
+                .bind(id)
+                .execute(&self.db.pool)
+                .await
+        {
+            tracing::warn!(outbox_id = id, error = %error, "could not renew a mail lease");
+        }
+    }
+
     async fn claim(&self) -> Result<Option<OutgoingMail>, sqlx::Error> {
         let _turn = self.db.write_turn().await;
         let now = now_ms();
@@ -163,7 +202,7 @@ impl MailWorker {
                          AND (locked_until IS NULL OR locked_until < $2) \
                          ORDER BY lane, next_attempt_at, id LIMIT 1) \
                AND status = 'pending' AND (locked_until IS NULL OR locked_until < $2) \
-             RETURNING id, message_id, recipient, subject, body_text, body_html, created_at, attempts",
+             RETURNING id, message_id, recipient, subject, body_text, body_html, created_at, attempts, CAST(lane AS BIGINT) AS lane",
         )
         .bind(now + LEASE.as_millis() as i64)
         .bind(now)
