@@ -13,6 +13,7 @@ pub fn HomePage() -> impl IntoView {
         {referrer.then(|| view! {
             <crate::pages::workspace::CapacityBanner />
             <crate::pages::referrals::QuickStart />
+            <crate::pages::referrals::OpenReferrals />
             <MyDrafts />
         })}
         <section class="hero">

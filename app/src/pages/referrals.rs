@@ -62,6 +62,44 @@ pub fn NewReferralPage() -> impl IntoView {
     }
 }
 
+/// The referring hospital's open referrals, newest first, with their state and how long
+/// ago each was sent: the referrer's view of what the centre is doing.
+#[component]
+pub fn OpenReferrals() -> impl IntoView {
+    let lang = use_lang();
+    let list = Resource::new(|| (), |_| list_referrals());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || list.get().and_then(Result::ok).map(|items| {
+                let open: Vec<ReferralSummary> = items
+                    .into_iter()
+                    .filter(|r| crate::domain::workflow::is_open(crate::domain::referral::pathway_from_code(&r.pathway), &r.status))
+                    .collect();
+                (!open.is_empty()).then(|| view! {
+                    <section class="open-referrals" aria-labelledby="open-referrals-title" data-testid="open-referrals">
+                        <h2 id="open-referrals-title">{tr("Odprte napotitve vaše bolnišnice", "Your hospital's open referrals")}</h2>
+                        <ul>
+                            {open.into_iter().map(|r| {
+                                let status = r.status.clone();
+                                view! {
+                                    <li>
+                                        <a href=format!("/referrals/{}", r.id)>{format!("{} · {}", r.reference, pathway_label(&r.pathway, lang.get_untracked()))}</a>
+                                        " — "<strong>{move || status_label(&status, lang.get())}</strong>
+                                        " · "<span class="muted">{move || match lang.get() {
+                                            Lang::Sl => format!("poslano {}", r.submitted_local),
+                                            Lang::En => format!("sent {}", r.submitted_local),
+                                        }}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
 /// The signed-in referrer's way in, at the top of the home page: the ECPR alert first and
 /// largest, then a button that starts a VV or a VA checklist at once.
 #[component]
@@ -357,6 +395,38 @@ fn event_label(kind: &str, lang: Lang) -> String {
     }
 }
 
+/// What the referrer most wants to know, in one line: when the centre received it and who
+/// acknowledged it when ("received 06:11, acknowledged by Dr X at 06:13"); on an open
+/// referral, a link that shows the latest state.
+#[component]
+fn Receipt(events: Vec<ReferralEvent>, submitted: String, id: i64, open: bool) -> impl IntoView {
+    let lang = use_lang();
+    let acknowledged = events
+        .iter()
+        .find(|e| e.status.as_deref() == Some(crate::domain::workflow::ACKNOWLEDGED))
+        .map(|e| (e.actor.clone().unwrap_or_default(), e.at_local.clone()));
+    let text = move || {
+        let received = match lang.get() {
+            Lang::Sl => format!("Prejeto {submitted}"),
+            Lang::En => format!("Received {submitted}"),
+        };
+        match (&acknowledged, lang.get()) {
+            (Some((by, at)), Lang::Sl) => format!("{received} · prevzel(a) {by}, {at}"),
+            (Some((by, at)), Lang::En) => format!("{received} · acknowledged by {by}, {at}"),
+            (None, Lang::Sl) => format!("{received} · center še ni potrdil prevzema"),
+            (None, Lang::En) => format!("{received} · not yet acknowledged by the centre"),
+        }
+    };
+    view! {
+        <p class="receipt" data-testid="receipt">
+            {text}
+            {open.then(|| view! {
+                " "<a href=format!("/referrals/{id}") data-testid="refresh">{tr("Osveži stanje", "Refresh the status")}</a>
+            })}
+        </p>
+    }
+}
+
 /// The local clock time `minutes` after a local time shown as `d. m. yyyy HH:MM`.
 fn arrival_clock(at_local: &str, minutes: i64) -> Option<String> {
     let (h, m) = at_local.rsplit(' ').next()?.split_once(':')?;
@@ -452,6 +522,7 @@ fn referral_view(
         {print.then(|| view! {
             <p class="print-hint no-print">{tr("Natisnite s Ctrl+P (⌘P); glava in obrazci se ne natisnejo.", "Print with Ctrl+P (⌘P); the header and the forms are left out.")}</p>
         })}
+        <Receipt events=d.events.clone() submitted=d.summary.submitted_local.clone() id open=!print && crate::domain::workflow::is_open(crate::domain::referral::pathway_from_code(&d.summary.pathway), &d.summary.status) />
         <dl class="facts">
             <dt>{tr("Pot", "Pathway")}</dt><dd>{move || pathway_label(&d.summary.pathway, lang.get())}</dd>
             <dt>{tr("Stanje", "Status")}</dt><dd data-testid="status">{move || status_label(&status, lang.get())}</dd>

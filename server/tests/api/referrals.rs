@@ -272,3 +272,75 @@ crate::on_both_databases!(
     another_hospital_cannot_see_the_referral,
     bad_referrals_are_refused_field_by_field_and_nothing_is_stored,
 );
+
+/// The referrer's side of the loop: the home page lists the hospital's open referrals with
+/// their state, and the referral's page says who acknowledged it when.
+#[test]
+fn the_referrer_sees_open_referrals_and_who_acknowledged() {
+    runtime().block_on(referrer_loop());
+}
+
+async fn referrer_loop() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    app.create_user("ref.loop@a.test", &["referrer"], Some("SB Celje"))
+        .await;
+    app.create_user("ecmo.loop@centre.test", &["ecmo_clinician"], None)
+        .await;
+    let referrer = app.browser();
+    assert_eq!(
+        app.sign_in(&referrer, "ref.loop@a.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let vv = ecmo_referral_app::domain::checklist::example(
+        ecmo_referral_app::domain::triage::Pathway::Vv,
+    );
+    let made: Value = submit(&app, &referrer, "7c0e6a52-loop-0001", &vv)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let html = |client: reqwest::Client, path: String| {
+        let address = app.address.clone();
+        async move {
+            client
+                .get(format!("{address}{path}"))
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let home = html(referrer.clone(), "/".into()).await;
+    assert!(home.contains("data-testid=\"open-referrals\""), "{home}");
+    assert!(home.contains(made["reference"].as_str().unwrap()));
+    let page = html(referrer.clone(), format!("/referrals/{}", made["id"])).await;
+    assert!(page.contains("center še ni potrdil prevzema"), "{page}");
+
+    let centre = app.browser();
+    assert_eq!(
+        app.sign_in(&centre, "ecmo.loop@centre.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let acknowledged = centre
+        .post(format!(
+            "{}/api/v1/referrals/{}/transitions",
+            app.address, made["id"]
+        ))
+        .json(&json!({"to": "ACKNOWLEDGED"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        acknowledged.status().is_success(),
+        "{}",
+        acknowledged.status()
+    );
+    let page = html(referrer.clone(), format!("/referrals/{}", made["id"])).await;
+    assert!(page.contains("prevzel(a) Test Person"), "{page}");
+    app.stop().await;
+}
