@@ -241,6 +241,15 @@ for (const js of [true, false]) {
       await expect(summary.getByRole("link")).toHaveCount(2);
       await summary.getByRole("link", { name: /Telesna masa/ }).click();
       await expect(page.locator("#f-weight_kg")).toBeInViewport();
+      // Correcting a value keeps the focus where the doctor types.
+      const age = page.locator("#f-age_years");
+      await age.focus();
+      await page.keyboard.press("End");
+      await page.keyboard.type("0");
+      await page.waitForTimeout(300);
+      await page.keyboard.type("8");
+      await expect(age).toBeFocused();
+      await expect(age).toHaveValue("1508");
     });
   });
 }

@@ -245,7 +245,8 @@ async fn watch_changes(referrals: Referrals, poll: Duration, shutdown: Cancellat
     }
 }
 
-/// Every ten minutes, drops sign-in failure counts that have run out.
+/// Every ten minutes, drops sign-in failure counts that have run out, idle throttle
+/// entries and kept posts past their hour.
 async fn purge_login_failures(accounts: Accounts) {
     let mut interval = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -254,6 +255,10 @@ async fn purge_login_failures(accounts: Accounts) {
         let Ok(mut conn) = accounts.db.pool.acquire().await else {
             continue;
         };
+        // Posts kept across an expired session that nobody came back for.
+        if let Err(error) = ecmo_referral_app::ssr::pending::purge_expired(&mut conn).await {
+            tracing::warn!(error = %error, "could not purge expired kept posts");
+        }
         if let Err(error) = ecmo_referral_app::ssr::accounts::throttle::purge_stale(
             &mut conn,
             accounts.config.lockout,

@@ -355,10 +355,16 @@ fn ErrorSummary(step: usize, checked: Memo<Checked>) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // Focused once, when the step comes back with errors; not again while the doctor
+    // types (the summary is redrawn as errors are corrected).
     let focus = NodeRef::<leptos::html::Div>::new();
+    let focused = StoredValue::new(false);
     Effect::new(move |_| {
         if let Some(el) = focus.get() {
-            let _ = el.focus();
+            if !focused.get_value() {
+                focused.set_value(true);
+                let _ = el.focus();
+            }
         }
     });
     move || {

@@ -79,6 +79,16 @@ pub async fn take(db: &Db, now_ms: i64, token: &str) -> Result<Option<PendingPos
     })
 }
 
+/// Deletes kept posts past [`KEEP_MS`]: they may hold patient data, and nobody can
+/// complete them any more.
+pub async fn purge_expired(conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM pending_posts WHERE created_at < $1")
+        .bind(crate::ssr::time::now_ms() - KEEP_MS)
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected())
+}
+
 /// The `Set-Cookie` value that gives the browser the token (or, with `None`, removes it).
 pub fn cookie(token: Option<&str>, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
