@@ -145,7 +145,7 @@ pub async fn apply_step(
 /// Keeps a post that came without a valid session and sends the browser to sign in; the
 /// sign-in page then leads to `/resume`, which completes it.
 pub async fn keep_and_sign_in(state: &AppState, post: &PendingPost) -> Response {
-    let secure = state.settings.public_url.scheme() == "https";
+    let secure = state.settings.secure_cookies();
     match pending::keep(&state.db, now_ms(), post).await {
         Ok(token) => (
             StatusCode::SEE_OTHER,
@@ -209,7 +209,7 @@ pub async fn resume(
             query.then.as_deref().unwrap_or("/"),
         )),
     };
-    let secure = state.settings.public_url.scheme() == "https";
+    let secure = state.settings.secure_cookies();
     if let Ok(value) = axum::http::HeaderValue::from_str(&pending::cookie(None, secure)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

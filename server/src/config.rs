@@ -117,6 +117,11 @@ pub struct AccountSettings {
 const DEMO_CENTRE_PHONE: &str = "+386 1 000 0000 (demo)";
 
 impl Settings {
+    /// Whether cookies carry `Secure`: when the site is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
     /// Reads `.env` when present, then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();

@@ -316,7 +316,7 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .with_name("ecmo_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.settings.public_url.scheme() == "https")
+        .with_secure(state.settings.secure_cookies())
         // Saved when changed: sign-in, sign-out, and activity once a minute
         // (`Accounts::session_user`), which moves the idle deadline forward.
         .with_expiry(Expiry::OnInactivity(

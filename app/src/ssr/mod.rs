@@ -2,6 +2,7 @@
 //! browser build.
 pub mod accounts;
 pub mod changes;
+pub mod cookies;
 pub mod db;
 pub mod drafts;
 pub mod followups;

@@ -2,6 +2,7 @@
 //! typing loses nothing: the post is kept here under a random token that only their
 //! browser holds (a short-lived cookie), the sign-in page says so, and after sign-in
 //! `/resume` completes the original action once — the step is saved, the alert is sent.
+use super::cookies;
 use super::db::Db;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -91,22 +92,14 @@ pub async fn purge_expired(conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::
 
 /// The `Set-Cookie` value that gives the browser the token (or, with `None`, removes it).
 pub fn cookie(token: Option<&str>, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
     match token {
-        Some(token) => format!(
-            "{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-            KEEP_MS / 1000
-        ),
-        None => format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"),
+        Some(token) => cookies::set(COOKIE, token, KEEP_MS / 1000, secure),
+        None => cookies::set(COOKIE, "", 0, secure),
     }
 }
 
 /// The token in a `Cookie` header, if it looks like one.
 pub fn token_from(cookie_header: &str) -> Option<&str> {
-    cookie_header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value)
+    cookies::read(cookie_header, COOKIE)
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }

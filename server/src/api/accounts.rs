@@ -62,7 +62,7 @@ pub async fn sign_in(
             device,
         )
         .await?;
-    let secure = state.settings.public_url.scheme() == "https";
+    let secure = state.settings.secure_cookies();
     Ok((
         [(
             axum::http::header::SET_COOKIE,

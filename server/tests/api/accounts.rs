@@ -891,33 +891,24 @@ async fn a_stranger_cannot_lock_a_clinician_out_of_their_own_device() {
         200
     );
     // A made-up device cookie is not trusted.
-    let forged = app.browser();
-    let response = forged
-        .post(format!("{}/api/v1/session", app.address))
-        .header(
-            "cookie",
-            "ecmo_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        )
-        .json(&serde_json::json!({"email": "ana.device@a.test", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let forged = || async {
+        app.browser()
+            .post(format!("{}/api/v1/session", app.address))
+            .header(
+                "cookie",
+                "ecmo_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            )
+            .json(&serde_json::json!({"email": "ana.device@a.test", "password": GOOD_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+    };
     // The lock was cleared by the trusted sign-in above, so lock it again first.
-    assert_eq!(response.status(), 200);
+    assert_eq!(forged().await.status(), 200);
     for _ in 1..=10 {
         app.sign_in(&stranger, "ana.device@a.test", "guess").await;
     }
-    let response = app
-        .browser()
-        .post(format!("{}/api/v1/session", app.address))
-        .header(
-            "cookie",
-            "ecmo_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        )
-        .json(&serde_json::json!({"email": "ana.device@a.test", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let response = forged().await;
     assert_eq!(response.status(), 429);
     assert_eq!(
         app.sign_in(&own, "ana.device@a.test", GOOD_PASSWORD).await,

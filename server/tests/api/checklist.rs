@@ -504,12 +504,9 @@ async fn the_minimal_set_and_unknowns_make_a_referral(kind: DbKind) {
         .send()
         .await
         .unwrap();
-    let page = centre
-        .get(format!("{}/referrals/{}", app.address, made["id"]))
-        .header("accept", "text/html")
-        .send()
+    let page = app
+        .page(&centre, &format!("/referrals/{}", made["id"]))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

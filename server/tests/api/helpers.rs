@@ -464,6 +464,16 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `GET path` as a browser asks for a page (`Accept: text/html`).
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(format!("{}{path}", self.address))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Signs in through the JSON API; returns the status.
     /// `GET /api/v1/referrals/{id}` as `client` sees it, as JSON.
     pub async fn referral(

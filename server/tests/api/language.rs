@@ -70,12 +70,7 @@ fn iso_timestamp(text: &str) -> bool {
 }
 
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
-    let response = client
-        .get(format!("{}{path}", app.address))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let response = app.page(client, path).await;
     assert!(
         response.status().is_success(),
         "{path}: {}",

@@ -300,24 +300,14 @@ async fn referrer_loop() {
         .json()
         .await
         .unwrap();
-    let html = |client: reqwest::Client, path: String| {
-        let address = app.address.clone();
-        async move {
-            client
-                .get(format!("{address}{path}"))
-                .header("accept", "text/html")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+    let html = |path: String| {
+        let (app, referrer) = (&app, &referrer);
+        async move { app.page(referrer, &path).await.text().await.unwrap() }
     };
-    let home = html(referrer.clone(), "/".into()).await;
+    let home = html("/".into()).await;
     assert!(home.contains("data-testid=\"open-referrals\""), "{home}");
     assert!(home.contains(made["reference"].as_str().unwrap()));
-    let page = html(referrer.clone(), format!("/referrals/{}", made["id"])).await;
+    let page = html(format!("/referrals/{}", made["id"])).await;
     assert!(page.contains("center še ni potrdil prevzema"), "{page}");
 
     let centre = app.browser();
@@ -340,7 +330,7 @@ async fn referrer_loop() {
         "{}",
         acknowledged.status()
     );
-    let page = html(referrer.clone(), format!("/referrals/{}", made["id"])).await;
+    let page = html(format!("/referrals/{}", made["id"])).await;
     assert!(page.contains("prevzel(a) Test Person"), "{page}");
     app.stop().await;
 }

@@ -4,6 +4,7 @@
 //! from it do not add to the account's lock. So guessing from elsewhere can lock a name
 //! out of strangers' browsers but not out of the clinician's own phone or ward computer.
 use super::tokens::{digest, random_token};
+use crate::ssr::cookies;
 use crate::ssr::time::now_ms;
 use sqlx::AnyConnection;
 
@@ -70,23 +71,14 @@ pub async fn signed_in(
 
 /// The `Set-Cookie` value for a trusted browser's token.
 pub fn cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-        TRUST_DAYS * 86_400
-    )
+    cookies::set(COOKIE, token, TRUST_DAYS * 86_400, secure)
 }
 
 /// The device token in a `Cookie` header.
 pub fn token_from(cookie_header: &str) -> Option<&str> {
-    cookie_header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value)
-        .filter(|v| {
-            (20..=100).contains(&v.len())
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+    cookies::read(cookie_header, COOKIE).filter(|v| {
+        (20..=100).contains(&v.len())
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
