@@ -59,7 +59,7 @@ test("an ECPR alert from sign-in to confirmation, by keyboard alone", async ({ p
   await expect(confirmation).toContainText("2 min");
   await expect(confirmation.getByTestId("call-now")).toBeVisible();
   // The rules flagged the terminal illness; the answers are all there.
-  await expect(page.getByTestId("support-contra")).toContainText("ECPR-PREARREST");
+  await expect(page.getByTestId("support-contra").locator('[data-rule="ECPR-PREARREST"]')).toBeVisible();
   await expect(page.locator("dl.facts").last()).toContainText("NMP Celje, reanimobil 1");
 });
 

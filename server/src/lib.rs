@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod exports;
 pub mod health;
+pub mod language;
 pub mod mail;
 pub mod security;
 pub mod startup;

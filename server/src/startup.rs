@@ -348,6 +348,7 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::same_origin))
         .with_state(state)
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(crate::language::one_cookie))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
@@ -418,7 +419,10 @@ async fn set_language(Path(locale): Path<String>, Query(query): Query<LanguageQu
             .into_response();
     }
     let next = ecmo_referral_app::accounts::safe_next(query.next.as_deref().unwrap_or("/"));
-    let cookie = format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let cookie = format!(
+        "{}={locale}; Path=/; Max-Age=31536000; SameSite=Lax",
+        crate::language::COOKIE
+    );
     let mut response = Redirect::to(&next).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);

@@ -820,9 +820,15 @@ fn DoseHelper(form: RwSignal<Form>, hydrated: RwSignal<bool>) -> impl IntoView {
 
 // ---------------------------------------------------------------- decision support
 
-/// Flags grouped as the referrer reads them, the scores, and what is still missing.
+/// Flags grouped as the referrer reads them, the scores, and what is still missing. The
+/// rules' ids are the centre's shorthand: shown in small print (and as a tooltip) only
+/// when `rule_ids`; otherwise kept in a `data-rule` attribute that nobody reads on screen.
 #[component]
-pub fn DecisionSupport(evaluation: Evaluation, missing: Vec<String>) -> impl IntoView {
+pub fn DecisionSupport(
+    evaluation: Evaluation,
+    missing: Vec<String>,
+    #[prop(optional)] rule_ids: bool,
+) -> impl IntoView {
     let lang = use_lang();
     let group = |severities: &[Severity]| -> Vec<_> {
         evaluation
@@ -886,7 +892,13 @@ pub fn DecisionSupport(evaluation: Evaluation, missing: Vec<String>) -> impl Int
                                 <ul class="flags">
                                     {flags.into_iter().map(|f| {
                                         let flag = f.clone();
-                                        view! { <li class=format!("flag flag-{class}")><strong>{f.id.clone()}</strong>" "{move || flag.text(lang.get())}</li> }
+                                        let id = f.id.clone();
+                                        view! {
+                                            <li class=format!("flag flag-{class}") data-rule=id.clone() title=rule_ids.then(|| id.clone())>
+                                                {move || flag.text(lang.get())}
+                                                {rule_ids.then(|| view! { " " <small class="rule-id">{id.clone()}</small> })}
+                                            </li>
+                                        }
                                     }).collect_view()}
                                 </ul>
                             }.into_any()

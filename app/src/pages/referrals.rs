@@ -534,7 +534,7 @@ fn referral_view(
                 Lang::En => format!("call back within {} min, decision within {} min", d.summary.acknowledge_target_min, d.decision_target_min),
             }}</dd>
         </dl>
-        <DecisionSupport evaluation=d.evaluation.clone() missing=Vec::new() />
+        <DecisionSupport evaluation=d.evaluation.clone() missing=Vec::new() rule_ids=d.workflow.centre />
         {checklist_data.map(|data| view! {
             <h2>{tr("Poslani podatki", "Submitted answers")}</h2>
             <Answers data />

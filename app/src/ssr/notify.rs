@@ -36,6 +36,75 @@ pub struct About<'a> {
     pub evaluation: &'a Evaluation,
     pub acknowledge_min: u32,
     pub public_url: &'a str,
+    /// Whom to call back and where they are, for the alerts to the centre: the callback
+    /// number and the referring department (or, for ECPR, the place of the arrest) are
+    /// the hospital's, not the patient's.
+    pub contact: &'a Contact,
+}
+
+/// How the on-call physician reaches the referring doctor without signing in first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub callback_phone: Option<String>,
+    pub place: Option<Place>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A department of the referring hospital (a code of the checklist's choice).
+    Department(String),
+    /// The ECPR form's location: EMS unit, or the ward of an in-hospital arrest.
+    Described(String),
+}
+
+impl Contact {
+    /// Read from a referral's stored answers.
+    pub fn from_data(pathway: Pathway, data: &serde_json::Value) -> Self {
+        let text = |key: &str| {
+            data.get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && *v != crate::domain::checklist::UNKNOWN)
+                .map(str::to_owned)
+        };
+        Self {
+            callback_phone: text("callback_phone"),
+            place: match pathway {
+                Pathway::Ecpr => text("location").map(Place::Described),
+                Pathway::Va | Pathway::Vv => text("department").map(Place::Department),
+            },
+        }
+    }
+
+    fn line(&self, hospital: &str, lang: Lang) -> Option<String> {
+        let en = lang == Lang::En;
+        let place = match &self.place {
+            Some(Place::Department(code)) => Some(format!(
+                "{hospital}, {}",
+                crate::domain::labels::option_label(code, lang)
+            )),
+            Some(Place::Described(text)) => Some(text.clone()),
+            None => None,
+        };
+        match (&self.callback_phone, place) {
+            (None, None) => None,
+            (Some(phone), None) => Some(if en {
+                format!("Call back: {phone}")
+            } else {
+                format!("Pokličite: {phone}")
+            }),
+            (None, Some(place)) => Some(if en {
+                format!("Referring from: {place}")
+            } else {
+                format!("Napotuje: {place}")
+            }),
+            (Some(phone), Some(place)) => Some(if en {
+                format!("Call back: {phone} ({place})")
+            } else {
+                format!("Pokličite: {phone} ({place})")
+            }),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,18 +234,23 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
         )
     });
     let minutes = about.acknowledge_min;
+    let contact = about.contact.line(about.hospital, lang);
     match kind {
         Kind::NewReferral => Text {
             subject: head.clone(),
-            lines: vec![
-                head,
-                if en {
+            lines: [
+                Some(head),
+                contact,
+                Some(if en {
                     format!("Please acknowledge within {minutes} min and call the referring doctor back.")
                 } else {
                     format!("Prosimo, potrdite prejem v {minutes} min in pokličite napotnega zdravnika.")
-                },
-                flags,
-            ],
+                }),
+                Some(flags),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
             link: open,
             action: ack,
         },
@@ -193,16 +267,20 @@ fn compose(kind: Kind, about: &About<'_>, ack_link: Option<&str>, lang: Lang) ->
                 } else {
                     format!("NI POTRJENO po {waited_min} min: {head}")
                 },
-                lines: vec![
-                    head,
-                    who.to_owned(),
-                    if en {
+                lines: [
+                    Some(head),
+                    contact,
+                    Some(who.to_owned()),
+                    Some(if en {
                         format!("Nobody has acknowledged this referral for {waited_min} min. Please acknowledge it and call the referring doctor back now.")
                     } else {
                         format!("Prejema te napotitve nihče ni potrdil {waited_min} min. Prosimo, potrdite ga in takoj pokličite napotnega zdravnika.")
-                    },
-                    flags,
-                ],
+                    }),
+                    Some(flags),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
                 link: open,
                 action: ack,
             }
@@ -457,7 +535,7 @@ mod tests {
     use super::*;
     use crate::domain::triage::{Flag, Scai, ScaiStage};
 
-    fn about(evaluation: &Evaluation) -> About<'_> {
+    fn about<'a>(evaluation: &'a Evaluation, contact: &'a Contact) -> About<'a> {
         About {
             id: 7,
             reference: "ECMO-2026-0007",
@@ -466,6 +544,7 @@ mod tests {
             evaluation,
             acknowledge_min: 10,
             public_url: "https://ecmo.example",
+            contact,
         }
     }
 
@@ -490,7 +569,7 @@ mod tests {
         };
         let m = mail(
             Kind::NewReferral,
-            &about(&evaluation),
+            &about(&evaluation, &Contact::default()),
             &to,
             Some("https://ecmo.example/referrals/7/acknowledge?token=abc"),
         );
@@ -517,12 +596,57 @@ mod tests {
                 level: 2,
                 waited_min: 30,
             },
-            &about(&evaluation),
+            &about(&evaluation, &Contact::default()),
             &Recipient::team("team@centre.test"),
             None,
         );
         assert!(m.subject.starts_with("NI POTRJENO po 30 min"));
         assert!(m.subject.contains(" / NOT ACKNOWLEDGED after 30 min"));
         assert_eq!(m.kind, "referral_escalated");
+    }
+
+    #[test]
+    fn alerts_to_the_centre_say_whom_to_call_and_where_but_not_the_receipt() {
+        let evaluation = Evaluation::default();
+        let data = serde_json::json!({
+            "callback_phone": "+386 3 423 3000",
+            "department": "icu",
+            "patient_name": "Janez Novak",
+        });
+        let contact = Contact::from_data(Pathway::Va, &data);
+        let to = Recipient {
+            email: "oncall@centre.test".into(),
+            user_id: Some(1),
+            lang: Some(Lang::Sl),
+        };
+        let alert = mail(Kind::NewReferral, &about(&evaluation, &contact), &to, None);
+        assert!(alert
+            .body_text
+            .contains("Pokličite: +386 3 423 3000 (SB Celje, enota intenzivne terapije (EIT))"));
+        assert!(!alert.body_text.contains("Novak"));
+        let receipt = mail(Kind::Receipt, &about(&evaluation, &contact), &to, None);
+        assert!(!receipt.body_text.contains("423 3000"));
+
+        let ecpr = Contact::from_data(
+            Pathway::Ecpr,
+            &serde_json::json!({"callback_phone": "041 123 456", "location": "NMP Celje, ekipa 2"}),
+        );
+        let escalation = mail(
+            Kind::Escalation {
+                level: 1,
+                waited_min: 5,
+            },
+            &about(&evaluation, &ecpr),
+            &Recipient::team("team@centre.test"),
+            None,
+        );
+        assert!(escalation
+            .body_text
+            .contains("Call back: 041 123 456 (NMP Celje, ekipa 2)"));
+        let nothing = Contact::from_data(
+            Pathway::Vv,
+            &serde_json::json!({"callback_phone": "unknown"}),
+        );
+        assert_eq!(nothing, Contact::default());
     }
 }

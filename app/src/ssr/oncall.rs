@@ -8,7 +8,7 @@ use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::tokens;
 use super::accounts::RequestIdentity;
-use super::notify::{self, About, Kind, Recipient};
+use super::notify::{self, About, Contact, Kind, Recipient};
 use super::outbox;
 use super::referrals::Referrals;
 use super::time::{from_local, local_display};
@@ -147,6 +147,7 @@ pub(crate) struct Notice {
     pub pathway: Pathway,
     pub evaluation: Evaluation,
     pub referrer_id: i64,
+    pub contact: Contact,
 }
 
 impl Notice {
@@ -159,6 +160,7 @@ impl Notice {
             evaluation: &self.evaluation,
             acknowledge_min,
             public_url,
+            contact: &self.contact,
         }
     }
 }
@@ -313,21 +315,29 @@ impl Referrals {
         conn: &mut AnyConnection,
         id: i64,
     ) -> Result<Option<Notice>, sqlx::Error> {
-        let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT r.reference, h.name, r.pathway, r.evaluation, r.created_by FROM referrals r \
+        let row: Option<(String, String, String, String, i64, String)> = sqlx::query_as(
+            "SELECT r.reference, h.name, r.pathway, r.evaluation, r.created_by, r.data FROM referrals r \
              JOIN hospitals h ON h.id = r.hospital_id WHERE r.id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
         Ok(row.map(
-            |(reference, hospital, pathway, evaluation, referrer_id)| Notice {
-                id,
-                reference,
-                hospital,
-                pathway: crate::domain::referral::pathway_from_code(&pathway),
-                evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
-                referrer_id,
+            |(reference, hospital, pathway, evaluation, referrer_id, data)| {
+                let pathway = crate::domain::referral::pathway_from_code(&pathway);
+                let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|e| {
+                    tracing::error!(referral_id = id, error = %e, "stored referral data does not decode");
+                    serde_json::Value::Null
+                });
+                Notice {
+                    id,
+                    reference,
+                    hospital,
+                    pathway,
+                    evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
+                    referrer_id,
+                    contact: Contact::from_data(pathway, &data),
+                }
             },
         ))
     }

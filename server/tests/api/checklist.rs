@@ -166,7 +166,7 @@ async fn bad_checklists_are_refused_field_by_field(kind: DbKind) {
 }
 
 /// The example as the step forms post it: text as typed, ticked boxes, units chosen.
-fn step_forms(value: &Value) -> Vec<Vec<(String, String)>> {
+pub(crate) fn step_forms(value: &Value) -> Vec<Vec<(String, String)>> {
     let object = value.as_object().unwrap();
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
@@ -242,7 +242,7 @@ fn step_forms(value: &Value) -> Vec<Vec<(String, String)>> {
     steps
 }
 
-async fn post_step(
+pub(crate) async fn post_step(
     app: &TestApp,
     client: &reqwest::Client,
     draft: &str,

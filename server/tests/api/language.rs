@@ -1,14 +1,55 @@
-//! Every page a user can reach, in Slovene, reads as Slovene: no English word of the
-//! interface and no internal code (a state, a mail kind, a score key, a variable name, an
-//! ISO timestamp). The lists are kept here; a page that shows one of them fails.
+//! Every page a user can reach reads in the language chosen: a Slovene page shows no
+//! English word of the interface, an English page no Slovene one, and neither an internal
+//! code (a state, a mail kind, a score key, a variable name, an ISO timestamp). Referrers
+//! never see the rules' ids (the centre's shorthand). The lists are kept here; a page that
+//! shows one of them fails.
 use crate::helpers::*;
-use ecmo_referral_app::domain::checklist::example;
+use ecmo_referral_app::domain::checklist::{example, STEPS};
 use ecmo_referral_app::domain::triage::Pathway;
 
 /// English words of the interface that must not appear on a Slovene page (whole words).
 const ENGLISH: &[&str] = &[
     "years", "ETA", "Submit", "Send", "Referral", "Queue", "Status", "Save", "Cancel", "Next",
-    "Back", "unknown", "Unknown", "none", "None", "pending", "Sign in", "Sign out",
+    "Back", "unknown", "Unknown", "none", "None", "pending", "Sign in", "Sign out", "Hospital",
+    "Missing", "minutes", "Print", "Profile",
+];
+
+/// Slovene words of the interface that must not appear on an English page (whole words;
+/// "Bolnišnica" is left out: it begins hospitals' names, which are data).
+const SLOVENE: &[&str] = &[
+    "Napotitev",
+    "napotitev",
+    "napotitve",
+    "Pošlji",
+    "Shrani",
+    "Prekliči",
+    "Naprej",
+    "Nazaj",
+    "Odjava",
+    "Prijava",
+    "Prijavite",
+    "bolnišnica",
+    "Stanje",
+    "znano",
+    "Zastavice",
+    "Razpored",
+    "Nič",
+    "Čakalna",
+    "bolnika",
+    "Potrdi",
+    "Osveži",
+    "let",
+    "Poslano",
+    "ura",
+    "dni",
+    "Pot",
+    "Odziv",
+    "Manjkajoči",
+    "podatki",
+    "izmerjeno",
+    "Kazalniki",
+    "Dežurstva",
+    "Uporabniki",
 ];
 
 /// Codes that must never reach a user's screen.
@@ -79,13 +120,26 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
     response.text().await.unwrap()
 }
 
-/// Rendering the checklist's pages needs the server's worker stack (see `runtime`).
-#[test]
-fn slovene_pages_show_no_english_and_no_codes() {
-    runtime().block_on(scan_slovene_pages());
+/// A rule id as the rule set writes them (`VV-EOL-2`, `VA-T1`, `ECPR-PHONE`); the
+/// pathways' own names (`VV-ECMO`) are not ids.
+fn rule_id(text: &str) -> Option<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|word| {
+            ["VV-", "VA-", "ECPR-"].iter().any(|p| {
+                word.strip_prefix(p)
+                    .is_some_and(|rest| !rest.is_empty() && rest != "ECMO")
+            })
+        })
+        .map(str::to_owned)
 }
 
-async fn scan_slovene_pages() {
+/// Rendering the checklist's pages needs the server's worker stack (see `runtime`).
+#[test]
+fn pages_show_only_their_language_and_no_codes() {
+    runtime().block_on(scan_pages());
+}
+
+async fn scan_pages() {
     let app = spawn_app(DbKind::Sqlite, None, &[]).await;
     app.create_user("ref.lang@a.test", &["referrer"], Some("SB Celje"))
         .await;
@@ -113,6 +167,22 @@ async fn scan_slovene_pages() {
     )
     .await;
     let ecpr: serde_json::Value = ecpr.json().await.unwrap();
+    // A VA draft filled in to its review, so that every step and the decision support
+    // are read as the referrer reads them.
+    let draft = app
+        .call(
+            &referrer,
+            "/api/referrals/draft-start",
+            &[("pathway", "va")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    for pairs in crate::checklist::step_forms(&example(Pathway::Va)) {
+        let saved = crate::checklist::post_step(&app, &referrer, &draft, &pairs).await;
+        assert_eq!(saved.status(), 303);
+    }
     let centre = app.browser();
     assert_eq!(
         app.sign_in(&centre, "ecmo.lang@centre.test", GOOD_PASSWORD)
@@ -121,7 +191,7 @@ async fn scan_slovene_pages() {
     );
 
     let (vv, ecpr) = (vv["id"].to_string(), ecpr["id"].to_string());
-    let referrer_pages = [
+    let mut referrer_pages = vec![
         "/".to_owned(),
         "/calculators".into(),
         "/referrals".into(),
@@ -131,6 +201,8 @@ async fn scan_slovene_pages() {
         format!("/referrals/{ecpr}"),
         "/profile".into(),
     ];
+    referrer_pages.extend((0..STEPS.len()).map(|i| format!("/referrals/drafts/{draft}?step={i}")));
+    referrer_pages.push(format!("/referrals/drafts/{draft}?step=review"));
     let centre_pages = [
         "/queue".to_owned(),
         "/kpi".into(),
@@ -142,32 +214,81 @@ async fn scan_slovene_pages() {
         format!("/referrals/{ecpr}"),
     ];
     let anonymous = app.browser();
+    let anonymous_pages = [
+        "/".to_owned(),
+        "/login".into(),
+        "/register".into(),
+        "/account/forgot".into(),
+        "/calculators".into(),
+    ];
     let mut found = Vec::new();
-    for (client, paths) in [
-        (
-            &anonymous,
-            &[
-                "/".to_owned(),
-                "/login".into(),
-                "/register".into(),
-                "/account/forgot".into(),
-            ][..],
-        ),
-        (&referrer, &referrer_pages[..]),
-        (&centre, &centre_pages[..]),
-    ] {
-        for path in paths {
-            let text = visible_text(&page(client, &app, path).await);
-            for word in ENGLISH.iter().chain(CODES) {
-                if whole_word(&text, word) {
-                    found.push(format!("{path}: {word}"));
+    for (lang, foreign) in [("sl", ENGLISH), ("en", SLOVENE)] {
+        for (client, paths, is_referrer) in [
+            (&anonymous, &anonymous_pages[..], false),
+            (&referrer, &referrer_pages[..], true),
+            (&centre, &centre_pages[..], false),
+        ] {
+            let chosen = client
+                .get(format!("{}/lang/{lang}", app.address))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(chosen.status(), 303);
+            for path in paths {
+                let raw = page(client, &app, path).await;
+                let text = visible_text(&raw);
+                for word in foreign.iter().chain(CODES) {
+                    if whole_word(&text, word) {
+                        found.push(format!("{lang} {path}: {word}"));
+                    }
                 }
-            }
-            if iso_timestamp(&text) {
-                found.push(format!("{path}: an ISO timestamp"));
+                if iso_timestamp(&text) {
+                    found.push(format!("{lang} {path}: an ISO timestamp"));
+                }
+                if is_referrer {
+                    if let Some(id) = rule_id(&text) {
+                        found.push(format!("{lang} {path}: rule id {id}"));
+                    }
+                }
             }
         }
     }
     assert!(found.is_empty(), "{found:#?}");
     app.stop().await;
+}
+
+#[test]
+fn a_rule_id_is_told_from_a_pathway_name() {
+    assert_eq!(rule_id("Napotitev VV-ECMO, VA-ECMO"), None);
+    assert_eq!(rule_id("ok VV-EOL-2 text").as_deref(), Some("VV-EOL-2"));
+    assert_eq!(rule_id("(ECPR-PHONE)").as_deref(), Some("ECPR-PHONE"));
+}
+
+/// A copy of the language cookie scoped to a directory (written by an earlier version, or
+/// by the i18n library while rendering) must not hold those pages in the old language.
+#[test]
+fn a_switch_of_language_reaches_every_directory() {
+    runtime().block_on(async {
+        let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+        let client = reqwest::Client::new();
+        let response = client
+            .get(format!("{}/account/forgot", app.address))
+            .header("accept", "text/html")
+            // As a browser sends them: the directory's copy first, the site-wide one last.
+            .header("cookie", "i18n_pref_locale=sl; i18n_pref_locale=en")
+            .send()
+            .await
+            .unwrap();
+        let language_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .filter(|v| v.starts_with("i18n_pref_locale"))
+            .collect();
+        assert_eq!(language_cookies, Vec::<String>::new());
+        let html = response.text().await.unwrap();
+        assert!(html.contains("<html lang=\"en\""), "{}", &html[..200]);
+        app.stop().await;
+    });
 }
