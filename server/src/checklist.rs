@@ -32,7 +32,8 @@ fn step_url(id: i64, step: usize, extra: &str) -> String {
 }
 
 /// `POST /referrals/drafts/{id}/step`: `_step` is the step shown, `_go` where to go
-/// (`next`, `prev`, `stay`, `add_gas` or a step number); every other field is the step's.
+/// (`next`, `prev`, `stay`, `add_gas`, `paste_gas` with `_paste_unit`, or a step number);
+/// every other field is the step's.
 pub async fn save_step(
     State(state): State<AppState>,
     Extension(identity): Extension<RequestIdentity>,
@@ -58,12 +59,14 @@ pub async fn apply_step(
     let mut step = None;
     let mut go = String::from("stay");
     let mut rows = 0usize;
+    let mut paste_unit = String::new();
     let mut fields = DraftForm::new();
     for (name, value) in pairs {
         match name.as_str() {
             "_step" => step = value.parse::<usize>().ok().filter(|s| *s < STEPS.len()),
             "_go" => go = value,
             "_rows" => rows = value.parse().unwrap_or(0),
+            "_paste_unit" => paste_unit = value,
             _ => fields.entry(name).or_default().push(value),
         }
     }
@@ -74,6 +77,14 @@ pub async fn apply_step(
         )
             .into_response();
     };
+    // Samples pasted as text go into the gas rows before the step is saved.
+    let pasted = (go == "paste_gas" && STEPS[step].key == checklist::GAS_STEP).then(|| {
+        let text = fields
+            .remove(checklist::GAS_PASTE)
+            .unwrap_or_default()
+            .join("\n");
+        checklist::paste_gases(&mut fields, &text, &paste_unit, to_local(now_ms()))
+    });
     let saved = state
         .referrals
         .save_draft(identity, id, Some(step), fields)
@@ -99,6 +110,14 @@ pub async fn apply_step(
                 .into_response()
         }
     };
+    if let Some(placed) = pasted {
+        let rows = checklist::gas_rows(&draft.form).max(rows).min(MAX_GASES);
+        return see_other(&step_url(
+            id,
+            step,
+            &format!("&rows={rows}&pasted={placed}#gas-paste"),
+        ));
+    }
     let target = match go.as_str() {
         "next" => step + 1,
         "prev" => step.saturating_sub(1),

@@ -252,11 +252,10 @@ const DIAGNOSIS: &[Field] = &[
 ];
 
 /// Ventilation: what the VV rules and scores read. A VA referral is asked only the settings
-/// SAVE and the decision need (mode, FiO2, PEEP, peak pressure).
+/// SAVE and the decision need (mode, peak pressure). FiO2 and PEEP are asked once, with
+/// each blood gas (they belong to the sample); the current ones are the latest gas's.
 const VENTILATION: &[Field] = &[
     f("ventilation_mode", Kind::Choice(VENT_MODES), R, O),
-    f("fio2", Kind::Number, R, O),
-    f("peep_cmh2o", Kind::Number, R, O),
     f("plateau_cmh2o", Kind::Number, R, O),
     f("pip_cmh2o", Kind::Number, R, O),
     f("mean_airway_pressure_cmh2o", Kind::Number, O, H),
@@ -1008,11 +1007,12 @@ fn cross_check_gas(gas: &Map<String, Value>, prefix: &str, out: &mut Checked) {
     merge((cross_errors, cross_warnings), prefix, out);
 }
 
+/// Plateau against PEEP is not checked here: PEEP is recorded with each gas, and a plateau
+/// below an earlier sample's PEEP is possible once PEEP has been lowered.
 fn cross_check(out: &mut Checked) {
     let values = numbers(
         &out.data,
         &[
-            "peep_cmh2o",
             "plateau_cmh2o",
             "pip_cmh2o",
             "sbp_mmhg",
@@ -1107,7 +1107,53 @@ pub fn merge_step(form: &mut Form, step: usize, mut fields: Form) {
 
 /// Whether a posted name is part of the checklist form.
 pub fn is_form_key(name: &str) -> bool {
-    MARKS.contains(&name) || form_field(name).is_some()
+    MARKS.contains(&name) || name == GAS_PASTE || form_field(name).is_some()
+}
+
+/// The gas step's text box for pasted samples: what could not be read stays there (in the
+/// draft) until the doctor corrects or clears it. Not an answer: the check never reads it.
+pub const GAS_PASTE: &str = "gas_paste";
+
+/// Puts the samples pasted in `text` into the first unused rows of the gas step's posted
+/// `fields`, each with the pressure unit chosen for the paste (`kpa` or `mmhg`) and an
+/// arterial site; lines that do not read as a sample (or find no free row) are left in
+/// [`GAS_PASTE`]. Returns how many samples went into rows.
+pub fn paste_gases(fields: &mut Form, text: &str, unit: &str, now_local_ms: i64) -> usize {
+    let unit = if unit == "mmhg" { "mmhg" } else { "kpa" };
+    let mut row = gas_rows(fields);
+    let mut placed = 0;
+    let mut left = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let pasted = super::gas_paste::read(line, now_local_ms);
+        let Some(gas) = pasted.gases.into_iter().next().filter(|_| row < MAX_GASES) else {
+            left.push(line.to_owned());
+            continue;
+        };
+        let mut set = |key: &str, value: &str| {
+            fields.insert(format!("{GAS_STEP}.{row}.{key}"), vec![value.to_owned()]);
+        };
+        set("taken_at", &gas.taken_at);
+        set("site", "arterial");
+        set("ph", &gas.ph);
+        set("pao2", &gas.pao2);
+        set("pao2_unit", unit);
+        set("paco2", &gas.paco2);
+        set("paco2_unit", unit);
+        if let Some(fio2) = &gas.fio2 {
+            set("fio2", fio2);
+        }
+        if let Some(lactate) = &gas.lactate {
+            set("lactate_mmol_l", lactate);
+        }
+        row += 1;
+        placed += 1;
+    }
+    if left.is_empty() {
+        fields.remove(GAS_PASTE);
+    } else {
+        fields.insert(GAS_PASTE.into(), vec![left.join("\n")]);
+    }
+    placed
 }
 
 /// Whether the form marks `name` (`lvef_pct`, `blood_gases.0.ph`) as unknown.
@@ -1118,6 +1164,9 @@ pub fn marked_unknown(form: &Form, name: &str) -> bool {
 
 /// The step of a posted name (`confirmed` belongs to none).
 pub fn step_of_form_key(name: &str) -> Option<usize> {
+    if name == GAS_PASTE {
+        return STEPS.iter().position(|s| s.key == GAS_STEP);
+    }
     form_field(name).map(|(step, _)| step)
 }
 
@@ -1325,6 +1374,19 @@ pub fn not_given(data: &Map<String, Value>) -> Vec<NotGiven> {
 // ---------------------------------------------------------------- rules and scores
 
 /// The latest arterial sample with a value for `key`.
+/// A ventilator setting (FiO2, PEEP) as recorded with the latest gas that has it.
+fn latest_setting(gases: &[&Map<String, Value>], key: &str) -> Option<f64> {
+    gases
+        .iter()
+        .filter_map(|g| Some((g.get(key)?.as_f64()?, g)))
+        .max_by_key(|(_, g)| {
+            g.get("taken_at")
+                .and_then(Value::as_str)
+                .and_then(parse_local)
+        })
+        .map(|(v, _)| v)
+}
+
 fn latest_with<'a>(gases: &[&'a Map<String, Value>], key: &str) -> Option<&'a Map<String, Value>> {
     gases
         .iter()
@@ -1373,8 +1435,9 @@ impl Checked {
         Some(((now_local_ms - start).max(0)) as f64 / 3_600_000.0)
     }
 
+    /// The PEEP of the latest blood gas that records one (any site: it is a setting).
     fn peep(&self) -> Option<f64> {
-        self.number("peep_cmh2o")
+        latest_setting(&self.gases(), "peep_cmh2o")
     }
 
     fn score_inputs(&self, score: Score, now_local_ms: i64) -> Value {
@@ -1394,11 +1457,11 @@ impl Checked {
                     let fio2 = g
                         .get("fio2")
                         .and_then(Value::as_f64)
-                        .or(self.number("fio2"))?;
+                        .or_else(|| latest_setting(&gases, "fio2"))?;
                     Some(json!(derived::pf_ratio_mmhg(pao2, fio2)))
                 });
                 put("pf_ratio_mmhg", pf);
-                put("peep_cmh2o", num("peep_cmh2o"));
+                put("peep_cmh2o", self.peep().map(|v| json!(v)));
                 if let (Some(vt), Some(plat), Some(peep)) = (
                     self.number("tidal_volume_ml"),
                     self.number("plateau_cmh2o"),
@@ -1508,7 +1571,7 @@ impl Checked {
                     "prone_positioning",
                     self.text("prone").map(|p| json!(p.starts_with("done"))),
                 );
-                put("peep_cmh2o", num("peep_cmh2o"));
+                put("peep_cmh2o", self.peep().map(|v| json!(v)));
                 put("plateau_cmh2o", num("plateau_cmh2o"));
             }
         }
@@ -1734,8 +1797,6 @@ pub fn example(pathway: Pathway) -> Value {
             "cardiac_arrest": false,
             "transfusion_restrictions": "none",
             "ventilation_mode": "pc",
-            "fio2": 1.0,
-            "peep_cmh2o": 14,
             "plateau_cmh2o": 31,
             "pip_cmh2o": 33,
             "tidal_volume_ml": 450,

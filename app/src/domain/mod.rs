@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod checklist_labels;
 pub mod derived;
 pub mod fields;
+pub mod gas_paste;
 pub mod i18n;
 pub mod labels;
 pub mod policy;

@@ -104,6 +104,9 @@ fn DraftContent() -> impl IntoView {
                         .with(|q| q.get("rows"))
                         .and_then(|r| r.parse::<usize>().ok())
                         .unwrap_or(0);
+                    let pasted = query
+                        .with(|q| q.get("pasted"))
+                        .and_then(|r| r.parse::<usize>().ok());
                     if step == REVIEW {
                         view! { <Review d check /> }.into_any()
                     } else {
@@ -120,6 +123,7 @@ fn DraftContent() -> impl IntoView {
                                 rules=d.rules.clone()
                                 show_errors=check
                                 rows
+                                pasted
                                 now_ms=d.now_ms
                                 now_local_ms=d.now_local_ms
                                 updated_local=d.draft.updated_local.clone()
@@ -163,6 +167,8 @@ fn ChecklistStep(
     rules: RuleSet,
     show_errors: bool,
     rows: usize,
+    /// How many pasted samples went into rows, right after a paste.
+    pasted: Option<usize>,
     now_ms: i64,
     now_local_ms: i64,
     updated_local: String,
@@ -236,7 +242,7 @@ fn ChecklistStep(
     let on_submit = move |_| generation.set_value(generation.get_value() + 1);
 
     let fields_view = if STEPS[step].key == GAS_STEP {
-        gas_rows_view(rows, &initial, checked, show_errors).into_any()
+        gas_rows_view(rows, pasted, &initial, checked, show_errors).into_any()
     } else {
         STEPS[step]
             .fields
@@ -691,19 +697,54 @@ fn field_view(
     .into_any()
 }
 
-/// The blood-gas series: one group per sample, newest typed last.
+/// The blood-gas series: one group per sample, newest typed last, after a box where the
+/// analyser's printout can be pasted and split into rows (by the server: the same with and
+/// without scripts).
 fn gas_rows_view(
     rows: usize,
+    pasted: Option<usize>,
     form: &Form,
     checked: Memo<Checked>,
     show_errors: bool,
 ) -> impl IntoView {
     let lang = use_lang();
+    let left = first_value(form, checklist::GAS_PASTE)
+        .unwrap_or_default()
+        .to_owned();
+    let unread = !left.trim().is_empty();
+    let outcome = pasted.map(|n| {
+        let text = match (lang.get_untracked(), unread) {
+            (Lang::Sl, false) => format!("Vzorcev razporejenih v tabelo: {n}. Preverite jih spodaj."),
+            (Lang::Sl, true) => format!("Vzorcev razporejenih v tabelo: {n}. Vrstic, ki so ostale v polju, ni bilo mogoče prebrati: popravite jih (čas, pH, PaO2, PaCO2, FiO2, laktat) ali jih izbrišite."),
+            (Lang::En, false) => format!("Samples put into the table: {n}. Check them below."),
+            (Lang::En, true) => format!("Samples put into the table: {n}. The lines left in the box could not be read: correct them (time, pH, PaO2, PaCO2, FiO2, lactate) or delete them."),
+        };
+        view! { <p class=if unread { "form-error" } else { "notice" } role="status" data-testid="paste-outcome">{text}</p> }
+    });
     view! {
         <p class="field-hint">{tr(
             "Vnesite zaporedne plinske analize s časom odvzema (običajno tri ali več): orodje iz njih izračuna, kako dolgo so meje presežene.",
             "Enter the blood gases in sequence with their sample times (typically three or more): the tool works out how long a threshold has held."
         )}</p>
+        <div class="gas-paste" id="gas-paste">
+            <label for="gas-paste-text">{tr("Prilepi izpis analizatorja", "Paste the analyser's printout")}</label>
+            <p class="field-hint" id="gas-paste-hint">{tr(
+                "Vrstica na vzorec: čas (po želji z datumom), pH, PaO2, PaCO2, FiO2, laktat. Decimalna vejica je dovoljena.",
+                "One line per sample: time (optionally with the date), pH, PaO2, PaCO2, FiO2, lactate. A decimal comma is fine."
+            )}</p>
+            {outcome}
+            <textarea id="gas-paste-text" name=checklist::GAS_PASTE rows="3" aria-describedby="gas-paste-hint"
+                placeholder="06:00 7,28 7,4 7,9 1,0 1,8">{left}</textarea>
+            <div class="gas-paste-actions">
+                <select name="_paste_unit" aria-label=move || tr("Enota za PaO2 in PaCO2", "Unit of PaO2 and PaCO2")()>
+                    <option value="kpa" selected=true>"kPa"</option>
+                    <option value="mmhg">"mmHg"</option>
+                </select>
+                <button type="submit" name="_go" value="paste_gas" class="button button-secondary" data-testid="paste-gas">
+                    {tr("Razporedi v tabelo", "Split into the table")}
+                </button>
+            </div>
+        </div>
         {(0..rows).map(|i| {
             let legend = move || match lang.get() {
                 Lang::Sl => format!("Vzorec {}", i + 1),

@@ -1,7 +1,7 @@
 //! VV and VA referrals: the checklist through the JSON API and through the step forms of
 //! a draft, the same checks on both, and one referral per draft however often it is sent.
 use crate::helpers::*;
-use ecmo_referral_app::domain::checklist::{example, Kind, GAS, STEPS};
+use ecmo_referral_app::domain::checklist::{example, Kind, GAS, GAS_STEP, STEPS};
 use ecmo_referral_app::domain::triage::Pathway;
 use serde_json::{json, Value};
 
@@ -530,8 +530,72 @@ async fn the_minimal_set_and_unknowns_make_a_referral(kind: DbKind) {
     app.stop().await;
 }
 
+/// Blood gases pasted as the analyser prints them go into the gas rows through the plain
+/// form post (no script needed); a line that cannot be read stays in the box, saved with
+/// the draft, and the rows are read like typed ones.
+async fn pasted_blood_gases_fill_the_table(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.a@a.test", "SB Celje").await;
+    let draft = app
+        .call(&client, "/api/referrals/draft-start", &[("pathway", "vv")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let gas_step = STEPS.iter().position(|s| s.key == GAS_STEP).unwrap();
+    let pairs: Vec<(String, String)> = [
+        ("_step", gas_step.to_string().as_str()),
+        ("_go", "paste_gas"),
+        ("_paste_unit", "kpa"),
+        ("blood_gases.0.site", "arterial"),
+        (
+            "gas_paste",
+            "2026-11-20 06:00 7,28 7,4 7,9 1 1,8\r\npH 7,2 ?\r\n2026-11-20 10:00; 7.26; 7.1; 8.2; 100%",
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let response = post_step(&app, &client, &draft, &pairs).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains(&format!("step={gas_step}")) && location.contains("pasted=2"),
+        "{location}"
+    );
+    let page = app.page(&client, &location).await.text().await.unwrap();
+    assert!(
+        page.contains("data-testid=\"paste-outcome\""),
+        "no outcome shown"
+    );
+    assert!(
+        page.contains("value=\"7,28\""),
+        "first sample not in the table"
+    );
+    assert!(
+        page.contains("value=\"2026-11-20T10:00\""),
+        "second sample not in the table"
+    );
+    assert!(
+        page.contains(">pH 7,2 ?</textarea>"),
+        "the unread line was not kept"
+    );
+    let data: Value = app
+        .call(&client, "/api/referrals/draft-get", &[("id", &draft)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let form = &data["draft"]["form"];
+    assert_eq!(form["blood_gases.1.fio2"], json!(["100"]));
+    assert_eq!(form["blood_gases.0.lactate_mmol_l"], json!(["1,8"]));
+    assert_eq!(form["gas_paste"], json!(["pH 7,2 ?"]));
+    app.stop().await;
+}
+
 crate::on_both_databases!(
     the_minimal_set_and_unknowns_make_a_referral,
+    pasted_blood_gases_fill_the_table,
     the_examples_make_referrals_with_their_flags_and_scores,
     bad_checklists_are_refused_field_by_field,
     a_draft_is_filled_step_by_step_and_sent_once,

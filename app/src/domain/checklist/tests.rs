@@ -164,7 +164,11 @@ fn unknown_answers_every_other_field_and_counts_as_not_given() {
         })
     );
     assert_eq!(find("blood_gases.0.pao2").map(|n| n.unknown), Some(true));
-    assert_eq!(find("fio2"), None, "fio2 is optional for VA");
+    assert_eq!(
+        find("fio2"),
+        None,
+        "FiO2 is asked with each gas, not on its own"
+    );
     assert_eq!(find("discussion"), None);
     let position = |name: &str| lacking.iter().position(|n| n.name == name);
     assert!(position("department") < position("lvef_pct"));
@@ -224,12 +228,12 @@ fn a_field_of_the_other_pathway_is_refused() {
 fn impossible_values_are_named_with_their_field() {
     let mut value = example(Pathway::Vv);
     value["age_years"] = json!(15);
-    value["fio2"] = json!(1.5e3);
+    value["blood_gases"][0]["fio2"] = json!(1.5e3);
     value["sex"] = json!("x");
     value["callback_phone"] = json!("ring me");
     value["admission_at"] = json!("2026-11-22T08:00");
     value["intubation_at"] = json!("2026-11-01T08:00");
-    value["plateau_cmh2o"] = json!(10);
+    value["plateau_cmh2o"] = json!(200);
     value["blood_gases"][1]["pao2_kpa"] = json!(500);
     value["blood_gases"][2]["pao2_mmhg"] = json!(2);
     value["blood_gases"][0]["shoe"] = json!(1);
@@ -237,7 +241,7 @@ fn impossible_values_are_named_with_their_field() {
     let checked = check(&value, now());
     for key in [
         "age_years",
-        "fio2",
+        "blood_gases.0.fio2",
         "sex",
         "callback_phone",
         "admission_at",
@@ -306,10 +310,10 @@ fn implausible_values_need_confirmation() {
 #[test]
 fn fio2_as_a_percentage_and_none_with_others() {
     let mut value = example(Pathway::Vv);
-    value["fio2"] = json!(80);
+    value["blood_gases"][0]["fio2"] = json!(80);
     value["comorbidities"] = json!(["none", "copd"]);
     let checked = check(&value, now());
-    assert_eq!(checked.number("fio2"), Some(0.8));
+    assert_eq!(checked.gases()[0]["fio2"], json!(0.8));
     assert!(checked.errors.get("comorbidities").is_some());
 }
 
@@ -398,10 +402,10 @@ fn a_step_replaces_its_own_fields_and_confirmations_only() {
     let mut form: Form = BTreeMap::new();
     form.insert("weight_kg".into(), vec!["200".into()]);
     form.insert("comorbidities".into(), vec!["copd".into()]);
-    form.insert("fio2".into(), vec!["1".into()]);
+    form.insert("plateau_cmh2o".into(), vec!["31".into()]);
     form.insert(
         "confirmed".into(),
-        vec!["weight_kg".into(), "peep_cmh2o".into()],
+        vec!["weight_kg".into(), "blood_gases.0.peep_cmh2o".into()],
     );
     // The patient step is posted again with no comorbidity ticked and no confirmation.
     let mut posted: Form = BTreeMap::new();
@@ -409,8 +413,11 @@ fn a_step_replaces_its_own_fields_and_confirmations_only() {
     merge_step(&mut form, 1, posted);
     assert_eq!(form["weight_kg"], vec!["201".to_owned()]);
     assert!(!form.contains_key("comorbidities"));
-    assert_eq!(form["fio2"], vec!["1".to_owned()]);
-    assert_eq!(form["confirmed"], vec!["peep_cmh2o".to_owned()]);
+    assert_eq!(form["plateau_cmh2o"], vec!["31".to_owned()]);
+    assert_eq!(
+        form["confirmed"],
+        vec!["blood_gases.0.peep_cmh2o".to_owned()]
+    );
     assert!(is_form_key("blood_gases.3.pao2_unit"));
     assert!(!is_form_key("blood_gases.99.ph"));
     assert!(!is_form_key("_go"));
@@ -455,4 +462,49 @@ fn an_update_appends_checked_gases_and_names_its_own_errors() {
     )
     .unwrap_err();
     assert!(errors.get(GAS_STEP).is_some());
+}
+
+#[test]
+fn pasted_gases_fill_the_free_rows_and_unread_lines_stay() {
+    let mut fields: Form = BTreeMap::new();
+    fields.insert(
+        "blood_gases.0.taken_at".into(),
+        vec!["2026-11-20T02:00".into()],
+    );
+    fields.insert("blood_gases.0.site".into(), vec!["arterial".into()]);
+    fields.insert("blood_gases.0.ph".into(), vec!["7,31".into()]);
+    // 2026-11-20 14:30 on the ward (the tests' now): these are today's samples.
+    let now_local = parse_local("2026-11-20T14:30").unwrap();
+    let placed = paste_gases(
+        &mut fields,
+        "06:00 7,28 55 60 1 1,8\nnot a sample\n10:00; 7.26; 53; 62; 100%",
+        "mmhg",
+        now_local,
+    );
+    assert_eq!(placed, 2);
+    assert_eq!(fields["blood_gases.0.ph"], vec!["7,31".to_owned()]);
+    assert_eq!(
+        fields["blood_gases.1.taken_at"],
+        vec!["2026-11-20T06:00".to_owned()]
+    );
+    assert_eq!(fields["blood_gases.1.pao2_unit"], vec!["mmhg".to_owned()]);
+    assert_eq!(fields["blood_gases.2.fio2"], vec!["100".to_owned()]);
+    assert_eq!(fields[GAS_PASTE], vec!["not a sample".to_owned()]);
+
+    // As the step posts them: read as typed, in mmHg, FiO2 100 % as a fraction.
+    let value = form_to_json(Pathway::Vv, &fields);
+    let gases = value[GAS_STEP].as_array().unwrap();
+    assert_eq!(gases.len(), 3);
+    assert_eq!(gases[1]["pao2_mmhg"], json!(55.0));
+    assert_eq!(gases[1]["lactate_mmol_l"], json!(1.8));
+    let checked = check(&value, now_local);
+    assert_eq!(checked.gases()[2]["fio2"], json!(1.0));
+
+    // Once corrected, the box empties.
+    assert_eq!(
+        paste_gases(&mut fields, "11:00 7,25 52 63 1", "mmhg", now_local),
+        1
+    );
+    assert!(!fields.contains_key(GAS_PASTE));
+    assert!(is_form_key(GAS_PASTE));
 }
