@@ -466,6 +466,22 @@ pub async fn post_referral_message(
     server::answer(result, &format!("/referrals/{}#messages", id.trim()))
 }
 
+/// Saves the pre-transfer checklist's ticks (`items`: the ticked keys).
+#[server(endpoint = "referrals/transfer-checklist")]
+pub async fn save_transfer_checklist(
+    #[server(default)] id: String,
+    #[server(default)] items: Vec<String>,
+) -> Result<(), AppError> {
+    use crate::accounts::server;
+    let result = async {
+        referrals()?
+            .set_transfer_checks(&server::identity(), parse_referral_id(&id)?, &items)
+            .await
+    }
+    .await;
+    server::answer(result, &format!("/referrals/{}#pre-transfer", id.trim()))
+}
+
 #[server(endpoint = "referrals/withdraw")]
 pub async fn withdraw_referral(
     #[server(default)] id: String,

@@ -125,6 +125,19 @@ pub struct WorkflowView {
     pub audit: Vec<AuditRow>,
     /// The pre-transfer checklist applies (accepted for transfer or mobile team).
     pub show_pre_transfer: bool,
+    /// Its items ticked so far, in the checklist's order.
+    pub transfer_checks: Vec<TransferCheck>,
+    /// Whether the reader may tick them (a doctor of the referring hospital).
+    pub may_check_transfer: bool,
+}
+
+/// One ticked item of the pre-transfer checklist.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransferCheck {
+    /// A key of `workflow::PRE_TRANSFER`.
+    pub item: String,
+    pub at_local: String,
+    pub by: String,
 }
 
 /// Quality figures over a date range.

@@ -38,6 +38,11 @@ test("the whole journey: sent, seen live, acknowledged, information asked and gi
   const reference = (await referrer.getByTestId("confirmation").locator(".reference").textContent()) ?? "";
   expect(reference).toMatch(/^ECMO-\d{4}-\d{4}$/);
 
+  // The referrer's page follows the referral: a mark on its window survives only without a reload.
+  await expect(referrer.locator("html[data-hydrated]")).toHaveCount(1);
+  await expect(referrer.getByTestId("receipt")).toContainText("center še ni potrdil prevzema");
+  await referrer.evaluate(() => ((window as unknown as { mark: number }).mark = 7));
+
   const row = centre.getByTestId(`queue-row-${reference}`);
   await expect(row).toBeVisible({ timeout: 10_000 });
   await expect(row.getByTestId("queue-status")).toContainText("Poslano");
@@ -54,6 +59,10 @@ test("the whole journey: sent, seen live, acknowledged, information asked and gi
   await row.getByRole("link", { name: reference }).click();
   await centre.getByTestId("do-ACKNOWLEDGED").click();
   await expect(centre.getByTestId("status")).toHaveText("Prejem potrjen");
+  // Within 5 s, without a reload, the referrer reads who acknowledged it.
+  await expect(referrer.getByTestId("receipt")).toContainText("prevzel(a)", { timeout: 5_000 });
+  await expect(referrer.getByTestId("receipt")).toContainText("Prejem potrjen");
+  expect(await referrer.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(7);
   const request = await openStep(centre, "INFO_REQUESTED");
   await request.getByLabel("Nova plinska analiza arterijske krvi").check();
   await request.getByLabel("Sporočilo napotnemu zdravniku (nasvet)").fill("Prosim plinsko analizo po 1 h na trebuhu.");

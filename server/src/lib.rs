@@ -9,6 +9,7 @@ pub mod demo;
 pub mod exports;
 pub mod health;
 pub mod language;
+pub mod live;
 pub mod mail;
 pub mod security;
 pub mod startup;

@@ -138,6 +138,7 @@ impl Application {
             rules,
             accounts,
             referrals,
+            sessions: Arc::new(sessions.clone()),
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {

@@ -23,4 +23,6 @@ pub struct AppState {
     pub rules: Arc<RuleSet>,
     pub accounts: Accounts,
     pub referrals: Referrals,
+    /// The session store, for live streams that re-read their session while open.
+    pub sessions: Arc<ecmo_referral_app::ssr::session::SessionDb>,
 }

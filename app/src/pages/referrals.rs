@@ -398,30 +398,83 @@ fn event_label(kind: &str, lang: Lang) -> String {
 /// What the referrer most wants to know, in one line: when the centre received it and who
 /// acknowledged it when ("received 06:11, acknowledged by Dr X at 06:13"); on an open
 /// referral, a link that shows the latest state.
-#[component]
-fn Receipt(events: Vec<ReferralEvent>, submitted: String, id: i64, open: bool) -> impl IntoView {
-    let lang = use_lang();
-    let acknowledged = events
+/// Who acknowledged the referral, and when (local), from its timeline.
+fn acknowledgement(events: &[ReferralEvent]) -> Option<(String, String)> {
+    events
         .iter()
         .find(|e| e.status.as_deref() == Some(crate::domain::workflow::ACKNOWLEDGED))
-        .map(|e| (e.actor.clone().unwrap_or_default(), e.at_local.clone()));
+        .map(|e| (e.actor.clone().unwrap_or_default(), e.at_local.clone()))
+}
+
+/// The receipt line: received when, acknowledged by whom and when (or not yet), and the
+/// state. While the referral is open it follows the centre live: the referral's change
+/// events (`/api/v1/referrals/{id}/events`) fetch it again and the line changes in place,
+/// with a link to show everything else that changed (the page is not reloaded under the
+/// doctor's typing). Without scripts, a link shows the latest state (and see the page's
+/// reload below).
+#[island]
+fn Receipt(
+    id: i64,
+    submitted: String,
+    acknowledged: Option<(String, String)>,
+    status: String,
+    open: bool,
+) -> impl IntoView {
+    let lang = use_lang();
+    let acknowledged = RwSignal::new(acknowledged);
+    let status = RwSignal::new(status);
+    let changed = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if open {
+            use wasm_bindgen::closure::Closure;
+            use wasm_bindgen::JsCast;
+            let Ok(source) = web_sys::EventSource::new(&format!("/api/v1/referrals/{id}/events"))
+            else {
+                return;
+            };
+            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+                leptos::task::spawn_local(async move {
+                    if let Ok(d) = get_referral(id.to_string()).await {
+                        acknowledged.set(acknowledgement(&d.events));
+                        status.set(d.summary.status);
+                        changed.set(true);
+                    }
+                });
+            });
+            let _ = source
+                .add_event_listener_with_callback("referral", on_change.as_ref().unchecked_ref());
+            on_change.forget();
+        }
+    });
     let text = move || {
         let received = match lang.get() {
             Lang::Sl => format!("Prejeto {submitted}"),
             Lang::En => format!("Received {submitted}"),
         };
-        match (&acknowledged, lang.get()) {
-            (Some((by, at)), Lang::Sl) => format!("{received} · prevzel(a) {by}, {at}"),
-            (Some((by, at)), Lang::En) => format!("{received} · acknowledged by {by}, {at}"),
-            (None, Lang::Sl) => format!("{received} · center še ni potrdil prevzema"),
-            (None, Lang::En) => format!("{received} · not yet acknowledged by the centre"),
+        let state = status_label(&status.get(), lang.get());
+        match (acknowledged.get(), lang.get()) {
+            (Some((by, at)), Lang::Sl) => format!("{received} · prevzel(a) {by}, {at} · {state}"),
+            (Some((by, at)), Lang::En) => {
+                format!("{received} · acknowledged by {by}, {at} · {state}")
+            }
+            (None, Lang::Sl) => format!("{received} · center še ni potrdil prevzema · {state}"),
+            (None, Lang::En) => {
+                format!("{received} · not yet acknowledged by the centre · {state}")
+            }
         }
     };
     view! {
-        <p class="receipt" data-testid="receipt">
+        <p class="receipt" data-testid="receipt" aria-live="polite">
             {text}
             {open.then(|| view! {
-                " "<a href=format!("/referrals/{id}") data-testid="refresh">{tr("Osveži stanje", "Refresh the status")}</a>
+                " "<a href=format!("/referrals/{id}") data-testid="refresh">
+                    {move || if changed.get() {
+                        tr("Spremenjeno: prikaži novo stanje", "Changed: show the latest")()
+                    } else {
+                        tr("Osveži stanje", "Refresh the status")()
+                    }}
+                </a>
             })}
         </p>
     }
@@ -485,6 +538,11 @@ fn referral_view(
         .scai
         .is_some_and(|s| s.stage == crate::domain::triage::ScaiStage::E);
     let status = s.status.clone();
+    let live = !print
+        && crate::domain::workflow::is_open(
+            crate::domain::referral::pathway_from_code(&s.pathway),
+            &s.status,
+        );
     let checklist_data = (!ecpr).then(|| d.data.as_object().cloned()).flatten();
     let data: Vec<(String, Value)> = d
         .data
@@ -522,7 +580,10 @@ fn referral_view(
         {print.then(|| view! {
             <p class="print-hint no-print">{tr("Natisnite s Ctrl+P (⌘P); glava in obrazci se ne natisnejo.", "Print with Ctrl+P (⌘P); the header and the forms are left out.")}</p>
         })}
-        <Receipt events=d.events.clone() submitted=d.summary.submitted_local.clone() id open=!print && crate::domain::workflow::is_open(crate::domain::referral::pathway_from_code(&d.summary.pathway), &d.summary.status) />
+        <Receipt id submitted=d.summary.submitted_local.clone() acknowledged=acknowledgement(&d.events) status=d.summary.status.clone() open=live />
+        // Without scripts, a page still waiting for the centre reloads itself every minute
+        // (outside the island: with scripts, a noscript's content is text, not markup).
+        {(live && acknowledgement(&d.events).is_none()).then(|| view! { <noscript><meta http-equiv="refresh" content="60" /></noscript> })}
         <dl class="facts">
             <dt>{tr("Pot", "Pathway")}</dt><dd>{move || pathway_label(&d.summary.pathway, lang.get())}</dd>
             <dt>{tr("Stanje", "Status")}</dt><dd data-testid="status">{move || status_label(&status, lang.get())}</dd>

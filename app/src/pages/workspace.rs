@@ -396,15 +396,51 @@ pub fn DecisionPanel(detail: ReferralDetail) -> impl IntoView {
             </section>
         }
     });
-    let checklist = w.show_pre_transfer.then(|| {
+    let id = detail.summary.id;
+    let checks = w.transfer_checks.clone();
+    let may_check = w.may_check_transfer;
+    let checklist = w.show_pre_transfer.then(move || {
+        let save = ServerAction::<crate::referrals::SaveTransferChecklist>::new();
+        let error = action_error(save);
+        let items = wf::PRE_TRANSFER.iter().enumerate().map(|(i, (key, sl, en))| {
+            let done = checks.iter().find(|c| c.item == *key).cloned();
+            let label = if lang == Lang::Sl { *sl } else { *en };
+            let when = done.as_ref().map(|c| format!("✓ {}, {}", c.at_local, c.by));
+            let input_id = format!("prep-{key}");
+            view! {
+                <li data-testid=format!("prep-{key}")>
+                    {if may_check {
+                        view! {
+                            <input type="checkbox" id=input_id.clone() name=format!("items[{i}]") value=*key checked=done.is_some() />
+                            " "<label for=input_id>{label}</label>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <span class="tick" aria-hidden="true">{if done.is_some() { "☑" } else { "☐" }}</span>
+                            " "{label}
+                        }.into_any()
+                    }}
+                    {when.map(|w| view! { " "<small class="muted" data-testid="prep-when">{w}</small> })}
+                </li>
+            }
+        }).collect_view();
         view! {
-            <section class="pre-transfer" data-testid="pre-transfer">
+            <section class="pre-transfer" id="pre-transfer" data-testid="pre-transfer">
                 <h2>{tr("Priprava na premestitev", "Preparing for the transfer")}</h2>
-                <ul class="checklist">
-                    {wf::PRE_TRANSFER.iter().map(|(key, sl, en)| view! {
-                        <li><label><input type="checkbox" name=format!("prep_{key}") />" "{if lang == Lang::Sl { *sl } else { *en }}</label></li>
-                    }).collect_view()}
-                </ul>
+                {if may_check {
+                    view! {
+                        <ActionForm action=save>
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <ul class="checklist">{items}</ul>
+                            <FormError error />
+                            <button type="submit" class="button button-secondary" data-testid="save-pre-transfer">
+                                {tr("Shrani pripravo (center jo vidi)", "Save the preparation (the centre sees it)")}
+                            </button>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! { <ul class="checklist">{items}</ul> }.into_any()
+                }}
             </section>
         }
     });

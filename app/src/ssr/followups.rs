@@ -227,12 +227,107 @@ impl Referrals {
             event(identity, "referral_message_posted", id, detail),
         )
         .await?;
+        // A new message is a change of the referral: open pages of it are told.
+        sqlx::query("UPDATE referrals SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let from_centre = identity.user.as_ref().is_some_and(|u| u.is_centre_staff());
         self.announce_message(&mut tx, id, from_centre, user_id, now)
             .await?;
         tx.commit().await?;
         self.wake_outbox();
+        self.changes.referral_written(now);
         Ok(message_id)
+    }
+
+    /// Records the pre-transfer checklist as the referring hospital's doctor ticked it:
+    /// `items` are the ticked keys of `workflow::PRE_TRANSFER`; an item ticked before keeps
+    /// its first time and author, one no longer ticked is removed. Only after acceptance
+    /// for transfer or the mobile team, by a doctor of the referring hospital.
+    pub async fn set_transfer_checks(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+        items: &[String],
+    ) -> Result<(), AppError> {
+        let target = self.target(identity, id).await?;
+        authorize(
+            identity,
+            Action::CreateReferral {
+                hospital_id: target.hospital_id,
+            },
+        )?;
+        if !matches!(
+            target.status.as_str(),
+            wf::ACCEPTED_TRANSFER | wf::ACCEPTED_MOBILE_TEAM
+        ) {
+            return Err(AppError::Conflict);
+        }
+        if items
+            .iter()
+            .any(|i| !wf::PRE_TRANSFER.iter().any(|(key, _, _)| key == i))
+        {
+            return Err(FieldErrors::single(
+                "items",
+                FieldError::UnknownValue {
+                    allowed: wf::PRE_TRANSFER
+                        .iter()
+                        .map(|(k, _, _)| (*k).to_owned())
+                        .collect(),
+                },
+            )
+            .into());
+        }
+        let user_id = identity.user.as_ref().map_or(0, |u| u.id);
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        let before: Vec<(String,)> =
+            sqlx::query_as("SELECT item FROM transfer_checks WHERE referral_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (key, _, _) in wf::PRE_TRANSFER {
+            let was = before.iter().any(|(item,)| item == key);
+            let is = items.iter().any(|i| i == key);
+            if is && !was {
+                sqlx::query(
+                    "INSERT INTO transfer_checks (referral_id, item, checked_at, checked_by) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(*key)
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            } else if was && !is {
+                sqlx::query("DELETE FROM transfer_checks WHERE referral_id = $1 AND item = $2")
+                    .bind(id)
+                    .bind(*key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("UPDATE referrals SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            event(
+                identity,
+                "transfer_checklist_saved",
+                id,
+                json!({ "items": items }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.changes.referral_written(now);
+        Ok(())
     }
 
     /// Withdraws a referral with a reason; the centre sees it on the timeline.

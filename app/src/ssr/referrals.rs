@@ -377,6 +377,29 @@ impl Referrals {
         Ok(rows.into_iter().map(summary).collect())
     }
 
+    /// The state and the time of the last change of one referral, for its page's live
+    /// updates: authorised as a read (to anyone else it does not exist), not audited — it
+    /// carries nothing about the patient.
+    pub async fn watch(
+        &self,
+        identity: &RequestIdentity,
+        id: i64,
+    ) -> Result<(String, i64), AppError> {
+        authorize(identity, Action::ListReferrals)?;
+        let row: Option<(i64, String, i64)> =
+            sqlx::query_as("SELECT hospital_id, status, updated_at FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let Some((hospital_id, status, updated_at)) = row else {
+            return Err(AppError::NotFound);
+        };
+        if authorize(identity, Action::ViewReferral { hospital_id }).is_err() {
+            return Err(AppError::NotFound);
+        }
+        Ok((status, updated_at))
+    }
+
     /// One referral, for those who may read it; to anyone else it does not exist.
     pub async fn get(
         &self,

@@ -705,6 +705,11 @@ impl Referrals {
                 wf::ACCEPTED_TRANSFER | wf::ACCEPTED_MOBILE_TEAM
             )
         }) && status != wf::WITHDRAWN;
+        let transfer_checks = if show_pre_transfer {
+            transfer_checks(&self.db, id).await?
+        } else {
+            Vec::new()
+        };
         Ok(WorkflowView {
             next,
             assignee,
@@ -714,6 +719,8 @@ impl Referrals {
             info_request,
             audit,
             show_pre_transfer,
+            transfer_checks,
+            may_check_transfer: show_pre_transfer && may_withdraw,
         })
     }
 
@@ -1109,6 +1116,31 @@ fn queue_row(row: QueueDbRow, now: i64) -> QueueRow {
         target_min,
         assignee,
     }
+}
+
+/// The ticked items of a referral's pre-transfer checklist, in the checklist's order.
+async fn transfer_checks(
+    db: &crate::ssr::db::Db,
+    id: i64,
+) -> Result<Vec<crate::workspace::TransferCheck>, sqlx::Error> {
+    let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT t.item, t.checked_at, u.name FROM transfer_checks t \
+         LEFT JOIN users u ON u.id = t.checked_by WHERE t.referral_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(wf::PRE_TRANSFER
+        .iter()
+        .filter_map(|(key, _, _)| {
+            let (item, at, by) = rows.iter().find(|(item, _, _)| item == key)?;
+            Some(crate::workspace::TransferCheck {
+                item: item.clone(),
+                at_local: local_display(*at),
+                by: by.clone().unwrap_or_default(),
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -66,6 +66,11 @@ fn endpoints() -> Vec<(&'static str, Vec<Method>, MethodRouter<AppState>)> {
             vec![Method::GET],
             get(workspace::events),
         ),
+        (
+            "/api/v1/referrals/{id}/events",
+            vec![Method::GET],
+            get(workspace::referral_events),
+        ),
     ]
 }
 

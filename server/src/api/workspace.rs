@@ -4,7 +4,7 @@ use super::error::ApiError;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::Json;
 use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
 use ecmo_referral_app::domain::policy::Action;
@@ -14,7 +14,6 @@ use ecmo_referral_app::ssr::accounts::service::authorize;
 use ecmo_referral_app::ssr::accounts::RequestIdentity;
 use serde_json::{json, Map, Value};
 use std::convert::Infallible;
-use std::time::Duration;
 
 fn string(object: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
     match object.get(key) {
@@ -134,29 +133,63 @@ pub async fn transition(
 
 /// `GET /api/v1/queue/events`: a server-sent event `queue` whenever a referral changes, for
 /// the centre's clinicians. It says only that something changed; the page then fetches
-/// the queue through its own authorised route.
+/// the queue through its own authorised route. The stream ends when the reader may no
+/// longer work the queue (see [`crate::live`]).
 pub async fn events(
     State(state): State<AppState>,
     Extension(identity): Extension<RequestIdentity>,
+    session: tower_sessions::Session,
 ) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     if identity.user.is_none() {
         return Err(AppError::SignIn.into());
     }
     authorize(&identity, Action::WorkReferrals)?;
     let changes = state.referrals.changes.clone();
-    let receiver = changes.subscribe();
-    let stream = futures_util::stream::unfold(
-        (receiver, changes),
-        |(mut receiver, changes)| async move {
-            tokio::select! {
-                _ = changes.closed() => None,
-                changed = receiver.changed() => {
-                    changed.ok()?;
-                    let seen = *receiver.borrow_and_update();
-                    Some((Ok(Event::default().event("queue").data(seen.to_string())), (receiver, changes)))
-                }
+    let check: crate::live::Check = std::sync::Arc::new(move |identity, changed| {
+        let seen = *changes.subscribe().borrow();
+        Box::pin(async move {
+            match (authorize(&identity, Action::WorkReferrals), changed) {
+                (Err(_), _) => crate::live::Verdict::Close,
+                (Ok(()), false) => crate::live::Verdict::Quiet,
+                (Ok(()), true) => crate::live::Verdict::Send(
+                    Event::default().event("queue").data(seen.to_string()),
+                ),
             }
-        },
-    );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+        })
+    });
+    Ok(crate::live::stream(state, &session, &identity, check))
+}
+
+/// `GET /api/v1/referrals/{id}/events`: a server-sent event `referral` whenever this
+/// referral changes (acknowledged, a message, a decision), for everyone who may read it —
+/// the referring doctor's page follows the centre without a reload. The data is the
+/// change's time only.
+pub async fn referral_events(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    session: tower_sessions::Session,
+    Path(id): Path<String>,
+) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    if identity.user.is_none() {
+        return Err(AppError::SignIn.into());
+    }
+    let (_, updated_at) = state.referrals.watch(&identity, id).await?;
+    let last = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(updated_at));
+    let referrals = state.referrals.clone();
+    let check: crate::live::Check = std::sync::Arc::new(move |identity, _| {
+        let (referrals, last) = (referrals.clone(), last.clone());
+        Box::pin(async move {
+            match referrals.watch(&identity, id).await {
+                Err(_) => crate::live::Verdict::Close,
+                Ok((_, at)) if last.swap(at, std::sync::atomic::Ordering::Relaxed) != at => {
+                    crate::live::Verdict::Send(
+                        Event::default().event("referral").data(at.to_string()),
+                    )
+                }
+                Ok(_) => crate::live::Verdict::Quiet,
+            }
+        })
+    });
+    Ok(crate::live::stream(state, &session, &identity, check))
 }

@@ -335,6 +335,12 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             &[("id", &referral), ("body", "Calling now.")],
             [401, 200, 404, 200, 200],
         ),
+        // Before acceptance the checklist is not open yet: a conflict for its hospital.
+        form(
+            "/api/referrals/transfer-checklist",
+            &[("id", &referral), ("items[0]", "blood")],
+            [401, 409, 404, 403, 403],
+        ),
         form(
             "/api/referrals/follow",
             &[("id", &referral), ("follow", "true")],
@@ -403,6 +409,10 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
         case("GET", "/kpi", [302, 403, 403, 200, 200]),
         case("GET", "/kpi.csv", [401, 403, 403, 200, 200]),
         case("GET", "/api/v1/queue/events", [401, 403, 403, 200, 403]),
+        Case {
+            path: format!("/api/v1/referrals/{referral}/events"),
+            ..case("GET", "/api/v1/referrals/{id}/events", A_REFERRAL)
+        },
         Case {
             path: format!("/referrals/{referral}/audit.csv"),
             ..case(

@@ -814,6 +814,137 @@ async fn queue_events_within(events: &mut reqwest::Response, window: Duration) -
     received.matches("event: queue").count()
 }
 
+/// After acceptance the referring doctor ticks the pre-transfer checklist; the centre's
+/// page shows each ticked item with when and by whom; unticking removes it; an item that
+/// is not on the list is refused, and another hospital cannot reach it.
+async fn the_pre_transfer_checklist_reaches_the_centre(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-prep-0001").await;
+    for to in [
+        wf::ACKNOWLEDGED,
+        wf::UNDER_CONSULTATION,
+        wf::ACCEPTED_MOBILE_TEAM,
+    ] {
+        let (status, body) = step(&c, &c.clinician, id, body_for(to)).await;
+        assert_eq!(status, 200, "{to}: {body}");
+    }
+    let tick = |client: &reqwest::Client, items: &[&str]| {
+        let mut form = vec![("id".to_owned(), id.to_string())];
+        for (i, item) in items.iter().enumerate() {
+            form.push((format!("items[{i}]"), (*item).to_owned()));
+        }
+        let client = client.clone();
+        let url = format!("{}/api/referrals/transfer-checklist", c.app.address);
+        async move {
+            client
+                .post(url)
+                .header("origin", ORIGIN)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(tick(&c.referrer, &["blood", "lines"]).await, 200);
+    assert_eq!(tick(&c.other_hospital, &["blood"]).await, 404);
+    assert_eq!(tick(&c.clinician, &["blood"]).await, 403);
+    assert_eq!(tick(&c.referrer, &["blood", "a_helicopter"]).await, 422);
+
+    let page = c
+        .app
+        .page(&c.clinician, &format!("/referrals/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let item = |key: &str| {
+        let start = page
+            .find(&format!("data-testid=\"prep-{key}\""))
+            .unwrap_or_else(|| panic!("no item {key}"));
+        page[start..start + page[start..].find("</li>").unwrap()].to_owned()
+    };
+    assert!(item("blood").contains("prep-when"), "{}", item("blood"));
+    assert!(item("lines").contains("prep-when"));
+    assert!(!item("urinary").contains("prep-when"));
+    // The centre reads the ticks; it does not tick for the hospital.
+    assert!(!item("blood").contains("type=\"checkbox\""));
+
+    assert_eq!(tick(&c.referrer, &["lines"]).await, 200);
+    let (ticked,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM transfer_checks WHERE referral_id = $1")
+            .bind(id)
+            .fetch_one(&c.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(ticked, 1);
+    c.app.stop().await;
+}
+
+/// Whether the stream ends (the server closes it) within `timeout`.
+async fn stream_ends_within(events: &mut reqwest::Response, timeout: Duration) -> bool {
+    tokio::time::timeout(timeout, async {
+        while let Ok(Some(_)) = events.chunk().await {}
+    })
+    .await
+    .is_ok()
+}
+
+/// The referring doctor's page follows its referral: the centre's acknowledgement arrives
+/// on the referral's event stream within seconds, which another hospital cannot open. Live
+/// streams re-check their reader: after signing out, or after a move to another hospital,
+/// the next change ends the stream instead of announcing it.
+async fn the_referrers_page_follows_and_streams_end_with_access(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-follow-0001").await;
+    let url = format!("{}/api/v1/referrals/{id}/events", c.app.address);
+    let mut followed = c.referrer.get(&url).send().await.unwrap();
+    assert_eq!(followed.status(), 200);
+    let elsewhere = c.other_hospital.get(&url).send().await.unwrap();
+    assert_eq!(elsewhere.status(), 404);
+
+    let (status, _) = step(&c, &c.clinician, id, body_for(wf::ACKNOWLEDGED)).await;
+    assert_eq!(status, 200);
+    let mut received = String::new();
+    let announced = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(chunk)) = followed.chunk().await {
+            received.push_str(&String::from_utf8_lossy(&chunk));
+            if received.contains("event: referral") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(announced, "no referral event: {received:?}");
+
+    // The clinician signs out; the queue's stream ends at the next change.
+    let mut queue = queue_events(&c.clinician, &c.app.address).await;
+    assert_eq!(queue.status(), 200);
+    c.app.call(&c.clinician, "/api/account/sign-out", &[]).await;
+    // The referrer moves to another hospital; their stream of hospital A's referral ends.
+    let izola = c.app.hospital_id("SB Izola").await;
+    sqlx::query("UPDATE users SET hospital_id = $1 WHERE email = $2")
+        .bind(izola)
+        .bind("ref.a@a.test")
+        .execute(&c.app.db.pool)
+        .await
+        .unwrap();
+    let (status, _) = step(&c, &c.colleague, id, body_for(wf::UNDER_CONSULTATION)).await;
+    assert_eq!(status, 200);
+    assert!(
+        stream_ends_within(&mut queue, Duration::from_secs(5)).await,
+        "the queue stream outlived the sign-out"
+    );
+    assert!(
+        stream_ends_within(&mut followed, Duration::from_secs(5)).await,
+        "the referral stream outlived the move to another hospital"
+    );
+    c.app.stop().await;
+}
+
 /// One change, one event: the instance that wrote a referral announces it, and its own
 /// poller, reading the same change from the database, does not announce it again (each
 /// event makes every open queue page fetch the queue).
@@ -1098,4 +1229,6 @@ crate::on_both_databases!(
     changes_on_another_instance_arrive,
     one_change_is_announced_once,
     capacity_is_kept_apart,
+    the_referrers_page_follows_and_streams_end_with_access,
+    the_pre_transfer_checklist_reaches_the_centre,
 );
