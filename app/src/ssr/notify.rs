@@ -37,29 +37,24 @@ pub struct About<'a> {
     pub acknowledge_min: u32,
     pub public_url: &'a str,
     /// Whom to call back and where they are, for the alerts to the centre: the callback
-    /// number and the referring department (or, for ECPR, the place of the arrest) are
-    /// the hospital's, not the patient's.
+    /// number and the referring hospital and department are the hospital's, not the
+    /// patient's.
     pub contact: &'a Contact,
 }
 
-/// How the on-call physician reaches the referring doctor without signing in first.
+/// How the on-call physician reaches the referring doctor without signing in first. The
+/// ECPR form's free-text location is left out: it may be the street where the patient
+/// collapsed, which identifies a home.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Contact {
     pub callback_phone: Option<String>,
-    pub place: Option<Place>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Place {
     /// A department of the referring hospital (a code of the checklist's choice).
-    Department(String),
-    /// The ECPR form's location: EMS unit, or the ward of an in-hospital arrest.
-    Described(String),
+    pub department: Option<String>,
 }
 
 impl Contact {
     /// Read from a referral's stored answers.
-    pub fn from_data(pathway: Pathway, data: &serde_json::Value) -> Self {
+    pub fn from_data(data: &serde_json::Value) -> Self {
         let text = |key: &str| {
             data.get(key)
                 .and_then(serde_json::Value::as_str)
@@ -69,41 +64,23 @@ impl Contact {
         };
         Self {
             callback_phone: text("callback_phone"),
-            place: match pathway {
-                Pathway::Ecpr => text("location").map(Place::Described),
-                Pathway::Va | Pathway::Vv => text("department").map(Place::Department),
-            },
+            department: text("department"),
         }
     }
 
     fn line(&self, hospital: &str, lang: Lang) -> Option<String> {
-        let en = lang == Lang::En;
-        let place = match &self.place {
-            Some(Place::Department(code)) => Some(format!(
+        let place = match &self.department {
+            Some(code) => format!(
                 "{hospital}, {}",
                 crate::domain::labels::option_label(code, lang)
-            )),
-            Some(Place::Described(text)) => Some(text.clone()),
-            None => None,
+            ),
+            None => hospital.to_owned(),
         };
-        match (&self.callback_phone, place) {
-            (None, None) => None,
-            (Some(phone), None) => Some(if en {
-                format!("Call back: {phone}")
-            } else {
-                format!("Pokličite: {phone}")
-            }),
-            (None, Some(place)) => Some(if en {
-                format!("Referring from: {place}")
-            } else {
-                format!("Napotuje: {place}")
-            }),
-            (Some(phone), Some(place)) => Some(if en {
-                format!("Call back: {phone} ({place})")
-            } else {
-                format!("Pokličite: {phone} ({place})")
-            }),
-        }
+        let phone = self.callback_phone.as_ref()?;
+        Some(match lang {
+            Lang::En => format!("Call back: {phone} ({place})"),
+            Lang::Sl => format!("Pokličite: {phone} ({place})"),
+        })
     }
 }
 
@@ -613,7 +590,7 @@ mod tests {
             "department": "icu",
             "patient_name": "Janez Novak",
         });
-        let contact = Contact::from_data(Pathway::Va, &data);
+        let contact = Contact::from_data(&data);
         let to = Recipient {
             email: "oncall@centre.test".into(),
             user_id: Some(1),
@@ -628,8 +605,7 @@ mod tests {
         assert!(!receipt.body_text.contains("423 3000"));
 
         let ecpr = Contact::from_data(
-            Pathway::Ecpr,
-            &serde_json::json!({"callback_phone": "041 123 456", "location": "NMP Celje, ekipa 2"}),
+            &serde_json::json!({"callback_phone": "041 123 456", "location": "Mariborska 7, Celje"}),
         );
         let escalation = mail(
             Kind::Escalation {
@@ -642,11 +618,9 @@ mod tests {
         );
         assert!(escalation
             .body_text
-            .contains("Call back: 041 123 456 (NMP Celje, ekipa 2)"));
-        let nothing = Contact::from_data(
-            Pathway::Vv,
-            &serde_json::json!({"callback_phone": "unknown"}),
-        );
+            .contains("Call back: 041 123 456 (SB Celje)"));
+        assert!(!escalation.body_text.contains("Mariborska"));
+        let nothing = Contact::from_data(&serde_json::json!({"callback_phone": "unknown"}));
         assert_eq!(nothing, Contact::default());
     }
 }

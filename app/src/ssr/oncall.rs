@@ -336,7 +336,7 @@ impl Referrals {
                     pathway,
                     evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
                     referrer_id,
-                    contact: Contact::from_data(pathway, &data),
+                    contact: Contact::from_data(&data),
                 }
             },
         ))

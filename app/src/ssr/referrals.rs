@@ -309,7 +309,7 @@ impl Referrals {
             pathway: prepared.pathway,
             evaluation: evaluation.clone(),
             referrer_id: user.id,
-            contact: crate::ssr::notify::Contact::from_data(prepared.pathway, &prepared.data),
+            contact: crate::ssr::notify::Contact::from_data(&prepared.data),
         };
         self.announce(&mut tx, &notice, now).await?;
         tx.commit().await?;
