@@ -108,11 +108,22 @@ test("the whole journey: sent, seen live, acknowledged, information asked and gi
   await expect(referrer.getByTestId("decision-advice")).toContainText("femoralno");
   await expect(referrer.getByTestId("pre-transfer")).toContainText("Navzkrižno testirana kri");
   await expect(referrer.getByTestId("centre-actions")).toHaveCount(0);
+  // The referrer ticks what is ready; the centre sees it with the time and who ticked it.
+  await referrer.getByLabel("Urinski kateter").check();
+  await referrer.getByLabel(/Navzkrižno testirana kri/).check();
+  await referrer.getByTestId("save-pre-transfer").click();
+  await expect(referrer.getByTestId("prep-urinary").getByTestId("prep-when")).toBeVisible();
+  await expect(referrer.getByLabel("Urinski kateter")).toBeChecked();
+  await centre.reload();
+  await expect(centre.getByTestId("prep-urinary").getByTestId("prep-when")).toContainText("✓");
+  await expect(centre.getByTestId("prep-blood").getByTestId("prep-when")).toBeVisible();
+  await expect(centre.getByTestId("prep-lines").getByTestId("prep-when")).toHaveCount(0);
 
   // The centre's record: the audit trail lists the referrer's views too, and exports.
   await centre.reload();
   await centre.getByTestId("audit-trail").locator("summary").click();
-  await expect(centre.getByTestId("audit-trail")).toContainText("referral viewed");
+  await expect(centre.getByTestId("audit-trail")).toContainText("napotitev odprta");
+  await expect(centre.getByTestId("audit-trail")).toContainText("priprava na premestitev shranjena");
   const download = centre.waitForEvent("download");
   await centre.getByTestId("audit-export").click();
   expect((await download).suggestedFilename()).toBe(`${reference}-audit.csv`);

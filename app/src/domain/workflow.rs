@@ -661,5 +661,43 @@ pub fn trigger_label(item: &str, lang: Lang) -> String {
     }
 }
 
+/// The audit trail's name for an action recorded on a referral; an action without a
+/// label reads as its words (never an underscore).
+pub fn audit_label(action: &str, lang: Lang) -> String {
+    const LABELS: &[(&str, &str, &str)] = &[
+        ("referral_submitted", "napotitev poslana", "referral sent"),
+        ("referral_viewed", "napotitev odprta", "referral opened"),
+        ("referral_acknowledged", "prejem potrjen", "acknowledged"),
+        ("referral_transition", "sprememba stanja", "state changed"),
+        ("referral_assigned", "dodeljena", "assigned"),
+        ("referral_updated", "dopolnitev", "update added"),
+        ("referral_message_posted", "sporočilo", "message posted"),
+        ("referral_withdrawn", "preklicana", "withdrawn"),
+        ("referral_followed", "spremljanje vklopljeno", "followed"),
+        (
+            "referral_unfollowed",
+            "spremljanje izklopljeno",
+            "unfollowed",
+        ),
+        (
+            "referral_audit_exported",
+            "revizijska sled izvožena",
+            "audit trail exported",
+        ),
+        ("referral_escalated", "eskalacija", "escalated"),
+        ("referral_review_due", "čas za ponovno oceno", "review due"),
+        (
+            "transfer_checklist_saved",
+            "priprava na premestitev shranjena",
+            "pre-transfer checklist saved",
+        ),
+    ];
+    LABELS
+        .iter()
+        .find(|(key, _, _)| *key == action)
+        .map(|(_, sl, en)| if lang == Lang::Sl { *sl } else { *en }.to_owned())
+        .unwrap_or_else(|| action.replace('_', " "))
+}
+
 #[cfg(test)]
 mod tests;

@@ -668,6 +668,7 @@ pub fn AuditTrail(detail: ReferralDetail) -> impl IntoView {
     if audit.is_empty() {
         return ().into_any();
     }
+    let lang = use_lang().get_untracked();
     let id = detail.summary.id;
     view! {
         <details class="audit no-print" data-testid="audit-trail">
@@ -677,7 +678,7 @@ pub fn AuditTrail(detail: ReferralDetail) -> impl IntoView {
                 <thead><tr><th>{tr("Čas", "Time")}</th><th>{tr("Kdo", "Who")}</th><th>{tr("Kaj", "What")}</th><th>{tr("Naslov", "Address")}</th></tr></thead>
                 <tbody>
                     {audit.into_iter().map(|a| view! {
-                        <tr><td>{a.at_local}</td><td>{a.actor}</td><td>{a.action.replace('_', " ")}</td><td>{a.client_addr}</td></tr>
+                        <tr><td>{a.at_local}</td><td>{a.actor}</td><td>{wf::audit_label(&a.action, lang)}</td><td>{a.client_addr}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

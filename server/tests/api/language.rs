@@ -11,7 +11,7 @@ use ecmo_referral_app::domain::triage::Pathway;
 const ENGLISH: &[&str] = &[
     "years", "ETA", "Submit", "Send", "Referral", "Queue", "Status", "Save", "Cancel", "Next",
     "Back", "unknown", "Unknown", "none", "None", "pending", "Sign in", "Sign out", "Hospital",
-    "Missing", "minutes", "Print", "Profile",
+    "Missing", "minutes", "Print", "Profile", "viewed", "opened",
 ];
 
 /// Slovene words of the interface that must not appear on an English page (whole words;
