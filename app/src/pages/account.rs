@@ -159,7 +159,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 )}</p> }.into_any(),
                 Some(_) => view! { <p class="notice success" role="status">{tr("E-naslov je potrjen. ", "Your email is confirmed. ")}<a href="/login">{tr("Prijava", "Sign in")}</a></p> }.into_any(),
                 None => view! {
-                    <ActionForm action=action attr:class="form">
+                    <ActionForm attr:novalidate=true action=action attr:class="form">
                         <FormError error />
                         <FieldMessages name="token" error />
                         <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
@@ -305,7 +305,7 @@ fn Profile() -> impl IntoView {
             <crate::pages::oncall::NotificationPreferences clinician=is_clinician />
             <h2>{tr("Odjava", "Signing out")}</h2>
             <SignOutButton />
-            <ActionForm action=everywhere attr:class="form inline">
+            <ActionForm attr:novalidate=true action=everywhere attr:class="form inline">
                 <p class="field-hint">{tr(
                     "Če ste račun uporabljali na tuji ali izgubljeni napravi:",
                     "If you used your account on a shared or lost device:"
@@ -322,7 +322,7 @@ fn Profile() -> impl IntoView {
 pub fn SignOutButton() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
     view! {
-        <ActionForm action=action attr:class="inline-form">
+        <ActionForm attr:novalidate=true action=action attr:class="inline-form">
             <button type="submit" class="link-button" data-testid="sign-out">{tr("Odjava", "Sign out")}</button>
         </ActionForm>
     }

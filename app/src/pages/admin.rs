@@ -191,7 +191,7 @@ fn user_row(
             <td>{u.email.clone()}</td>
             <td>{status}</td>
             <td>
-                <ActionForm action=roles attr:class="row-form">
+                <ActionForm attr:novalidate=true action=roles attr:class="row-form">
                     <input type="hidden" name="user_id" value=id_roles />
                     <label class="visually-hidden" for=role_id.clone()>{tr("Vloga", "Role")}</label>
                     <RoleSelect selected=role_value id=role_id />
@@ -202,12 +202,12 @@ fn user_row(
             </td>
             <td class="actions">
                 {(!u.approved).then(|| view! {
-                    <ActionForm action=approve attr:class="row-form">
+                    <ActionForm attr:novalidate=true action=approve attr:class="row-form">
                         <input type="hidden" name="user_id" value=id_approve.clone() />
                         <button type="submit" class="button small">{tr("Odobri", "Approve")}</button>
                     </ActionForm>
                 })}
-                <ActionForm action=active attr:class="row-form">
+                <ActionForm attr:novalidate=true action=active attr:class="row-form">
                     <input type="hidden" name="user_id" value=id_active />
                     <input type="hidden" name="active" value=if u.active { "false" } else { "true" } />
                     <button type="submit" class="button small secondary">
@@ -250,7 +250,7 @@ fn AdminHospitals() -> impl IntoView {
             {move || data.get().map(|result| match result {
                 Err(e) => view! { <p class="form-error" role="alert">{e.message(lang.get())}</p> }.into_any(),
                 Ok((hospitals, requires_approval)) => view! {
-                    <ActionForm action=approval attr:class="form inline">
+                    <ActionForm attr:novalidate=true action=approval attr:class="form inline">
                         <FormError error=approval_error />
                         <label class="checkbox">
                             <input type="checkbox" name="required" checked=requires_approval />
@@ -295,7 +295,7 @@ fn hospital_form(h: Option<HospitalRecord>, save: ServerAction<SaveHospital>) ->
         ),
     };
     view! {
-        <ActionForm action=save attr:class="hospital-form">
+        <ActionForm attr:novalidate=true action=save attr:class="hospital-form">
             <input type="hidden" name="id" value=id />
             {seeded.then(|| view! { <p class="badge">{tr("S seznama specifikacije — preverite", "From the specification's list — confirm")}</p> })}
             <div class="field-row">

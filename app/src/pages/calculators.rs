@@ -94,7 +94,7 @@ fn Calculator(
     view! {
         <section class="calculator" id=score.key() aria-labelledby=format!("{}-title", score.key())>
             <h2 id=format!("{}-title", score.key())>{score.title()}</h2>
-            <form method="get" action=format!("/calculators#{}", score.key()) class="calc-form">
+            <form method="get" novalidate=true action=format!("/calculators#{}", score.key()) class="calc-form">
                 <input type="hidden" name="score" value=score.key() />
                 <div class="calc-fields">
                     {score.fields().iter().map(|field| view! { <Field score field=*field form errors /> }).collect_view()}

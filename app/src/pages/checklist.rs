@@ -1245,7 +1245,7 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                         "Vsi odgovori tega osnutka bodo izbrisani. Tega ni mogoče razveljaviti.",
                         "Every answer of this draft will be deleted. This cannot be undone."
                     )}</p>
-                    <ActionForm action=discard attr:class="form discard-form">
+                    <ActionForm attr:novalidate=true action=discard attr:class="form discard-form">
                         <input type="hidden" name="id" value=id.to_string() />
                         <button type="submit" class="button button-secondary">{tr("Da, zavrzi osnutek", "Yes, discard the draft")}</button>
                     </ActionForm>
@@ -1280,7 +1280,7 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
                 <Answers data=checked.data.clone() />
                 // Send is the last control, where the summary ends; discarding (above) is
                 // small, far from it, and asks first.
-                <ActionForm action=submit attr:class="form send-form">
+                <ActionForm attr:novalidate=true action=submit attr:class="form send-form">
                     <FormError error=submit_error />
                     <input type="hidden" name="id" value=id.to_string() />
                     <Submit label=text(tr("Pošlji napotitev", "Send the referral")) pending=submit.pending().into() />

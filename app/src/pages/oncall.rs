@@ -87,7 +87,7 @@ fn Roster() -> impl IntoView {
                                 view! {
                                     <li>{line}
                                         {r.can_manage.then(|| view! {
-                                            <ActionForm action=delete attr:class="inline-form">
+                                            <ActionForm attr:novalidate=true action=delete attr:class="inline-form">
                                                 <input type="hidden" name="id" value=id />
                                                 <button type="submit" class="link-button">{tr("Odstrani", "Remove")}</button>
                                             </ActionForm>
@@ -97,7 +97,7 @@ fn Roster() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                         {r.can_manage.then(|| view! {
-                            <ActionForm action=add attr:class="form" attr:data-testid="shift-form">
+                            <ActionForm attr:novalidate=true action=add attr:class="form" attr:data-testid="shift-form">
                                 <h2>{tr("Dodaj dežurstvo", "Add a shift")}</h2>
                                 <p class="field-hint">{tr("Časi so lokalni (Ljubljana); prehodi na poletni in zimski čas so upoštevani.", "Times are local (Ljubljana); daylight-saving changes are taken into account.")}</p>
                                 <FormError error=add_error />
@@ -123,7 +123,7 @@ fn Roster() -> impl IntoView {
                                 </div>
                                 <Submit label=text(tr("Dodaj dežurstvo", "Add the shift")) pending=add.pending().into() />
                             </ActionForm>
-                            <ActionForm action=team attr:class="form inline">
+                            <ActionForm attr:novalidate=true action=team attr:class="form inline">
                                 <FormError error=team_error />
                                 <label for="team-email">{tr("Naslov ekipe (prazno: naslov iz nastavitev strežnika)", "Team address (empty: the address in the server's settings)")}</label>
                                 <input id="team-email" name="email" type="email" value=if r.team_email_is_default { String::new() } else { r.team_email.clone() } />
@@ -180,7 +180,7 @@ fn Acknowledge() -> impl IntoView {
                             }.into_any(),
                             None => view! {
                                 {failed.then(|| view! { <p class="form-error" role="alert">{tr("Povezava je potekla ali je že uporabljena. Prejem lahko potrdite na strani napotitve.", "This link has expired or was already used. You can acknowledge on the referral's page.")}</p> })}
-                                <ActionForm action=action attr:class="form">
+                                <ActionForm attr:novalidate=true action=action attr:class="form">
                                     <FormError error />
                                     <input type="hidden" name="id" value=v.referral_id.to_string() />
                                     <input type="hidden" name="token" value=token />
@@ -250,7 +250,7 @@ fn Deliveries() -> impl IntoView {
                                             <td>{d.created_local}{d.sent_local.map(|s| format!(" → {s}"))}</td>
                                             <td>{d.last_error.unwrap_or_default()}</td>
                                             <td>{failed.then(|| view! {
-                                                <ActionForm action=resend attr:class="inline-form">
+                                                <ActionForm attr:novalidate=true action=resend attr:class="inline-form">
                                                     <input type="hidden" name="id" value=id />
                                                     <button type="submit" class="button small">{tr("Pošlji znova", "Send again")}</button>
                                                 </ActionForm>
@@ -278,7 +278,7 @@ pub fn NotificationPreferences(clinician: bool) -> impl IntoView {
                 let all_referrals = chosen.iter().any(|c| c == "all_referrals");
                 let messages = chosen.iter().any(|c| c == "messages");
                 view! {
-                    <ActionForm action=save attr:class="form" attr:data-testid="notification-preferences">
+                    <ActionForm attr:novalidate=true action=save attr:class="form" attr:data-testid="notification-preferences">
                         <h2>{tr("Obvestila po e-pošti", "Email notifications")}</h2>
                         <p class="field-hint">{tr(
                             "Obvezna obvestila (dežurstvo, stopnjevanje, prejem, potrditev in odločitev o napotitvi) pridejo vedno.",

@@ -129,7 +129,7 @@ fn StartButton(pathway: &'static str) -> impl IntoView {
         tr("VV-ECMO — dihalna odpoved", "VV-ECMO — respiratory failure")
     };
     view! {
-        <ActionForm action=action attr:class="form quick-start-form">
+        <ActionForm attr:novalidate=true action=action attr:class="form quick-start-form">
             <FormError error />
             <input type="hidden" name="pathway" value=pathway />
             <Submit label=text(label) pending=action.pending().into() />
@@ -163,7 +163,7 @@ fn StartDraft(pathway: &'static str) -> impl IntoView {
         <div class="pathway" data-pathway=pathway>
             <h2>{title}</h2>
             <p>{body}</p>
-            <ActionForm action=action attr:class="form">
+            <ActionForm attr:novalidate=true action=action attr:class="form">
                 <FormError error />
                 <input type="hidden" name="pathway" value=pathway />
                 <Submit label=text(if pathway == "va" { tr("Začni napotitev VA", "Start a VA referral") } else { tr("Začni napotitev VV", "Start a VV referral") }) pending=action.pending().into() />
@@ -669,7 +669,7 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
                     </ol>
                 }.into_any()
             }}
-            <ActionForm action=message attr:class="form no-print">
+            <ActionForm attr:novalidate=true action=message attr:class="form no-print">
                 <FormError error=message_error />
                 <input type="hidden" name="id" value=id2 />
                 <div class="field">
@@ -691,7 +691,7 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
                 }
             }}</p>
             {referrer.then(|| view! {
-                <ActionForm action=follow attr:class="inline-form">
+                <ActionForm attr:novalidate=true action=follow attr:class="inline-form">
                     <input type="hidden" name="id" value=id3 />
                     <input type="hidden" name="follow" value=(!following).to_string() />
                     <button type="submit" class="button button-secondary" data-testid="follow">
@@ -703,7 +703,7 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
         {can_update.then(|| view! {
             <details class="withdraw no-print">
                 <summary>{tr("Prekliči napotitev", "Withdraw the referral")}</summary>
-                <ActionForm action=withdraw attr:class="form">
+                <ActionForm attr:novalidate=true action=withdraw attr:class="form">
                     <FormError error=withdraw_error />
                     <input type="hidden" name="id" value=id4 />
                     <div class="field">
@@ -743,7 +743,7 @@ fn UpdateForm(id: String, checklist: bool) -> impl IntoView {
         }
     });
     view! {
-        <ActionForm action=update attr:class="form update-form no-print" attr:data-testid="update-form">
+        <ActionForm attr:novalidate=true action=update attr:class="form update-form no-print" attr:data-testid="update-form">
             <h3>{tr("Dodaj dopolnitev", "Add an update")}</h3>
             <FormError error=update_error />
             <input type="hidden" name="id" value=id />

@@ -100,7 +100,7 @@ fn QueueFilters(filter: QueueFilter, hospitals: Vec<(i64, String)>) -> impl Into
     let status = filter.status.clone();
     let selected = move |value: &str, current: &str| value == current;
     view! {
-        <form method="get" action="/queue" class="filters no-print" data-testid="queue-filters">
+        <form method="get" novalidate=true action="/queue" class="filters no-print" data-testid="queue-filters">
             <label>{tr("Stanje", "Status")}" "
                 <select name="status">
                     <option value="open" selected={selected("open", &status) || status.is_empty()}>{tr("odprte", "open")}</option>
@@ -321,7 +321,7 @@ fn CapacityPanel(capacity: Capacity) -> impl IntoView {
             {(!capacity.note.is_empty()).then(|| view! { <p class="note">{capacity.note.clone()}</p> })}
             <details class="no-print">
                 <summary>{tr("Spremeni", "Change")}</summary>
-                <ActionForm action attr:class="form">
+                <ActionForm attr:novalidate=true action attr:class="form">
                     <FormError error />
                     <label class="check"><input type="checkbox" name="beds_available" value="1" checked=capacity.beds_available />" "{tr("prosta postelja z ECMO", "an ECMO bed is free")}</label>
                     <label class="check"><input type="checkbox" name="team_available" value="1" checked=capacity.team_available />" "{tr("ekipa je na voljo", "a team is available")}</label>
@@ -429,7 +429,7 @@ pub fn DecisionPanel(detail: ReferralDetail) -> impl IntoView {
                 <h2>{tr("Priprava na premestitev", "Preparing for the transfer")}</h2>
                 {if may_check {
                     view! {
-                        <ActionForm action=save>
+                        <ActionForm attr:novalidate=true action=save>
                             <input type="hidden" name="id" value=id.to_string() />
                             <ul class="checklist">{items}</ul>
                             <FormError error />
@@ -474,7 +474,7 @@ pub fn CentreActions(detail: ReferralDetail) -> impl IntoView {
                 }}
                 {(!w.assigned_to_me).then(|| view! {
                     " "
-                    <ActionForm action=assign attr:class="inline-form">
+                    <ActionForm attr:novalidate=true action=assign attr:class="inline-form">
                         <input type="hidden" name="id" value=id.to_string() />
                         <button type="submit" class="button button-secondary" data-testid="assign-me">{tr("Prevzemi", "Assign to me")}</button>
                     </ActionForm>
@@ -540,7 +540,7 @@ fn step_form(
     let specific = specific_fields(to, error, lang, &fid);
     if !more {
         return view! {
-            <ActionForm action attr:class="inline-form step" attr:data-testid=step_id>
+            <ActionForm attr:novalidate=true action attr:class="inline-form step" attr:data-testid=step_id>
                 {hidden}
                 <button type="submit" class="button" data-testid=do_id>{label}</button>
             </ActionForm>
@@ -571,7 +571,7 @@ fn step_form(
     view! {
         <details class="step" data-testid=step_id>
             <summary>{label.clone()}</summary>
-            <ActionForm action attr:class="form">
+            <ActionForm attr:novalidate=true action attr:class="form">
                 {hidden}
                 {reason_field}
                 {specific}
@@ -786,7 +786,7 @@ fn kpi_view(k: Kpis, lang: Lang) -> impl IntoView {
         .map(|(p, n)| (pathway_label(p).to_owned(), *n))
         .collect();
     view! {
-        <form method="get" action="/kpi" class="filters no-print" data-testid="kpi-range">
+        <form method="get" novalidate=true action="/kpi" class="filters no-print" data-testid="kpi-range">
             <label>{if sl { "Od" } else { "From" }}" "<input type="date" name="from" value=k.from.clone() /></label>
             <label>{if sl { "Do" } else { "To" }}" "<input type="date" name="to" value=k.to.clone() /></label>
             <button type="submit" class="button button-secondary">{if sl { "Prikaži" } else { "Show" }}</button>

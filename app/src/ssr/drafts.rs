@@ -78,7 +78,8 @@ impl Referrals {
         let key = format!("draft-{}", uuid::Uuid::new_v4().simple());
         let now = self.clock.now_ms();
         // What the doctor would otherwise type every time: their name and phone from the
-        // profile, and the hospital's ICU phone as the callback number (all editable).
+        // profile, the hospital's ICU phone as the callback number, their department and
+        // grade as last time (all editable).
         let (icu_phone,): (String,) =
             sqlx::query_as("SELECT icu_phone FROM hospitals WHERE id = $1")
                 .bind(hospital_id)
@@ -94,6 +95,20 @@ impl Referrals {
         };
         offer("referring_doctor", &user.name);
         offer("mobile_phone", &user.phone);
+        // Department and grade as in this doctor's previous draft: they rarely change.
+        let last: Option<(String,)> = sqlx::query_as(
+            "SELECT form FROM referral_drafts WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        if let Some(last) = last.and_then(|(f,)| serde_json::from_str::<Form>(&f).ok()) {
+            for key in ["department", "doctor_grade"] {
+                if let Some(value) = last.get(key).and_then(|v| v.first()) {
+                    offer(key, value);
+                }
+            }
+        }
         offer(
             "callback_phone",
             if icu_phone.trim().is_empty() {

@@ -530,6 +530,50 @@ async fn the_minimal_set_and_unknowns_make_a_referral(kind: DbKind) {
     app.stop().await;
 }
 
+/// A new draft offers what the doctor would type every time: name and phone from the
+/// profile, the hospital's ICU phone, and the department and grade of their previous draft.
+async fn a_new_draft_is_prefilled(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.a@a.test", "SB Celje").await;
+    let start = || async {
+        app.call(&client, "/api/referrals/draft-start", &[("pathway", "vv")])
+            .await
+            .text()
+            .await
+            .unwrap()
+    };
+    let form_of = |draft: String| {
+        let (app, client) = (&app, &client);
+        async move {
+            let data: Value = app
+                .call(client, "/api/referrals/draft-get", &[("id", &draft)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            data["draft"]["form"].clone()
+        }
+    };
+    let first = start().await;
+    let form = form_of(first.clone()).await;
+    assert_eq!(form["referring_doctor"], json!(["Test Person"]));
+    assert!(form.get("department").is_none(), "{form}");
+    let pairs: Vec<(String, String)> = [
+        ("_step", "0"),
+        ("_go", "stay"),
+        ("department", "emergency"),
+        ("doctor_grade", "specialist"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(post_step(&app, &client, &first, &pairs).await.status(), 303);
+    let form = form_of(start().await).await;
+    assert_eq!(form["department"], json!(["emergency"]));
+    assert_eq!(form["doctor_grade"], json!(["specialist"]));
+    app.stop().await;
+}
+
 /// Blood gases pasted as the analyser prints them go into the gas rows through the plain
 /// form post (no script needed); a line that cannot be read stays in the box, saved with
 /// the draft, and the rows are read like typed ones.
@@ -596,6 +640,7 @@ async fn pasted_blood_gases_fill_the_table(kind: DbKind) {
 crate::on_both_databases!(
     the_minimal_set_and_unknowns_make_a_referral,
     pasted_blood_gases_fill_the_table,
+    a_new_draft_is_prefilled,
     the_examples_make_referrals_with_their_flags_and_scores,
     bad_checklists_are_refused_field_by_field,
     a_draft_is_filled_step_by_step_and_sent_once,
