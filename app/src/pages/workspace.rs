@@ -540,7 +540,7 @@ fn step_form(
     let specific = specific_fields(to, error, lang, &fid);
     if !more {
         return view! {
-            <ActionForm attr:novalidate=true action attr:class="inline-form step" attr:data-testid=step_id>
+            <ActionForm action attr:class="inline-form step" attr:data-testid=step_id>
                 {hidden}
                 <button type="submit" class="button" data-testid=do_id>{label}</button>
             </ActionForm>
@@ -571,7 +571,9 @@ fn step_form(
     view! {
         <details class="step" data-testid=step_id>
             <summary>{label.clone()}</summary>
-            <ActionForm attr:novalidate=true action attr:class="form">
+            // The browser's own check stays here: a refused step would come back with its
+            // form folded (the page is not an island), its message out of sight.
+            <ActionForm action attr:class="form">
                 {hidden}
                 {reason_field}
                 {specific}
