@@ -21,10 +21,29 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         },
         _ => None,
     };
+    // Centre staff are told on every page while an alert to the team is overdue (the
+    // layout reads this); a failed look is no alarm, /healthz reports the database.
+    let staff = user.as_ref().is_some_and(|u| u.is_centre_staff());
+    if staff && !path_is_api(request.uri().path()) {
+        if let Ok(overdue) = ecmo_referral_app::ssr::outbox::overdue_alerts(
+            &state.db,
+            ecmo_referral_app::ssr::time::now_ms(),
+        )
+        .await
+        {
+            if overdue.count > 0 {
+                request.extensions_mut().insert(overdue);
+            }
+        }
+    }
     request
         .extensions_mut()
         .insert(RequestIdentity { user, client_addr });
     next.run(request).await
+}
+
+fn path_is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/pkg/")
 }
 
 /// The client's address. Behind trusted proxies it is the right-most `X-Forwarded-For` hop

@@ -20,10 +20,6 @@ pub struct Health {
     oldest_undelivered_alert_seconds: Option<i64>,
 }
 
-/// An alert older than this and still undelivered makes the mail "degraded": the shortest
-/// acknowledgement target (ECPR) is two minutes.
-const ALERT_OVERDUE_MS: i64 = 120_000;
-
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database_ok = tokio::time::timeout(Duration::from_secs(2), state.db.ping())
         .await
@@ -39,11 +35,13 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         None
     };
     let overdue = if database_ok {
-        overdue_alerts(&state).await.ok()
+        ecmo_referral_app::ssr::outbox::overdue_alerts(&state.db, now_ms())
+            .await
+            .ok()
     } else {
         None
     };
-    let degraded = overdue.is_some_and(|(count, _)| count > 0);
+    let degraded = overdue.is_some_and(|o| o.count > 0);
     let ok = database_ok && worker_ok;
     let body = Health {
         status: match (ok, degraded) {
@@ -52,9 +50,9 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
             (true, false) => "ok",
         },
         mail: if degraded { "degraded" } else { "ok" },
-        alerts_undelivered: overdue.map(|o| o.0),
+        alerts_undelivered: overdue.map(|o| o.count),
         oldest_undelivered_alert_seconds: overdue
-            .and_then(|o| o.1)
+            .and_then(|o| o.oldest_created_at)
             .map(|created| (now_ms() - created).max(0) / 1000),
         database: if database_ok { "ok" } else { "unreachable" },
         mail_worker: if worker_ok { "ok" } else { "stalled" },
@@ -83,16 +81,4 @@ async fn outbox_backlog(state: &AppState) -> Result<(i64, Option<i64>, i64), sql
         .fetch_one(&state.db.pool)
         .await?;
     Ok((pending, oldest, failed))
-}
-
-/// Alerts to the team (lane 0) not delivered within [`ALERT_OVERDUE_MS`]: how many, and
-/// when the oldest was queued.
-async fn overdue_alerts(state: &AppState) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT COUNT(*), MIN(created_at) FROM outbox \
-         WHERE lane = 0 AND status <> 'sent' AND created_at < $1",
-    )
-    .bind(now_ms() - ALERT_OVERDUE_MS)
-    .fetch_one(&state.db.pool)
-    .await
 }

@@ -22,6 +22,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
         {demo.then(|| view! { <div class="demo-banner" role="note">{t!(i18n, demo_banner)}</div> })}
+        <MailAlarm />
         <header class="site-header">
             <div class="brand">
                 <a href="/" class="brand-name">{t!(i18n, app_name)}</a>
@@ -53,6 +54,41 @@ pub fn Layout(children: Children) -> impl IntoView {
             <p>{t!(i18n, disclaimer)}</p>
         </footer>
     }
+}
+
+/// For centre staff, while an alert to the team is undelivered past the shortest
+/// acknowledgement target: the team may not know of a referral. The server puts the figures
+/// in the request (see the server's `auth::identify`).
+#[component]
+fn MailAlarm() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let overdue = use_context::<http::request::Parts>().and_then(|p| {
+        p.extensions
+            .get::<crate::ssr::outbox::OverdueAlerts>()
+            .copied()
+    });
+    #[cfg(not(feature = "ssr"))]
+    let overdue: Option<(i64, Option<i64>)> = None;
+    #[cfg(feature = "ssr")]
+    let overdue = overdue.map(|o| {
+        let minutes = o
+            .oldest_created_at
+            .map(|at| (crate::ssr::time::now_ms() - at).max(0) / 60_000);
+        (o.count, minutes)
+    });
+    let lang = crate::components::forms::use_lang();
+    overdue.map(|(count, minutes)| {
+        let minutes = minutes.unwrap_or(0);
+        let text = match lang.get_untracked() {
+            crate::domain::i18n::Lang::Sl => format!("Opozoril ekipi ni bilo mogoče dostaviti: {count}, najstarejše čaka {minutes} min. Ekipa morda ne ve za napotitev — preverite e-pošto in pokličite dežurnega."),
+            crate::domain::i18n::Lang::En => format!("Alerts to the team undelivered: {count}, the oldest waiting {minutes} min. The team may not know of a referral — check the mail and phone the on-call physician."),
+        };
+        view! {
+            <div class="alarm-banner" role="alert" data-testid="mail-alarm">
+                {text}" "<a href="/notifications">{tr("Obvestila", "Notifications")}</a>
+            </div>
+        }
+    })
 }
 
 /// The 24/7 number, always one tap away.

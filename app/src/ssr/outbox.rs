@@ -66,6 +66,32 @@ pub async fn enqueue(
     Ok(message_id)
 }
 
+/// An alert to the team older than this and still undelivered means the team may not know
+/// of a referral: the shortest acknowledgement target (ECPR) is two minutes.
+pub const ALERT_OVERDUE_MS: i64 = 120_000;
+
+/// Alerts to the team undelivered past [`ALERT_OVERDUE_MS`] at `now_ms`: how many, and
+/// when the oldest was queued. Shown on `/healthz` and, to centre staff, on every page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OverdueAlerts {
+    pub count: i64,
+    pub oldest_created_at: Option<i64>,
+}
+
+pub async fn overdue_alerts(db: &super::db::Db, now_ms: i64) -> Result<OverdueAlerts, sqlx::Error> {
+    let (count, oldest_created_at): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM outbox \
+         WHERE lane = 0 AND status <> 'sent' AND created_at < $1",
+    )
+    .bind(now_ms - ALERT_OVERDUE_MS)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(OverdueAlerts {
+        count,
+        oldest_created_at,
+    })
+}
+
 /// Whether a message of `kind` to `recipient` was queued at or after `since_ms`: account
 /// mail that anyone can ask for (a password reset) goes to one person at most once in a
 /// while, however often it is asked for.

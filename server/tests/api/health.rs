@@ -60,6 +60,30 @@ async fn an_alert_is_never_failed_and_an_overdue_one_degrades_healthz(kind: DbKi
     assert_eq!(body["mail"], "degraded");
     assert_eq!(body["alerts_undelivered"], 1);
     assert!(body["oldest_undelivered_alert_seconds"].as_i64().unwrap() >= 180);
+
+    // Centre staff see the alarm on every page; a referring doctor does not.
+    app.create_user("staff@centre.test", &["ecmo_clinician"], None)
+        .await;
+    app.create_user("ref@a.test", &["referrer"], Some("SB Celje"))
+        .await;
+    for (email, shown) in [("staff@centre.test", true), ("ref@a.test", false)] {
+        let client = app.browser();
+        assert_eq!(app.sign_in(&client, email, GOOD_PASSWORD).await, 200);
+        let page = app
+            .page(&client, "/calculators")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            page.contains("data-testid=\"mail-alarm\""),
+            shown,
+            "{email}"
+        );
+        if shown {
+            assert!(page.contains("najstarejše čaka 3 min"), "{page}");
+        }
+    }
     app.stop().await;
 }
 
