@@ -39,6 +39,9 @@ pub struct Prepared {
     pub target: referral::ResponseTarget,
 }
 
+/// How long an Idempotency-Key names its referral.
+const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3_600_000;
+
 #[derive(Clone, Debug)]
 pub struct Referrals {
     pub db: Db,
@@ -199,6 +202,7 @@ impl Referrals {
         authorize(identity, Action::CreateReferral { hospital_id })?;
         check_idempotency_key(idempotency_key)?;
         let digest = request_digest(body);
+        self.expire_key(user.id, idempotency_key).await?;
         if let Some(existing) = self.by_key(user.id, idempotency_key, &digest).await? {
             return Ok(existing);
         }
@@ -322,6 +326,22 @@ impl Referrals {
             status: status.into(),
             created: true,
         })
+    }
+
+    /// Keys are kept for 24 hours (the IETF idempotency-key draft's expiry): an older use
+    /// of `key` by this account is renamed out of the way (`key#expired-<id>`), so that the
+    /// same key now makes a new referral and the old one keeps its record.
+    async fn expire_key(&self, user_id: i64, key: &str) -> Result<(), AppError> {
+        sqlx::query(
+            "UPDATE referrals SET idempotency_key = idempotency_key || '#expired-' || CAST(id AS TEXT) \
+             WHERE created_by = $1 AND idempotency_key = $2 AND submitted_at < $3",
+        )
+        .bind(user_id)
+        .bind(key)
+        .bind(self.clock.now_ms() - IDEMPOTENCY_KEY_TTL_MS)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
     }
 
     /// The referral this account already made with `key`. The same key with a different

@@ -158,6 +158,16 @@ async fn an_ecpr_alert_is_stored_once_with_its_flags_and_announced(kind: DbKind)
     let actions = app.audit_actions().await;
     assert!(actions.contains(&"referral_submitted".to_owned()));
     assert!(actions.contains(&"referral_viewed".to_owned()));
+
+    // Keys expire after 24 hours: a day later the same key is a new referral, and the
+    // first keeps its data.
+    app.clock.advance(24 * 3_600_000 + 60_000);
+    let later = submit(&app, &client, "key-0000-0001", &other).await;
+    assert_eq!(later.status(), 201);
+    let later: Value = later.json().await.unwrap();
+    assert_ne!(later["id"], first["id"]);
+    let kept = app.referral(&client, &first["id"]).await;
+    assert_eq!(kept["data"]["age_years"].as_f64(), Some(54.0));
     app.stop().await;
 }
 
