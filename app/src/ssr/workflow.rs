@@ -681,7 +681,7 @@ impl Referrals {
         };
         let audit = if staff {
             let rows: Vec<(i64, Option<String>, String, Option<String>)> = sqlx::query_as(
-                "SELECT a.at, u.name, a.action, a.client_addr FROM audit_events a \
+                "SELECT a.at, COALESCE(a.actor_name, u.name), a.action, a.client_addr FROM audit_events a \
                  LEFT JOIN users u ON u.id = a.actor_user_id \
                  WHERE a.subject_type = 'referral' AND a.subject_id = $1 ORDER BY a.at, a.id",
             )
@@ -752,7 +752,7 @@ impl Referrals {
         .await?;
         let rows: Vec<AuditDbRow> =
             sqlx::query_as(
-                "SELECT a.id, a.at, u.name, u.email, a.action, a.client_addr, a.detail FROM audit_events a \
+                "SELECT a.id, a.at, COALESCE(a.actor_name, u.name), u.email, a.action, a.client_addr, a.detail FROM audit_events a \
                  LEFT JOIN users u ON u.id = a.actor_user_id \
                  WHERE a.subject_type = 'referral' AND a.subject_id = $1 ORDER BY a.at, a.id",
             )

@@ -632,6 +632,22 @@ async fn the_audit_trail_stands(kind: DbKind) {
         .audit_actions()
         .await
         .contains(&"referral_audit_exported".to_owned()));
+    // A later rename does not rewrite the trail: each row keeps the name of its time.
+    sqlx::query("UPDATE users SET name = 'Renamed Later' WHERE email = 'two@centre.test'")
+        .execute(&c.app.db.pool)
+        .await
+        .unwrap();
+    let text = c
+        .clinician
+        .get(format!("{}/referrals/{id}/audit.csv", c.app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("Renamed Later"), "{text}");
+    assert!(text.contains("Test Person,two@centre.test"), "{text}");
     c.app.stop().await;
 }
 

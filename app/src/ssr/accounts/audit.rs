@@ -37,8 +37,8 @@ impl<'a> Event<'a> {
 
 pub async fn record(conn: &mut AnyConnection, event: Event<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit_events (at, actor_user_id, action, subject_type, subject_id, client_addr, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_events (at, actor_user_id, action, subject_type, subject_id, client_addr, detail, actor_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT name FROM users WHERE id = $2))",
     )
     .bind(now_ms())
     .bind(event.actor)
