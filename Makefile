@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; both install missing tools first.
-.PHONY: run test lint fmt bench bench-size bench-referrals bench-workspace
+.PHONY: run test lint fmt bench bench-size bench-referrals bench-workspace bench-alerts
 
 run:   ## build a release and serve it on http://127.0.0.1:3000 with demo data
 	scripts/run.sh
@@ -26,3 +26,6 @@ bench-referrals:  ## referral submissions/s and latency through the API on SQLit
 
 bench-workspace:  ## queue and quality-figure pages with 10,000 referrals on SQLite (needs wrk)
 	scripts/bench-workspace.sh
+
+bench-alerts:  ## ECPR alert delivery during a reset flood; RSS and alert time under 600 sign-ins
+	scripts/bench-alerts.sh
