@@ -73,6 +73,17 @@ async fn timeline(
     Ok(())
 }
 
+/// Marks the referral changed at `now`, so that the live streams of its page and the
+/// queue (which follow `updated_at`) tell their readers.
+async fn changed_at(conn: &mut AnyConnection, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE referrals SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 impl Referrals {
     /// The referral if the caller may read it; otherwise it does not exist for them.
     async fn target(&self, identity: &RequestIdentity, id: i64) -> Result<Target, AppError> {
@@ -228,11 +239,7 @@ impl Referrals {
         )
         .await?;
         // A new message is a change of the referral: open pages of it are told.
-        sqlx::query("UPDATE referrals SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        changed_at(&mut tx, id, now).await?;
         let from_centre = identity.user.as_ref().is_some_and(|u| u.is_centre_staff());
         self.announce_message(&mut tx, id, from_centre, user_id, now)
             .await?;
@@ -310,11 +317,7 @@ impl Referrals {
                     .await?;
             }
         }
-        sqlx::query("UPDATE referrals SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        changed_at(&mut tx, id, now).await?;
         audit::record(
             &mut tx,
             event(

@@ -322,24 +322,22 @@ impl Referrals {
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-        Ok(row.map(
-            |(reference, hospital, pathway, evaluation, referrer_id, data)| {
-                let pathway = crate::domain::referral::pathway_from_code(&pathway);
-                let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|e| {
-                    tracing::error!(referral_id = id, error = %e, "stored referral data does not decode");
-                    serde_json::Value::Null
-                });
-                Notice {
-                    id,
-                    reference,
-                    hospital,
-                    pathway,
-                    evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
-                    referrer_id,
-                    contact: Contact::from_data(&data),
-                }
-            },
-        ))
+        let Some((reference, hospital, pathway, evaluation, referrer_id, data)) = row else {
+            return Ok(None);
+        };
+        // A stored referral's answers that do not decode are an error, never "no contact".
+        let data: serde_json::Value =
+            serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let pathway = crate::domain::referral::pathway_from_code(&pathway);
+        Ok(Some(Notice {
+            id,
+            reference,
+            hospital,
+            pathway,
+            evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
+            referrer_id,
+            contact: Contact::from_data(&data),
+        }))
     }
 
     /// Sends every escalation that is due now. Returns how many were sent by this call.
