@@ -99,6 +99,7 @@ impl Application {
                     .trim_end_matches('/')
                     .to_owned(),
                 message_id_domain: settings.message_id_domain(),
+                idle_timeout: settings.accounts.session_idle,
                 absolute_timeout: settings.accounts.session_absolute,
                 max_failures: settings.accounts.login_max_failures,
                 lockout: settings.accounts.login_lockout,

@@ -916,3 +916,52 @@ async fn a_stranger_cannot_lock_a_clinician_out_of_their_own_device() {
     );
     app.stop().await;
 }
+
+/// A referrer typing into a draft is never signed out for idleness: every autosave moves
+/// the idle deadline, and only a session left alone past it ends. The idle timeout is
+/// seconds here instead of the installation's two hours; the rule is the same.
+#[tokio::test]
+async fn autosave_moves_the_idle_deadline() {
+    let idle = Duration::from_secs(4);
+    let app = spawn_app_tuned(DbKind::Sqlite, |s| s.accounts.session_idle = idle).await;
+    app.create_user("ana@a.test", &["referrer"], Some("SB Celje"))
+        .await;
+    let client = app.browser();
+    assert_eq!(app.sign_in(&client, "ana@a.test", GOOD_PASSWORD).await, 200);
+    let draft = app
+        .call(&client, "/api/referrals/draft-start", &[("pathway", "vv")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Typing for three times the idle timeout, saved every 1.5 s.
+    let started = std::time::Instant::now();
+    let mut saves = 0;
+    while started.elapsed() < idle * 3 {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        saves += 1;
+        let form = format!(r#"{{"age_years":["{}"]}}"#, 40 + saves);
+        let saved = app
+            .call(
+                &client,
+                "/api/referrals/draft-autosave",
+                &[("id", &draft), ("step", "0"), ("form", &form)],
+            )
+            .await;
+        assert_eq!(
+            saved.status(),
+            200,
+            "autosave {saves} after {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(app.me(&client).await.status(), 200, "still signed in");
+    // Left alone past the deadline: signed out.
+    tokio::time::sleep(idle + Duration::from_secs(1)).await;
+    assert_eq!(
+        app.me(&client).await.status(),
+        401,
+        "idle past the deadline"
+    );
+    app.stop().await;
+}

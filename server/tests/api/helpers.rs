@@ -352,6 +352,28 @@ pub async fn spawn_app_with_clock(
     overrides: &[(&str, &str)],
     clock: Clock,
 ) -> TestApp {
+    spawn_tuned(database_url, data_dir, smtp_url, overrides, clock, |_| {}).await
+}
+
+/// Starts the application with a fresh database of `kind` and settings changed by `tune`
+/// beyond what the environment can say (e.g. timeouts in seconds instead of minutes).
+pub async fn spawn_app_tuned(kind: DbKind, tune: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database_url(kind, dir.path()).await;
+    let path = dir.path().to_path_buf();
+    let mut app = spawn_tuned(&database_url, &path, None, &[], Clock::default(), tune).await;
+    app._dir = Some(dir);
+    app
+}
+
+async fn spawn_tuned(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    smtp_url: Option<String>,
+    overrides: &[(&str, &str)],
+    clock: Clock,
+    tune: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut vars = base_vars(database_url, data_dir);
     if let Some(url) = smtp_url {
         vars.insert("ECMO_SMTP_URL".into(), url);
@@ -359,8 +381,9 @@ pub async fn spawn_app_with_clock(
     for (k, v) in overrides {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
-    let settings =
+    let mut settings =
         Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
+    tune(&mut settings);
     if std::env::var_os("RUST_LOG").is_some() {
         ecmo_referral_server::telemetry::init(settings.log_format);
     }

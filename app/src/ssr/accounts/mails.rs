@@ -238,6 +238,7 @@ mod tests {
         AccountConfig {
             public_url: "https://ecmo.example.org".into(),
             message_id_domain: "ecmo.example.org".into(),
+            idle_timeout: Duration::from_secs(7200),
             absolute_timeout: Duration::from_secs(3600),
             max_failures: 10,
             lockout: Duration::from_secs(900),

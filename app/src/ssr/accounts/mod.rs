@@ -20,6 +20,8 @@ pub struct AccountConfig {
     /// Base of the links in emails, without a trailing slash, e.g. `https://ecmo.example.org`.
     pub public_url: String,
     pub message_id_domain: String,
+    /// A session unused this long ends; activity moves the deadline.
+    pub idle_timeout: Duration,
     /// A session ends this long after sign-in, however active it is.
     pub absolute_timeout: Duration,
     /// Consecutive failed sign-ins that lock an account for `lockout`.

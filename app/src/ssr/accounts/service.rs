@@ -166,7 +166,8 @@ fn busy() -> AppError {
     }
 }
 
-/// How often a signed-in user's activity is written to their session.
+/// How often, at most, a signed-in user's activity is written to their session (a quarter
+/// of the idle timeout when that is shorter, so that activity always moves the deadline).
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
 impl Accounts {
@@ -195,7 +196,8 @@ impl Accounts {
                 // expiry. Once a minute is enough, and spares a database write per request.
                 let now = now_ms();
                 let seen = session.get::<i64>(SEEN_AT).await.map_err(session_error)?;
-                if seen.is_none_or(|at| now - at >= TOUCH_INTERVAL_MS) {
+                let every = TOUCH_INTERVAL_MS.min(self.config.idle_timeout.as_millis() as i64 / 4);
+                if seen.is_none_or(|at| now - at >= every) {
                     session.insert(SEEN_AT, now).await.map_err(session_error)?;
                 }
                 Ok(Some(user.current()))
