@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; both install missing tools first.
-.PHONY: run test lint fmt bench bench-size bench-referrals bench-workspace bench-alerts
+.PHONY: run test lint fmt api-fuzz bench bench-size bench-referrals bench-workspace bench-alerts
 
 run:   ## build a release and serve it on http://127.0.0.1:3000 with demo data
 	scripts/run.sh
@@ -14,6 +14,10 @@ lint:  ## formatting and clippy for the server (ssr) and browser (hydrate) build
 
 fmt:
 	cargo fmt --all
+
+api-fuzz:  ## schemathesis against /api/v1/openapi.json on the release build (part of make test)
+	scripts/install-tools.sh --test
+	scripts/api-fuzz.sh
 
 bench-size:  ## gzip size of the first load (wasm + js + css) of a release build
 	scripts/first-load-size.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping what is already there.
 #   scripts/install-tools.sh          build tools: wasm32 target, cargo-leptos, wasm-bindgen-cli, npm packages
-#   scripts/install-tools.sh --test   also Debian's chromium and PostgreSQL for the tests
+#   scripts/install-tools.sh --test   also Debian's chromium, PostgreSQL and schemathesis for the tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +52,15 @@ if [ "${1:-}" = "--test" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's chromium for the browser tests"
     apt_install chromium
+  fi
+  # schemathesis, for the API fuzzing, in a virtual environment of the project's own.
+  if ! end2end/.venv/bin/schemathesis --version 2>/dev/null | grep -q "$(sed -n 's/^schemathesis==//p' end2end/api-requirements.txt)"; then
+    say "installing schemathesis (PyPI) for the API tests"
+    if ! python3 -m venv end2end/.venv 2>/dev/null; then
+      apt_install python3-venv
+      python3 -m venv end2end/.venv
+    fi
+    end2end/.venv/bin/pip install --quiet --disable-pip-version-check -r end2end/api-requirements.txt
   fi
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     say "installing PostgreSQL for the database tests"

@@ -67,6 +67,10 @@ echo "==> unit and integration tests"
 phase "run unit and integration tests" cargo test "${tests[@]}" 2>&1 | tee -a "$log"
 front_done
 
+echo "==> the JSON API against its OpenAPI document (schemathesis)"
+phase "API fuzzing (schemathesis)" env API_SERVER_BIN="$target_dir/debug/ecmo-referral-server" \
+  scripts/api-fuzz.sh 2>&1 | tee -a "$log"
+
 echo "==> browser tests"
 phase "run browser tests" env E2E_SERVER_BIN="$target_dir/debug/ecmo-referral-server" \
   scripts/e2e.sh 2>&1 | tee -a "$log"
@@ -79,5 +83,7 @@ awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
   /^ +[0-9]+ passed \(/ { p += $1 }
   /^ +[0-9]+ failed$/ { f += $1 }
-  END { printf "tests: %d passed, %d failed\n", p, f }
+  /^ +[0-9]+ flaky$/ { k += $1 }
+  /^ +[0-9]+ generated, [0-9]+ passed/ { a += $1 }
+  END { printf "tests: %d passed, %d failed, %d browser tests passed only when repeated (flaky); API fuzzing: %d generated requests passed\n", p, f, k, a }
 ' "$log" | tee target/test-summary.txt

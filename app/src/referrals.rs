@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Submitted {
     pub id: i64,
     pub reference: String,
@@ -18,6 +19,7 @@ pub struct Submitted {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ReferralSummary {
     pub id: i64,
     pub reference: String,
@@ -34,6 +36,7 @@ pub struct ReferralSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ReferralEvent {
     pub at: i64,
     pub at_local: String,
@@ -47,6 +50,7 @@ pub struct ReferralEvent {
 
 /// One version of a referral's data: the submission or an update.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SnapshotSummary {
     pub version: i64,
     pub at_local: String,
@@ -57,6 +61,7 @@ pub struct SnapshotSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ReferralMessage {
     pub id: i64,
     pub at_local: String,
@@ -67,6 +72,7 @@ pub struct ReferralMessage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ReferralDetail {
     pub summary: ReferralSummary,
     /// The version the data and evaluation are of (1 = as submitted).

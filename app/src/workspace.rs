@@ -81,6 +81,7 @@ impl Capacity {
 
 /// The centre's decision as the referrer reads it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DecisionView {
     pub state: String,
     pub at_local: String,
@@ -95,6 +96,7 @@ pub struct DecisionView {
 
 /// What the centre asked for, while the referral waits for it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct InfoRequestView {
     pub at_local: String,
     pub fields: Vec<String>,
@@ -103,6 +105,7 @@ pub struct InfoRequestView {
 
 /// One entry of the audit trail of a referral.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AuditRow {
     pub at_local: String,
     pub actor: String,
@@ -112,6 +115,7 @@ pub struct AuditRow {
 
 /// The state machine's side of a referral's page.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct WorkflowView {
     /// The steps the reader may take now.
     pub next: Vec<String>,
@@ -133,6 +137,7 @@ pub struct WorkflowView {
 
 /// One ticked item of the pre-transfer checklist.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct TransferCheck {
     /// A key of `workflow::PRE_TRANSFER`.
     pub item: String,

@@ -1,5 +1,5 @@
-import { test, expect, Page, Browser } from "@playwright/test";
-import { mailLink } from "./support";
+import { expect, Page } from "@playwright/test";
+import { mailLink, test } from "./support";
 
 const ADMIN_EMAIL = process.env.E2E_ADMIN_EMAIL ?? "";
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "";
@@ -18,12 +18,7 @@ async function signIn(page: Page, email: string, password: string) {
   await expect(page.getByTestId("profile-link")).toBeVisible();
 }
 
-async function freshPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ locale: "sl-SI" });
-  return context.newPage();
-}
-
-test("an invited doctor sets a password, signs in and signs out", async ({ page, browser }) => {
+test("an invited doctor sets a password, signs in and signs out", async ({ page, newPage }) => {
   const email = `nova.${Date.now()}@sb-celje.si`;
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await page.goto("/admin/users");
@@ -38,7 +33,7 @@ test("an invited doctor sets a password, signs in and signs out", async ({ page,
   await expect(page.getByTestId(`user-${email}`)).toContainText("povabljen");
 
   const link = await mailLink(email, "/account/invitation");
-  const invitee = await freshPage(browser);
+  const invitee = await newPage({ locale: "sl-SI" });
   await invitee.goto(link);
   await hydrated(invitee);
   await invitee.getByLabel("Geslo", { exact: true }).fill("geslo");
@@ -59,7 +54,7 @@ test("an invited doctor sets a password, signs in and signs out", async ({ page,
   await expect(invitee).toHaveURL(/\/login\?next=\/profile/);
 });
 
-test("self-registration accepts a hospital's domain, refuses another, and waits for approval", async ({ page, browser }) => {
+test("self-registration accepts a hospital's domain, refuses another, and waits for approval", async ({ page, newPage }) => {
   const stamp = Date.now();
   await page.goto("/register");
   await hydrated(page);
@@ -78,13 +73,13 @@ test("self-registration accepts a hospital's domain, refuses another, and waits 
   await expect(page.getByRole("status")).toContainText("poslali povezavo");
 
   const link = await mailLink(email, "/account/confirm");
-  const registrant = await freshPage(browser);
+  const registrant = await newPage({ locale: "sl-SI" });
   await registrant.goto(link);
   await hydrated(registrant);
   await registrant.getByRole("button", { name: "Potrdi e-naslov" }).click();
   await expect(registrant.getByRole("status")).toContainText("še odobriti");
 
-  const admin = await freshPage(browser);
+  const admin = await newPage({ locale: "sl-SI" });
   await signIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
   await admin.goto("/admin/users");
   await hydrated(admin);
@@ -97,7 +92,7 @@ test("self-registration accepts a hospital's domain, refuses another, and waits 
   await expect(registrant.getByTestId("profile-link")).toHaveText("Janez Novak");
 });
 
-test("a forgotten password is reset through the emailed link", async ({ page, browser }) => {
+test("a forgotten password is reset through the emailed link", async ({ page, newPage }) => {
   const email = "referrer@sb-celje.si"; // a demonstration account
   await page.goto("/account/forgot");
   await hydrated(page);
@@ -106,7 +101,7 @@ test("a forgotten password is reset through the emailed link", async ({ page, br
   await page.getByRole("button", { name: "Pošlji povezavo" }).click();
   await expect(page.getByRole("status")).toContainText("Če za ta e-naslov obstaja račun");
   const link = await mailLink(email, "/account/reset", since);
-  const other = await freshPage(browser);
+  const other = await newPage({ locale: "sl-SI" });
   await other.goto(link);
   await hydrated(other);
   await other.getByLabel("Novo geslo").fill(PASSWORD);

@@ -1,5 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
-import { PASSWORD, REFERRER, mailLink, signIn } from "./support";
+import { expect, Page } from "@playwright/test";
+import { PASSWORD, REFERRER, mailLink, signIn, test } from "./support";
 
 // The test script's administrator is also an ECMO clinician: it can be on call.
 const CLINICIAN = process.env.E2E_ADMIN_EMAIL ?? "";
@@ -22,8 +22,8 @@ function ljubljana(offsetHours: number): string {
   return text.replace(" ", "T");
 }
 
-test("a shift on the roster: its physician is mailed a new referral and acknowledges from the link", async ({ browser }) => {
-  const centre = await (await browser.newContext()).newPage();
+test("a shift on the roster: its physician is mailed a new referral and acknowledges from the link", async ({ newPage }) => {
+  const centre = await newPage();
   await signInCentre(centre);
   await centre.goto("/roster");
   const form = centre.getByTestId("shift-form");
@@ -34,7 +34,7 @@ test("a shift on the roster: its physician is mailed a new referral and acknowle
   await expect(centre.getByTestId("oncall-now")).toContainText("E2E Administrator");
 
   // The referring hospital sends an ECPR alert through the API.
-  const referrer = await (await browser.newContext()).newPage();
+  const referrer = await newPage();
   await signIn(referrer);
   expect(REFERRER).not.toBe("");
   const sent = await referrer.request.post("/api/v1/referrals", {

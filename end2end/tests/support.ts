@@ -1,6 +1,6 @@
 // What several browser tests share: the accounts the test script made, the answers of a
 // complete VV and VA checklist, and the steps that fill them in.
-import { expect, Page } from "@playwright/test";
+import { test as base, expect, BrowserContext, BrowserContextOptions, Page } from "@playwright/test";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -172,3 +172,28 @@ export async function mailLink(to: string, prefix: string, since = 0): Promise<s
   }
   throw new Error(`no mail to ${to} with a link to ${prefix}`);
 }
+
+// A test that needs several people at once opens each in a context of their own with
+// `newPage`; the contexts are closed when the test ends, so no page of one test (and its
+// live streams and timers) runs on into the next. Script errors of every page are printed
+// when a test fails.
+export const test = base.extend<{ newPage: (options?: BrowserContextOptions) => Promise<Page> }>({
+  newPage: async ({ browser }, use, testInfo) => {
+    const contexts: BrowserContext[] = [];
+    const errors: string[] = [];
+    await use(async (options) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`);
+      });
+      return page;
+    });
+    if (testInfo.status !== testInfo.expectedStatus && errors.length > 0) {
+      console.log(`script errors in "${testInfo.title}":\n  ${errors.join("\n  ")}`);
+    }
+    for (const context of contexts) await context.close();
+  },
+});

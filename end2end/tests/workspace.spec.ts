@@ -1,5 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
-import { VV, signIn, fillSteps, start } from "./support";
+import { expect, Page } from "@playwright/test";
+import { VV, signIn, fillSteps, start, test } from "./support";
 
 // The test script's administrator also works referrals (roles admin and ecmo_clinician).
 const CLINICIAN = process.env.E2E_ADMIN_EMAIL ?? "";
@@ -19,9 +19,9 @@ async function openStep(page: Page, to: string) {
   return step;
 }
 
-test("the whole journey: sent, seen live, acknowledged, information asked and given, accepted with the mobile team", async ({ browser }) => {
-  const centre = await (await browser.newContext()).newPage();
-  const referrer = await (await browser.newContext()).newPage();
+test("the whole journey: sent, seen live, acknowledged, information asked and given, accepted with the mobile team", async ({ newPage }) => {
+  const centre = await newPage();
+  const referrer = await newPage();
   await signInCentre(centre);
   // The browser's clock, moved by the test: the waiting times follow it without a fetch.
   await centre.clock.install();

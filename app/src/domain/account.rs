@@ -4,6 +4,7 @@ use super::i18n::Lang;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A doctor of a referring hospital; belongs to exactly one hospital.
@@ -89,6 +90,7 @@ pub enum RoleConflict {
 
 /// The signed-in user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CurrentUser {
     pub id: i64,
     pub email: String,

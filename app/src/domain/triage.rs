@@ -109,6 +109,7 @@ pub struct TriageRules {
 // ---------------------------------------------------------------- flags
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Indication,
@@ -118,6 +119,7 @@ pub enum Severity {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Flag {
     pub id: String,
     pub severity: Severity,
@@ -294,6 +296,7 @@ pub struct Case {
 // ---------------------------------------------------------------- outputs
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VvState {
     IndicationMet,
@@ -303,6 +306,7 @@ pub enum VvState {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum ScaiStage {
     A,
     B,
@@ -312,6 +316,7 @@ pub enum ScaiStage {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Scai {
     pub stage: ScaiStage,
     /// The 2022 "A" modifier: cardiac arrest with coma.
@@ -347,6 +352,7 @@ impl Scai {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Evaluation {
     pub vv_state: Option<VvState>,
     pub scai: Option<Scai>,
@@ -580,6 +586,7 @@ fn evaluate_vv(case: &Case, r: &VvRules, eval: &mut Evaluation) {
 /// Why a SCAI stage was reached: the criteria that held, as the calculator and the API
 /// report them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScaiReason {
     OngoingCpr,

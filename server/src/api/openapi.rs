@@ -9,7 +9,7 @@ use ecmo_referral_app::domain::labels::{field_label, question_label};
 use ecmo_referral_app::domain::referral::{COLLAPSE, KNOWN, RHYTHMS};
 use ecmo_referral_app::domain::triage::Pathway;
 use ecmo_referral_app::domain::validation;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::path::{
@@ -465,18 +465,7 @@ fn score_operation(score: Score) -> OperationBuilder {
                 )
                 .build(),
         ))
-        .response(
-            "200",
-            ResponseBuilder::new()
-                .description(reply)
-                .content(
-                    JSON,
-                    ContentBuilder::new()
-                        .schema(Some(ObjectBuilder::new()))
-                        .build(),
-                )
-                .build(),
-        )
+        .response("200", json_response(reply, &score_reply_name(score)))
         .response(
             "422",
             json_response(
@@ -738,9 +727,17 @@ fn build() -> OpenApi {
                     ))
                     .response(
                         "200",
-                        ResponseBuilder::new().description("Signed in").build(),
+                        json_response("Signed in: the account", "CurrentUser"),
                     )
                     .response("401", error_response("Wrong email or password"))
+                    .response(
+                        "422",
+                        json_response("Email or password missing, or not text", "FieldErrors"),
+                    )
+                    .response(
+                        "503",
+                        error_response("Too many sign-ins at once; see Retry-After"),
+                    )
                     .response(
                         "429",
                         error_response("Too many failed attempts; see Retry-After"),
@@ -756,6 +753,37 @@ fn build() -> OpenApi {
             score_operation(score),
         );
     }
+    paths.add_path_operation(
+        "/api/v1/me",
+        vec![HttpMethod::Get],
+        OperationBuilder::new()
+            .operation_id(Some("me"))
+            .summary(Some("The signed-in account"))
+            .response("200", json_response("The account", "CurrentUser"))
+            .response("401", error_response("Not signed in"))
+            .security(session.clone()),
+    );
+    paths.add_path_operation(
+        "/api/v1/hospitals",
+        vec![HttpMethod::Get],
+        OperationBuilder::new()
+            .operation_id(Some("listHospitals"))
+            .summary(Some(
+                "The active referring hospitals (for registration); no sign-in",
+            ))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("By name")
+                    .content(
+                        JSON,
+                        ContentBuilder::new()
+                            .schema(Some(ArrayBuilder::new().items(reference("HospitalOption"))))
+                            .build(),
+                    )
+                    .build(),
+            ),
+    );
     paths.add_path_operation(
         "/api/v1/session",
         vec![HttpMethod::Delete],
@@ -775,56 +803,58 @@ fn build() -> OpenApi {
         .schema(
             "Update",
             ObjectBuilder::new()
-                .property("note", string("Free text").max_length(Some(checklist::MAX_NOTE)))
-                .property("blood_gases", ArrayBuilder::new().items(reference("BloodGas")))
-                .property("confirmed", ArrayBuilder::new().items(string("a field of this update, e.g. `blood_gases.0.lactate_mmol_l`"))),
+                .property(
+                    "note",
+                    string("Free text").max_length(Some(checklist::MAX_NOTE)),
+                )
+                .property(
+                    "blood_gases",
+                    ArrayBuilder::new().items(reference("BloodGas")),
+                )
+                .property(
+                    "confirmed",
+                    ArrayBuilder::new().items(string(
+                        "a field of this update, e.g. `blood_gases.0.lactate_mmol_l`",
+                    )),
+                ),
         )
         .schema(
             "Message",
             ObjectBuilder::new()
-                .property("body", string("The message").max_length(Some(checklist::MAX_NOTE)))
+                .property(
+                    "body",
+                    string("The message").max_length(Some(checklist::MAX_NOTE)),
+                )
                 .required("body"),
         )
         .schema(
-            "Submitted",
+            "Version",
             ObjectBuilder::new()
-                .property("id", ObjectBuilder::new().schema_type(Type::Integer))
-                .property("reference", string("Human-readable reference, e.g. ECMO-2026-0042"))
-                .property("status", string("SUBMITTED, or ECPR_ALERT"))
-                .property("created", ObjectBuilder::new().schema_type(Type::Boolean).description(Some("False when the key had already made it")))
-                .required("id")
-                .required("reference")
-                .required("status"),
+                .property(
+                    "version",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .description(Some("The new version's number")),
+                )
+                .required("version"),
         )
         .schema(
-            "ReferralSummary",
+            "Created",
             ObjectBuilder::new()
                 .property("id", ObjectBuilder::new().schema_type(Type::Integer))
-                .property("reference", string("e.g. ECMO-2026-0042"))
-                .property("pathway", string("vv, va or ecpr"))
-                .property("status", string("State (spec §6.1)"))
-                .property("hospital_name", string("Referring hospital"))
-                .property("submitted_local", string("Submission time in Europe/Ljubljana"))
-                .property("acknowledge_target_min", ObjectBuilder::new().schema_type(Type::Integer).description(Some("Minutes within which the centre calls back (spec §6.2)"))),
+                .required("id"),
         )
-        .schema(
-            "ReferralDetail",
-            ObjectBuilder::new()
-                .description(Some("The referral: `summary`, `data` (the checked answers of the latest version), `evaluation` (flags, SCAI stage, scores, rule-set version), `snapshots`, `messages`, `events`, `pf_series`"))
-                .property("summary", reference("ReferralSummary"))
-                .property("version", ObjectBuilder::new().schema_type(Type::Integer))
-                .property("data", ObjectBuilder::new())
-                .property("evaluation", ObjectBuilder::new())
-                .additional_properties(Some(ObjectBuilder::new())),
-        )
-        .schema("Version", ObjectBuilder::new().property("version", ObjectBuilder::new().schema_type(Type::Integer)))
-        .schema("Created", ObjectBuilder::new().property("id", ObjectBuilder::new().schema_type(Type::Integer)))
         .schema("Transition", transition_schema())
         .schema(
             "Moved",
             ObjectBuilder::new()
                 .property("id", ObjectBuilder::new().schema_type(Type::Integer))
-                .property("status", string("The new state")),
+                .property(
+                    "status",
+                    choices("The new state", ecmo_referral_app::domain::workflow::STATES),
+                )
+                .required("id")
+                .required("status"),
         )
         .schema(
             "TransitionRefused",
@@ -832,11 +862,18 @@ fn build() -> OpenApi {
                 .property("error", string("What happened and what to do"))
                 .property("status", string("The referral's current state"))
                 .property("allowed", ArrayBuilder::new().items(string("A state")))
-                .property("changed", ObjectBuilder::new().schema_type(Type::Boolean)),
+                .property("changed", ObjectBuilder::new().schema_type(Type::Boolean))
+                .required("error")
+                .required("status")
+                .required("allowed")
+                .required("changed"),
         )
         .schema("FieldErrors", errors_schema())
         .schema("Error", error_schema())
-        .security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("ecmo_session"))))
+        .security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("ecmo_session"))),
+        )
         .build();
     OpenApiBuilder::new()
         .info(
@@ -854,10 +891,99 @@ fn build() -> OpenApi {
         .build()
 }
 
+/// The component a calculator's reply is described by.
+fn score_reply_name(score: Score) -> String {
+    let key = score.key();
+    let mut name = key[..1].to_uppercase();
+    name.push_str(&key[1..]);
+    format!("{name}Score")
+}
+
+/// The response bodies' schemas, derived from the types the server serialises (serde's
+/// attributes honoured), so that the document cannot drift from the responses.
+fn derived_schemas() -> Map<String, Value> {
+    use ecmo_referral_app::accounts::HospitalOption;
+    use ecmo_referral_app::domain::account::CurrentUser;
+    use ecmo_referral_app::domain::scores::{
+        murray::MurrayResult, preserve::PreserveResult, scai::ScaiResult, vis::VisResult,
+        RiskResult,
+    };
+    use ecmo_referral_app::referrals::{ReferralDetail, ReferralSummary, Submitted};
+    use schemars::generate::SchemaSettings;
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
+    // Each is a named struct, so asking for it files it among the definitions.
+    generator.subschema_for::<Submitted>();
+    generator.subschema_for::<ReferralSummary>();
+    generator.subschema_for::<ReferralDetail>();
+    generator.subschema_for::<CurrentUser>();
+    generator.subschema_for::<HospitalOption>();
+    generator.subschema_for::<MurrayResult>();
+    generator.subschema_for::<RiskResult>();
+    generator.subschema_for::<PreserveResult>();
+    generator.subschema_for::<VisResult>();
+    generator.subschema_for::<ScaiResult>();
+    let mut schemas = generator.take_definitions(true);
+    // The outcome scores' replies carry the ELSO caveat beside the result.
+    for score in Score::ALL {
+        let (result, caveat) = match score {
+            Score::Murray => ("MurrayResult", true),
+            Score::Resp | Score::Save => ("RiskResult", true),
+            Score::Preserve => ("PreserveResult", true),
+            Score::Vis => ("VisResult", false),
+            Score::Scai => ("ScaiResult", false),
+        };
+        let mut reply = schemas.get(result).cloned().unwrap_or_else(|| json!({}));
+        if caveat {
+            if let Some(properties) = reply.get_mut("properties").and_then(Value::as_object_mut) {
+                properties.insert(
+                    "caveat".into(),
+                    json!({"type": "string", "description": "ELSO's caveat on outcome scores"}),
+                );
+            }
+            if let Some(required) = reply.get_mut("required").and_then(Value::as_array_mut) {
+                required.push(json!("caveat"));
+            }
+        }
+        schemas.insert(score_reply_name(score), reply);
+    }
+    schemas
+}
+
+/// Declares every described object closed: the server sends no property its type does not
+/// have and refuses requests with fields it does not know. Examples are left as they are.
+fn close_objects(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            for (key, child) in map.iter_mut() {
+                if key != "example" && key != "examples" {
+                    close_objects(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
 /// The document, built once.
 pub fn document() -> &'static Value {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
-    DOCUMENT.get_or_init(|| serde_json::to_value(build()).unwrap_or_else(|_| json!({})))
+    DOCUMENT.get_or_init(|| {
+        let mut document = serde_json::to_value(build()).unwrap_or_else(|_| json!({}));
+        if let Some(schemas) = document
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
+            schemas.extend(derived_schemas());
+        }
+        close_objects(&mut document);
+        document
+    })
 }
 
 pub async fn serve() -> axum::Json<Value> {

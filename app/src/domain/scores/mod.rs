@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// One item of a score and the points it contributed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Component {
     pub item: String,
     pub points: i32,
@@ -38,6 +39,7 @@ pub fn elso_caveat(lang: Lang) -> &'static str {
 
 /// A score's risk class and the survival published for it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct RiskResult {
     pub points: i32,
     pub risk_class: String,
@@ -69,6 +71,7 @@ pub(crate) fn incomplete() -> FieldErrors {
 
 /// A score as the decision support shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ScoreLine {
     pub score: String,
     /// `3.25`, or points with risk class and predicted survival.

@@ -15,6 +15,8 @@ pub struct MurrayInput {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ssr", schemars(rename = "MurraySeverity"))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     None,
@@ -23,6 +25,7 @@ pub enum Severity {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MurrayResult {
     /// Rounded to two decimals for display; the class and threshold use the exact mean.
     pub score: f64,

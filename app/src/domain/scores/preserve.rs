@@ -19,6 +19,7 @@ pub struct PreserveInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PreserveResult {
     #[serde(flatten)]
     pub risk: RiskResult,

@@ -15,6 +15,7 @@ pub struct ScaiInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ScaiResult {
     pub stage: ScaiStage,
     pub arrest_with_coma: bool,

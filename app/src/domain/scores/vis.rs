@@ -26,6 +26,7 @@ pub struct VisInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct VisResult {
     /// Rounded to two decimals.
     pub score: f64,
