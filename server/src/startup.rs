@@ -140,6 +140,7 @@ impl Application {
             accounts,
             referrals,
             sessions: Arc::new(sessions.clone()),
+            keys_in_flight: Default::default(),
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {

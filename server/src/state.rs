@@ -25,4 +25,6 @@ pub struct AppState {
     pub referrals: Referrals,
     /// The session store, for live streams that re-read their session while open.
     pub sessions: Arc<ecmo_referral_app::ssr::session::SessionDb>,
+    /// Idempotency keys of API submissions being processed by this instance.
+    pub keys_in_flight: crate::api::referrals::KeysInFlight,
 }

@@ -12,6 +12,9 @@ use serde_json::json;
 pub enum ApiError {
     #[error("not found")]
     NotFound(&'static str),
+    /// 409 with what to do.
+    #[error("conflict")]
+    Conflict(&'static str),
     #[error("unprocessable")]
     Unprocessable(FieldErrors),
     #[error(transparent)]
@@ -29,6 +32,9 @@ impl IntoResponse for ApiError {
         match self {
             Self::NotFound(what) => {
                 (StatusCode::NOT_FOUND, Json(json!({ "error": what }))).into_response()
+            }
+            Self::Conflict(what) => {
+                (StatusCode::CONFLICT, Json(json!({ "error": what }))).into_response()
             }
             Self::Unprocessable(errors) | Self::App(AppError::Invalid(errors)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -547,7 +547,7 @@ fn build() -> OpenApi {
         .operation_id(Some("submitReferral"))
         .summary(Some("Send a referral"))
         .description(Some(
-            "Checked field by field like the pages. The same `Idempotency-Key` from the same account returns the first referral (200) instead of making another.",
+            "Checked field by field like the pages. The same `Idempotency-Key` from the same account returns the first referral (200) instead of making another; with a different body it is refused (422); while the first request with it is still being processed, 409. Keys are kept for 24 hours.",
         ))
         .parameter(
             ParameterBuilder::new()
@@ -562,6 +562,7 @@ fn build() -> OpenApi {
         .response("200", json_response("Already made with this key", "Submitted"))
         .response("401", error_response("Not signed in"))
         .response("403", error_response("Not a referring physician"))
+        .response("409", error_response("A request with this key is still being processed; repeat it to get its answer"))
         .response("413", error_response("Body too large"))
         .response("422", json_response("Field errors; nothing stored", "FieldErrors"))
         .security(session.clone());

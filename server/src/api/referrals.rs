@@ -12,6 +12,39 @@ use ecmo_referral_app::error::AppError;
 use ecmo_referral_app::referrals::{ReferralDetail, ReferralSummary, Submitted};
 use ecmo_referral_app::ssr::accounts::RequestIdentity;
 use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// Idempotency keys of API submissions this instance is processing. A second request with
+/// the same key meanwhile is answered 409, as the IETF idempotency-key draft asks; one that
+/// comes after the first has finished gets the first one's answer. (Across instances the
+/// database's unique key makes a concurrent twin wait for the first and replay it.)
+#[derive(Clone, Default)]
+pub struct KeysInFlight(Arc<Mutex<HashSet<(i64, String)>>>);
+
+/// A key held while its request is processed; released when dropped, whatever the outcome.
+struct InFlight {
+    keys: KeysInFlight,
+    entry: (i64, String),
+}
+
+impl KeysInFlight {
+    fn enter(&self, user: i64, key: &str) -> Option<InFlight> {
+        let entry = (user, key.to_owned());
+        let mut keys = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        keys.insert(entry.clone()).then(|| InFlight {
+            keys: self.clone(),
+            entry,
+        })
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut keys = self.keys.0.lock().unwrap_or_else(|e| e.into_inner());
+        keys.remove(&self.entry);
+    }
+}
 
 pub async fn submit(
     State(state): State<AppState>,
@@ -32,6 +65,12 @@ pub async fn submit(
     }
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return Err(FieldErrors::whole_body(FieldError::NotAnObject).into());
+    };
+    let user = identity.user.as_ref().map_or(0, |u| u.id);
+    let Some(_in_flight) = state.keys_in_flight.enter(user, &key) else {
+        return Err(ApiError::Conflict(
+            "A request with this Idempotency-Key is still being processed; repeat it in a moment to get its answer.",
+        ));
     };
     let submitted = state.referrals.submit(&identity, &key, &value).await?;
     let status = if submitted.created {

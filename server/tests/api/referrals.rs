@@ -345,3 +345,48 @@ async fn referrer_loop() {
     assert!(page.contains("prevzel(a) Test Person"), "{page}");
     app.stop().await;
 }
+
+/// Twenty requests at once with one Idempotency-Key (a client retrying impatiently): one
+/// referral is made (201); a twin that arrives while it is processed is told so (409), one
+/// that arrives after gets the same referral (200). Nothing else is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_in_flight_is_answered_409_and_makes_one_referral() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    app.create_user("ref.twin@a.test", &["referrer"], Some("SB Celje"))
+        .await;
+    let client = app.browser();
+    assert_eq!(
+        app.sign_in(&client, "ref.twin@a.test", GOOD_PASSWORD).await,
+        200
+    );
+    let body = ecpr_alert();
+    let answers = futures_util::future::join_all((0..20).map(|_| async {
+        let response = submit(&app, &client, "key-twins-0001", &body).await;
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap())
+    }))
+    .await;
+    let count = |code: u16| answers.iter().filter(|(s, _)| *s == code).count();
+    assert_eq!(count(201), 1, "{answers:?}");
+    assert_eq!(count(201) + count(200) + count(409), 20, "{answers:?}");
+    assert!(
+        count(409) >= 1,
+        "no request overlapped the first: {answers:?}"
+    );
+    let made = &answers.iter().find(|(s, _)| *s == 201).unwrap().1;
+    for (status, answer) in &answers {
+        match status {
+            200 => assert_eq!(answer["id"], made["id"]),
+            409 => assert!(answer["error"]
+                .as_str()
+                .unwrap()
+                .contains("still being processed")),
+            _ => {}
+        }
+    }
+    assert_eq!(referral_count(&app).await, 1);
+    // Once it is done, the key answers with the referral.
+    let again = submit(&app, &client, "key-twins-0001", &body).await;
+    assert_eq!(again.status(), 200);
+    app.stop().await;
+}
