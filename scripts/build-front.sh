@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 # wasm-opt from the npm package binaryen: Debian's older binaryen breaks hydration.
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 cargo leptos build --release --frontend-only
+scripts/compress-assets.sh

@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 # wasm-opt from the npm package binaryen: Debian's older binaryen breaks hydration.
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 cargo leptos build --release
+scripts/compress-assets.sh

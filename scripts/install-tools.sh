@@ -38,6 +38,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+if ! command -v brotli >/dev/null; then
+  say "installing brotli (precompresses the browser bundle)"
+  apt_install brotli
+fi
+
 if ! command -v npm >/dev/null; then
   say "installing Node.js and npm"
   apt_install nodejs npm

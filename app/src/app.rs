@@ -21,13 +21,17 @@ use leptos_router::SsrMode;
 
 /// The HTML document rendered on the server around the application.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let scripts = match use_context::<crate::site::AssetRoot>() {
+        Some(root) => view! { <HydrationScripts options islands=true root=root.0 /> }.into_any(),
+        None => view! { <HydrationScripts options islands=true /> }.into_any(),
+    };
     view! {
         <!DOCTYPE html>
         <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options islands=true />
+                {scripts}
                 <MetaTags />
             </head>
             <body>
@@ -40,8 +44,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let assets = use_context::<crate::site::AssetRoot>()
+        .map(|r| r.0)
+        .unwrap_or_default();
     view! {
-        <Stylesheet id="leptos" href="/pkg/ecmo-referral.css" />
+        <Stylesheet id="leptos" href=format!("{assets}/pkg/ecmo-referral.css") />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Meta name="theme-color" content="#0b4f6c" />
         <I18nContextProvider>

@@ -2,6 +2,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// Where pages load the browser bundle from: `/v/<digest of its contents>` (the server's
+/// `assets` module), so that browsers may keep it for good.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetRoot(pub String);
+
 /// Public facts about the installation. Nothing secret goes in here: it is sent to the browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteInfo {

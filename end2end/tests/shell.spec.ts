@@ -15,6 +15,29 @@ async function hydrated(page: Page) {
 }
 
 test.describe("with JavaScript", () => {
+  test("a second visit downloads no part of the bundle again", async ({ page }) => {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    const fromCache = new Set<string>();
+    const responses: { id: string; url: string; status: number; disk: boolean }[] = [];
+    cdp.on("Network.requestServedFromCache", (e) => fromCache.add(e.requestId));
+    cdp.on("Network.responseReceived", (e) => {
+      if (e.response.url.includes("/pkg/")) {
+        responses.push({ id: e.requestId, url: e.response.url, status: e.response.status, disk: !!e.response.fromDiskCache });
+      }
+    });
+    await page.goto("/");
+    await hydrated(page);
+    const first = responses.splice(0);
+    // The first visit fetches the bundle, named by its contents and to be kept for good.
+    expect(first.filter((r) => /\/v\/[0-9a-f]{16}\/pkg\/ecmo-referral\.wasm$/.test(r.url)).map((r) => r.status)).toEqual([200]);
+    await page.goto("/calculators");
+    await hydrated(page);
+    // The next page hydrates from the browser's cache: nothing of the bundle over the network.
+    const fetched = responses.filter((r) => !r.disk && !fromCache.has(r.id));
+    expect(fetched.map((r) => `${r.status} ${r.url}`)).toEqual([]);
+  });
+
   test("the page hydrates and its controls respond", async ({ page }) => {
     const errors = collectErrors(page);
     await page.goto("/");

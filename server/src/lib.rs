@@ -1,5 +1,6 @@
 //! The ECMO Referral server: configuration, start-up, HTTP routes and background workers.
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod checklist;
 pub mod cli;

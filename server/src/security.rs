@@ -18,7 +18,7 @@ const FALLBACK_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'se
 /// Whether a path is a static file (the browser bundle, styles, the icon): the same for
 /// everyone, so it may be cached; every other response may depend on the session.
 fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg"
+    path.starts_with("/pkg/") || path.starts_with("/v/") || path == "/favicon.svg"
 }
 
 pub async fn headers(request: Request, next: Next) -> Response {

@@ -129,6 +129,7 @@ impl Application {
             clock,
             changes: Default::default(),
         };
+        let assets = Arc::new(crate::assets::Assets::load(&settings.site_root, "pkg"));
         let state = AppState {
             leptos_options,
             db,
@@ -140,6 +141,7 @@ impl Application {
             accounts,
             referrals,
             sessions: Arc::new(sessions.clone()),
+            assets,
             keys_in_flight: Default::default(),
         };
         let router = router(state.clone(), sessions.clone());
@@ -190,6 +192,13 @@ impl Application {
             shutdown.clone(),
         ));
         tracing::info!(address = %listener.local_addr()?, "listening");
+        // Responses are written in parts (headers, then body): without TCP_NODELAY a kept-alive
+        // connection waits for the client's delayed acknowledgement between them (~40 ms).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+        });
         let serve = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -328,6 +337,8 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         ));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/v/{version}/pkg/{*file}", get(crate::assets::versioned))
+        .route("/pkg/{*file}", get(crate::assets::plain))
         .route("/lang/{locale}", get(set_language))
         .route(
             "/referrals/drafts/{id}/step",
@@ -366,6 +377,7 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
 fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         provide_context(state.site.clone());
+        provide_context(ecmo_referral_app::site::AssetRoot(state.assets.root()));
         provide_context(state.db.clone());
         provide_context(state.rules.clone());
         provide_context(state.accounts.clone());

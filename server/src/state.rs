@@ -25,6 +25,8 @@ pub struct AppState {
     pub referrals: Referrals,
     /// The session store, for live streams that re-read their session while open.
     pub sessions: Arc<ecmo_referral_app::ssr::session::SessionDb>,
+    /// The browser bundle and the version pages name it by.
+    pub assets: Arc<crate::assets::Assets>,
     /// Idempotency keys of API submissions being processed by this instance.
     pub keys_in_flight: crate::api::referrals::KeysInFlight,
 }

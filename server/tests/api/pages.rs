@@ -302,3 +302,93 @@ async fn pages_render_whole_under_concurrent_requests() {
     assert!(started >= 2, "servers started meanwhile: {started}");
     app.stop().await;
 }
+
+/// The browser bundle: pages name it by a digest of its contents, served compressed
+/// (brotli or gzip, made at build time) and cached for a year; its plain names are
+/// revalidated (304); another version, or a path out of the bundle's folder, is not found.
+#[tokio::test]
+async fn the_bundle_is_named_by_its_contents_and_cached_for_good() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let script = "export function hydrate() {}\n".repeat(50);
+    std::fs::write(pkg.join("ecmo-referral.js"), &script).unwrap();
+    std::fs::write(pkg.join("ecmo-referral.js.br"), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join("ecmo-referral.js.gz"), b"gzip bytes").unwrap();
+    std::fs::write(pkg.join("ecmo-referral.css"), "body { margin: 0 }").unwrap();
+    let root = site.path().display().to_string();
+    let app = spawn_app(DbKind::Sqlite, None, &[("LEPTOS_SITE_ROOT", &root)]).await;
+
+    let html = app.get("/").await.text().await.unwrap();
+    let start = html.find("/v/").expect("a versioned bundle path");
+    let version: String = html[start + 3..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    assert_eq!(version.len(), 16, "{version}");
+    assert!(html.contains(&format!("/v/{version}/pkg/ecmo-referral.css")));
+    assert!(html.contains(&format!("/v/{version}/pkg/ecmo-referral.js")));
+
+    let versioned = format!("{}/v/{version}/pkg/ecmo-referral.js", app.address);
+    for (accept, encoding, body) in [
+        ("br, gzip", Some("br"), "brotli bytes".to_owned()),
+        ("gzip", Some("gzip"), "gzip bytes".to_owned()),
+        ("identity", None, script.clone()),
+    ] {
+        let response = app
+            .client
+            .get(&versioned)
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{accept}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            response
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(response.bytes().await.unwrap(), body.as_bytes(), "{accept}");
+    }
+
+    // By its plain name: revalidated, and unchanged is 304 without a body.
+    let plain = format!("{}/pkg/ecmo-referral.css", app.address);
+    let first = app.client.get(&plain).send().await.unwrap();
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let modified = first.headers()["last-modified"].clone();
+    let again = app
+        .client
+        .get(&plain)
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    for path in [
+        "/v/0000000000000000/pkg/ecmo-referral.js".to_owned(),
+        format!("/v/{version}/pkg/../../pkg/ecmo-referral.js"),
+        format!("/v/{version}/pkg/%2e%2e/Cargo.toml"),
+        "/pkg/..%2f..%2fCargo.toml".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_ne!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("public, max-age=31536000, immutable"),
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
