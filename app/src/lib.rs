@@ -22,13 +22,46 @@ mod i18n_generated {
 }
 pub use i18n_generated::i18n;
 
+// Islands hydrate one by one, each once its code has arrived (they are lazy: a page loads
+// only the code of the islands it shows). The document is marked `data-hydrated` when the
+// last of its islands is interactive, for tooling and browser tests.
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// (islands on the page, islands hydrated so far)
+    static ISLANDS: std::cell::Cell<(u32, u32)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+#[cfg(feature = "hydrate")]
+fn mark_hydrated() {
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
+}
+
+/// Called by each island as it hydrates (a no-op on the server).
+pub fn island_hydrated() {
+    #[cfg(feature = "hydrate")]
+    ISLANDS.with(|islands| {
+        let (expected, done) = islands.get();
+        islands.set((expected, done + 1));
+        if done + 1 >= expected {
+            mark_hydrated();
+        }
+    });
+}
+
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
-    // Marks the document once its islands are interactive, for tooling and browser tests.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "");
+    // The language provider of leptos_i18n is an island too (around the whole page); it
+    // hydrates at once and is not counted.
+    let expected = leptos::prelude::document()
+        .query_selector_all(r#"leptos-island:not([data-component^="I18nContextProvider"])"#)
+        .map_or(0, |islands| islands.length());
+    ISLANDS.with(|islands| islands.set((expected, 0)));
+    if expected == 0 {
+        mark_hydrated();
     }
 }

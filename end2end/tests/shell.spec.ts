@@ -26,14 +26,20 @@ test.describe("with JavaScript", () => {
         responses.push({ id: e.requestId, url: e.response.url, status: e.response.status, disk: !!e.response.fromDiskCache });
       }
     });
-    await page.goto("/");
-    await hydrated(page);
-    const first = responses.splice(0);
-    // The first visit fetches the bundle, named by its contents and to be kept for good.
-    expect(first.filter((r) => /\/v\/[0-9a-f]{16}\/pkg\/ecmo-referral\.wasm$/.test(r.url)).map((r) => r.status)).toEqual([200]);
     await page.goto("/calculators");
     await hydrated(page);
-    // The next page hydrates from the browser's cache: nothing of the bundle over the network.
+    const first = responses.splice(0);
+    // The first visit fetches the bundle, named by its contents and to be kept for good, and
+    // the code of this page's islands only.
+    expect(first.filter((r) => /\/v\/[0-9a-f]{16}\/pkg\/ecmo-referral\.wasm$/.test(r.url)).map((r) => r.status)).toEqual([200]);
+    expect(first.some((r) => /split_calculator_loader_\w+\.wasm$/.test(r.url))).toBe(true);
+    expect(first.some((r) => /split_checklist_step_loader_\w+\.wasm$/.test(r.url))).toBe(false);
+    await page.goto("/");
+    await hydrated(page);
+    responses.splice(0);
+    await page.goto("/calculators");
+    await hydrated(page);
+    // Back on the page: everything comes from the browser's cache, nothing over the network.
     const fetched = responses.filter((r) => !r.disk && !fromCache.has(r.id));
     expect(fetched.map((r) => `${r.status} ${r.url}`)).toEqual([]);
   });

@@ -78,12 +78,13 @@ fn submitted(score: Score) -> BTreeMap<String, Vec<String>> {
 
 /// One calculator: an island, the only part of the page that runs in the browser. Its
 /// starting values are those of a submitted form (the page without JavaScript).
-#[island]
+#[island(lazy)]
 fn Calculator(
     score: Score,
     rules: RuleSet,
     initial: BTreeMap<String, Vec<String>>,
 ) -> impl IntoView {
+    crate::island_hydrated();
     let i18n = use_i18n();
     let form = RwSignal::new(initial);
     let outcome = Memo::new(move |_| form.with(|f| score.compute(&score.form_to_json(f), &rules)));

@@ -157,7 +157,7 @@ enum SaveState {
 }
 
 /// One step of the checklist with the decision support beside it.
-#[island]
+#[island(lazy)]
 #[allow(clippy::too_many_arguments)]
 fn ChecklistStep(
     draft_id: i64,
@@ -173,6 +173,7 @@ fn ChecklistStep(
     now_local_ms: i64,
     updated_local: String,
 ) -> impl IntoView {
+    crate::island_hydrated();
     let lang = use_lang();
     let pathway = pathway_of(&pathway);
     let offset = now_ms - now_local_ms;

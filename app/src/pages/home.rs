@@ -61,8 +61,9 @@ fn PathwayCard(id: &'static str, title: String, body: String, details: String) -
 
 /// Without JavaScript a native `<details>` element; as an island, the summary toggles it
 /// and says what it will do.
-#[island]
+#[island(lazy)]
 fn DetailsToggle(id: String, details: String) -> impl IntoView {
+    crate::island_hydrated();
     let i18n = use_i18n();
     let open = RwSignal::new(false);
     view! {

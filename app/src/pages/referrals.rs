@@ -198,8 +198,9 @@ pub fn EcprAlertPage() -> impl IntoView {
 
 /// The alert's form: an island, so that a mistake is shown beside its field without
 /// losing what was typed, and a double click sends once.
-#[island]
+#[island(lazy)]
 fn EcprAlertForm(phone: String, idempotency_key: String) -> impl IntoView {
+    crate::island_hydrated();
     let action = ServerAction::<SubmitEcprAlert>::new();
     let error = action_error(action);
     Effect::new(move |_| {
@@ -412,7 +413,7 @@ fn acknowledgement(events: &[ReferralEvent]) -> Option<(String, String)> {
 /// with a link to show everything else that changed (the page is not reloaded under the
 /// doctor's typing). Without scripts, a link shows the latest state (and see the page's
 /// reload below).
-#[island]
+#[island(lazy)]
 fn Receipt(
     id: i64,
     submitted: String,
@@ -420,6 +421,7 @@ fn Receipt(
     status: String,
     open: bool,
 ) -> impl IntoView {
+    crate::island_hydrated();
     let lang = use_lang();
     let acknowledged = RwSignal::new(acknowledged);
     let status = RwSignal::new(status);
@@ -728,8 +730,9 @@ fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
 
 /// The update form: an island, so that a mistake is shown beside its field without losing
 /// what was typed; the page reloads with the new version once it is accepted.
-#[island]
+#[island(lazy)]
 fn UpdateForm(id: String, checklist: bool) -> impl IntoView {
+    crate::island_hydrated();
     let update = ServerAction::<AddReferralUpdate>::new();
     let update_error = action_error(update);
     Effect::new(move |_| {

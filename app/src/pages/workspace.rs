@@ -143,8 +143,9 @@ enum Live {
 /// The queue's table. Without JavaScript it is the page as rendered (reload to refresh);
 /// with it, the server's change events (`/api/v1/queue/events`) fetch it again at once,
 /// and the waiting times move on with the browser's clock every 30 s.
-#[island]
+#[island(lazy)]
 fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
+    crate::island_hydrated();
     let lang = use_lang();
     let rows = RwSignal::new(initial.rows);
     let truncated = RwSignal::new(initial.truncated);
