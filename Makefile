@@ -19,7 +19,7 @@ api-fuzz:  ## schemathesis against /api/v1/openapi.json on the release build (pa
 	scripts/install-tools.sh --test
 	scripts/api-fuzz.sh
 
-bench-size:  ## gzip size of the first load (wasm + js + css) of a release build
+bench-size:  ## the bundle's sizes and each page's first-visit download (release build)
 	scripts/first-load-size.sh
 
 bench:  ## time all clinical rules and scores for one complete referral (not a test)

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # wasm-opt from the npm package binaryen: Debian's older binaryen breaks hydration.
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
-cargo leptos build --release
+cargo leptos build --release --split
 scripts/compress-assets.sh
