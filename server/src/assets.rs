@@ -25,8 +25,9 @@ pub struct Assets {
 
 impl Assets {
     /// Reads the bundle once, at start-up, to compute its version. Without a bundle (a
-    /// server-only build) the version is `none` and nothing is served under it.
-    pub fn load(site_root: &FsPath, pkg_dir: &str) -> Self {
+    /// server-only build) the version is `none` and nothing is served under it; a bundle file
+    /// that cannot be read is an error (a version of part of the bundle would be wrong).
+    pub fn load(site_root: &FsPath, pkg_dir: &str) -> std::io::Result<Self> {
         let pkg_dir = site_root.join(pkg_dir);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&pkg_dir)
             .map(|entries| {
@@ -49,14 +50,14 @@ impl Assets {
             let mut digest = Sha256::new();
             for file in &files {
                 digest.update(file.file_name().unwrap_or_default().as_encoded_bytes());
-                digest.update(std::fs::read(file).unwrap_or_default());
+                digest.update(std::fs::read(file)?);
             }
             digest.finalize()[..8]
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect()
         };
-        Self { pkg_dir, version }
+        Ok(Self { pkg_dir, version })
     }
 
     /// The prefix pages put before `/pkg/…`, e.g. `/v/3f9c0a1b2d4e5f60`.

@@ -129,7 +129,11 @@ impl Application {
             clock,
             changes: Default::default(),
         };
-        let assets = Arc::new(crate::assets::Assets::load(&settings.site_root, "pkg"));
+        let assets = Arc::new(
+            crate::assets::Assets::load(&settings.site_root, "pkg").map_err(|e| {
+                anyhow::anyhow!("cannot read the browser bundle (LEPTOS_SITE_ROOT/pkg): {e}")
+            })?,
+        );
         let state = AppState {
             leptos_options,
             db,

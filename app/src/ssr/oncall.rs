@@ -325,16 +325,19 @@ impl Referrals {
         let Some((reference, hospital, pathway, evaluation, referrer_id, data)) = row else {
             return Ok(None);
         };
-        // A stored referral's answers that do not decode are an error, never "no contact".
+        // A stored referral's answers or evaluation that do not decode are an error, never
+        // "no contact" or "no flags".
         let data: serde_json::Value =
             serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let evaluation =
+            serde_json::from_str(&evaluation).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         let pathway = crate::domain::referral::pathway_from_code(&pathway);
         Ok(Some(Notice {
             id,
             reference,
             hospital,
             pathway,
-            evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
+            evaluation,
             referrer_id,
             contact: Contact::from_data(&data),
         }))
