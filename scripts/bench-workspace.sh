@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the centre's queue page and quality-figures page, server-rendered
-# by a release build on SQLite holding 10,000 referrals (BENCH_REFERRALS), the server
-# pinned to two cores. Prints requests/s and latency percentiles for each page.
+# Benchmark (not a test): the centre's queue page, quality-figures page and one referral's
+# page, server-rendered by a release build on SQLite holding 10,000 referrals
+# (BENCH_REFERRALS), beside /healthz (a bare route) in the same run, each with 1 and then 8
+# connections. Prints requests/s and latency percentiles for each.
 # Needs wrk (Debian: apt-get install wrk) and a release build (scripts/build-release.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +33,13 @@ curl -fsS -c "$work/cookies" -H 'content-type: application/json' \
 cookie="ecmo_session=$(awk '$6 == "ecmo_session" {print $7}' "$work/cookies")"
 rows=$(curl -fsS -H "cookie: $cookie" "http://127.0.0.1:$port/queue" | grep -o 'data-testid="queue-row-' | wc -l)
 total=$(curl -fsS -H "cookie: $cookie" "http://127.0.0.1:$port/kpi" | grep -o 'data-testid="kpi-total">[0-9]*' | grep -o '[0-9]*$')
+referral=$(curl -fsS -H "cookie: $cookie" "http://127.0.0.1:$port/queue" | grep -o 'href="/referrals/[0-9]*"' | head -1 | grep -o '[0-9]*')
 echo "$count referrals stored; the queue shows $rows, the figures (last 12 months) count $total"
-echo "server on cores $cores of $(nproc); wrk on the same machine; ${duration}s per run, 1 connection"
-for page in /queue /kpi; do
-  printf '%-7s' "$page"
-  wrk -t 1 -c 1 -d "${duration}s" --latency -H "cookie: $cookie" -H "accept: text/html" \
-    "http://127.0.0.1:$port$page" | awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +90%/ {p90=$2} /^ +99%/ {p99=$2} END {printf "%s req/s  p50 %s  p90 %s  p99 %s\n", rps, p50, p90, p99}'
+echo "server on cores $cores of $(nproc); wrk on the same machine; ${duration}s per run"
+for connections in 1 8; do
+  for page in /queue /kpi "/referrals/$referral" /healthz; do
+    printf '%-18s %d conn  ' "$page" "$connections"
+    wrk -t 1 -c "$connections" -d "${duration}s" --latency -H "cookie: $cookie" -H "accept: text/html" \
+      "http://127.0.0.1:$port$page" | awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +90%/ {p90=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} END {printf "%9s req/s  p50 %8s  p90 %8s  p99 %8s%s\n", rps, p50, p90, p99, bad ? "  NON-2xx: " bad : ""}'
+  done
 done

@@ -25,6 +25,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         Some(root) => view! { <HydrationScripts options islands=true root=root.0 /> }.into_any(),
         None => view! { <HydrationScripts options islands=true /> }.into_any(),
     };
+    // Most pages are plain HTML with forms: the framework's scripts wait, inert, in a
+    // template, and are started only on a page that shows an island (after the document has
+    // been parsed, as module scripts are), so that such a page downloads no script at all.
+    let scripts = view! {
+        <template id="island-scripts">{scripts}</template>
+        <script type="module" id="island-loader" nonce=leptos::nonce::use_nonce()>
+            {ISLAND_LOADER}
+        </script>
+    };
     view! {
         <!DOCTYPE html>
         <html>
@@ -40,6 +49,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Starts the hydration scripts kept in `#island-scripts` when the page shows an island
+/// other than the language provider (which wraps every page and only serves islands); a
+/// script copied from a template must be created anew to run, with this script's nonce.
+/// Without islands, the document is marked hydrated at once (what the bundle does last).
+const ISLAND_LOADER: &str = r#"
+const islands = document.querySelector('leptos-island:not([data-component^="I18nContextProvider"])');
+if (islands) {
+  const nonce = document.getElementById("island-loader").nonce;
+  for (const kept of document.getElementById("island-scripts").content.children) {
+    const node = document.createElement(kept.localName);
+    for (const attr of kept.attributes) node.setAttribute(attr.name, attr.value);
+    node.textContent = kept.textContent;
+    if (nonce) node.nonce = nonce;
+    document.head.append(node);
+  }
+} else {
+  document.documentElement.setAttribute("data-hydrated", "");
+}
+"#;
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -125,8 +125,11 @@ pub struct WorkflowView {
     pub centre: bool,
     pub decision: Option<DecisionView>,
     pub info_request: Option<InfoRequestView>,
-    /// For centre staff only: every read and change of this referral.
+    /// For centre staff only: the newest reads and changes of this referral (at most 50,
+    /// oldest first).
     pub audit: Vec<AuditRow>,
+    /// How many entries the referral's audit trail has in all (its CSV export lists them).
+    pub audit_total: u64,
     /// The pre-transfer checklist applies (accepted for transfer or mobile team).
     pub show_pre_transfer: bool,
     /// Its items ticked so far, in the checklist's order.

@@ -44,15 +44,31 @@ test.describe("with JavaScript", () => {
     expect(fetched.map((r) => `${r.status} ${r.url}`)).toEqual([]);
   });
 
-  test("the page hydrates and its controls respond", async ({ page }) => {
+  test("a page without islands downloads no script and no bundle", async ({ page }) => {
+    const fetched: string[] = [];
+    page.on("request", (r) => {
+      if (/\/pkg\/.*\.(js|wasm)$/.test(r.url())) fetched.push(r.url());
+    });
+    await page.goto("/");
+    await hydrated(page);
+    await page.waitForLoadState("networkidle");
+    expect(fetched).toEqual([]);
+    // A page with an island loads the framework and starts it.
+    await page.goto("/calculators");
+    await hydrated(page);
+    expect(fetched.some((url) => /\/pkg\/ecmo-referral\.wasm$/.test(url))).toBe(true);
+  });
+
+  test("the home page's details open and say what a click does", async ({ page }) => {
     const errors = collectErrors(page);
     await page.goto("/");
     await hydrated(page);
     const summary = page.getByTestId("details-vv").locator("summary");
-    await expect(summary).toHaveText("Pokaži, kaj potrebuje center");
+    await expect(summary.locator("span:visible")).toHaveText("Pokaži, kaj potrebuje center");
     await summary.click();
-    await expect(summary).toHaveText("Skrij podrobnosti");
+    await expect(summary.locator("span:visible")).toHaveText("Skrij podrobnosti");
     await expect(page.getByTestId("details-vv")).toHaveAttribute("open", "");
+    await expect(page.getByTestId("details-vv").locator("p")).toBeVisible();
     expect(errors).toEqual([]);
   });
 

@@ -67,6 +67,8 @@ async fn main() -> anyhow::Result<()> {
         }),
         clock: Default::default(),
         changes: Default::default(),
+        views: Default::default(),
+        read_caches: Default::default(),
     };
     let now = now_ms();
     // One prepared referral per pathway: what the rules make of the OpenAPI examples.

@@ -3,6 +3,9 @@ use ecmo_referral_server::cli::{self, Cli, Command};
 use ecmo_referral_server::{config::Settings, startup, telemetry};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match tokio::runtime::Builder::new_multi_thread()
         .thread_stack_size(startup::WORKER_STACK_BYTES)

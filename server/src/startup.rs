@@ -128,6 +128,8 @@ impl Application {
             }),
             clock,
             changes: Default::default(),
+            views: Default::default(),
+            read_caches: Default::default(),
         };
         let assets = Arc::new(
             crate::assets::Assets::load(&settings.site_root, "pkg").map_err(|e| {
@@ -195,6 +197,7 @@ impl Application {
             state.settings.queue_poll_interval,
             shutdown.clone(),
         ));
+        let views = tokio::spawn(write_views(state.referrals.clone(), shutdown.clone()));
         tracing::info!(address = %listener.local_addr()?, "listening");
         // Responses are written in parts (headers, then body): without TCP_NODELAY a kept-alive
         // connection waits for the client's delayed acknowledgement between them (~40 ms).
@@ -222,6 +225,11 @@ impl Application {
         failures.abort();
         let _ = escalations.await;
         let _ = changes.await;
+        let _ = views.await;
+        // Every request has finished: the views they recorded are written before the end.
+        if let Err(error) = state.referrals.views.flush(&state.db).await {
+            tracing::error!(error = %error, "could not write the last page views to the audit trail");
+        }
         worker_task.await?;
         result?;
         tracing::info!("stopped");
@@ -244,6 +252,22 @@ async fn escalate(referrals: Referrals, poll: Duration, shutdown: CancellationTo
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Writes the page views waiting for the audit trail, a batch per interval (or at once when
+/// a batch is full); see `ViewLog`.
+async fn write_views(referrals: Referrals, shutdown: CancellationToken) {
+    const INTERVAL: Duration = Duration::from_millis(250);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(INTERVAL) => {}
+            _ = referrals.views.batch_full() => {}
+        }
+        if let Err(error) = referrals.views.flush(&referrals.db).await {
+            tracing::error!(error = %error, "could not write page views to the audit trail; they wait for the next batch");
         }
     }
 }

@@ -59,24 +59,16 @@ fn PathwayCard(id: &'static str, title: String, body: String, details: String) -
     }
 }
 
-/// Without JavaScript a native `<details>` element; as an island, the summary toggles it
-/// and says what it will do.
-#[island(lazy)]
+/// A native `<details>` element: it opens and closes without any script, and its summary
+/// says what a click will do (the other label is hidden by the stylesheet).
+#[component]
 fn DetailsToggle(id: String, details: String) -> impl IntoView {
-    crate::island_hydrated();
     let i18n = use_i18n();
-    let open = RwSignal::new(false);
     view! {
-        <details prop:open=move || open.get() data-testid=format!("details-{id}")>
-            <summary on:click=move |ev| {
-                ev.prevent_default();
-                open.update(|o| *o = !*o);
-            }>
-                {move || if open.get() {
-                    t_string!(i18n, hide_details).to_string()
-                } else {
-                    t_string!(i18n, show_details).to_string()
-                }}
+        <details data-testid=format!("details-{id}")>
+            <summary>
+                <span class="when-closed">{t!(i18n, show_details)}</span>
+                <span class="when-open">{t!(i18n, hide_details)}</span>
             </summary>
             <p>{details}</p>
         </details>

@@ -673,9 +673,17 @@ pub fn AuditTrail(detail: ReferralDetail) -> impl IntoView {
     }
     let lang = use_lang().get_untracked();
     let id = detail.summary.id;
+    let total = detail.workflow.audit_total;
+    let shown = audit.len();
     view! {
         <details class="audit no-print" data-testid="audit-trail">
-            <summary>{tr("Revizijska sled", "Audit trail")}" ("{audit.len()}")"</summary>
+            <summary>{tr("Revizijska sled", "Audit trail")}" ("{total}")"</summary>
+            {(total > shown as u64).then(|| view! {
+                <p class="muted" data-testid="audit-shown">{move || match lang {
+                    Lang::Sl => format!("Prikazanih je zadnjih {shown} od {total} vnosov; izvoz vsebuje vse."),
+                    Lang::En => format!("The latest {shown} of {total} entries are shown; the export has them all."),
+                }}</p>
+            })}
             <p><a href=format!("/referrals/{id}/audit.csv") data-testid="audit-export" download>{tr("Izvozi CSV za pregled", "Export CSV for a review")}</a></p>
             <table class="audit-table">
                 <thead><tr><th>{tr("Čas", "Time")}</th><th>{tr("Kdo", "Who")}</th><th>{tr("Kaj", "What")}</th><th>{tr("Naslov", "Address")}</th></tr></thead>

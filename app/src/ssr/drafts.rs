@@ -158,8 +158,13 @@ impl Referrals {
     pub async fn draft(&self, identity: &RequestIdentity, id: i64) -> Result<DraftView, AppError> {
         let (id, _, pathway, form, revision, updated_at, submitted, _) =
             self.draft_row(identity, id).await?;
-        let mut conn = self.db.pool.acquire().await?;
-        audit::record(&mut conn, event(identity, "draft_viewed", id)).await?;
+        self.views.record(
+            identity,
+            "draft_viewed",
+            "referral_draft",
+            Some(id.to_string()),
+            json!({}),
+        );
         Ok(DraftView {
             id,
             pathway,

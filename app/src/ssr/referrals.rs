@@ -50,6 +50,10 @@ pub struct Referrals {
     pub clock: crate::ssr::time::Clock,
     /// Wakes the open queue pages.
     pub changes: crate::ssr::changes::Changes,
+    /// Page views waiting to be written to the audit trail.
+    pub views: audit::ViewLog,
+    /// What the centre's queue and quality figures read, kept while the data is unchanged.
+    pub read_caches: crate::ssr::workflow::ReadCaches,
 }
 
 /// The SHA-256 (hex) of a request body in a canonical form: object keys sorted, no
@@ -103,9 +107,32 @@ fn audit_event(
     }
 }
 
+const SUMMARY_COLUMNS_ONLY: &str =
+    "r.id, r.reference, r.pathway, r.status, r.hospital_id, h.name, \
+    r.submitted_at, r.evaluation, r.acknowledge_target_min";
 const SUMMARY_COLUMNS: &str = "r.id, r.reference, r.pathway, r.status, r.hospital_id, h.name, \
     r.submitted_at, r.evaluation, r.acknowledge_target_min \
     FROM referrals r JOIN hospitals h ON h.id = r.hospital_id";
+
+/// The summary's columns, then answers, rule-set version, decision target, version,
+/// assignee's id and name.
+type DetailRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
 
 /// time, kind, state, actor's name, detail
 type EventRow = (i64, String, Option<String>, Option<String>, String);
@@ -392,8 +419,8 @@ impl Referrals {
             .fetch_all(&self.db.pool)
             .await?
         };
-        let mut conn = self.db.pool.acquire().await?;
-        audit::record(&mut conn, audit_event(identity, "referrals_listed", None)).await?;
+        self.views
+            .record(identity, "referrals_listed", "referral", None, json!({}));
         Ok(rows.into_iter().map(summary).collect())
     }
 
@@ -427,24 +454,59 @@ impl Referrals {
         id: i64,
     ) -> Result<ReferralDetail, AppError> {
         authorize(identity, Action::ListReferrals)?;
-        let row: Option<SummaryRow> =
-            sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} WHERE r.id = $1"))
-                .bind(id)
-                .fetch_optional(&self.db.pool)
-                .await?;
-        let Some(row) = row else {
+        // The referral, its answers and its assignee in one query; then its timeline (the
+        // workflow's steps are read from it), follow-ups and, for staff, the audit trail.
+        let row: Option<DetailRow> = sqlx::query_as(&format!(
+            "SELECT {SUMMARY_COLUMNS_ONLY}, r.data, r.rule_set_version, r.decision_target_min, r.version, \
+             r.assigned_to, a.name FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
+             LEFT JOIN users a ON a.id = r.assigned_to WHERE r.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some((
+            rid,
+            reference,
+            code,
+            status,
+            hospital_id,
+            hospital,
+            submitted_at,
+            evaluation,
+            ack_target,
+            data,
+            rule_set_version,
+            decision_target_min,
+            version,
+            assigned,
+            assignee,
+        )) = row
+        else {
             return Err(AppError::NotFound);
         };
+        let row: SummaryRow = (
+            rid,
+            reference,
+            code,
+            status,
+            hospital_id,
+            hospital,
+            submitted_at,
+            evaluation,
+            ack_target,
+        );
         if authorize(identity, Action::ViewReferral { hospital_id: row.4 }).is_err() {
             return Err(AppError::NotFound);
         }
-        let (data, rule_set_version, decision_target_min, version): (String, String, i64, i64) = sqlx::query_as(
-            "SELECT data, rule_set_version, decision_target_min, version FROM referrals WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(&self.db.pool)
-        .await?;
-        let evaluation: Evaluation = serde_json::from_str(&row.7).unwrap_or_default();
+        // Answers or an evaluation that do not decode are an error, never "no flags".
+        let evaluation: Evaluation = serde_json::from_str(&row.7).map_err(|error| {
+            tracing::error!(referral = id, %error, "a stored evaluation does not decode");
+            AppError::Internal
+        })?;
+        let data: Value = serde_json::from_str(&data).map_err(|error| {
+            tracing::error!(referral = id, %error, "a stored referral's answers do not decode");
+            AppError::Internal
+        })?;
         let events: Vec<EventRow> = sqlx::query_as(
             "SELECT e.at, e.kind, e.status, u.name, e.detail FROM referral_events e \
              LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.referral_id = $1 ORDER BY e.at, e.id",
@@ -452,17 +514,26 @@ impl Referrals {
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
-        let mut conn = self.db.pool.acquire().await?;
-        audit::record(
-            &mut conn,
-            audit_event(identity, "referral_viewed", Some(id)),
-        )
-        .await?;
+        self.views.record(
+            identity,
+            "referral_viewed",
+            "referral",
+            Some(id.to_string()),
+            json!({}),
+        );
         let followups = self.followups(identity, id, row.4, &row.3).await?;
         let pathway = referral::pathway_from_code(&row.2);
-        let workflow = self.workflow_view(identity, id, pathway, &row.3).await?;
+        let steps = events
+            .iter()
+            .rev()
+            .filter_map(|(at, _, status, _, detail)| {
+                status.as_ref().map(|s| (*at, s.clone(), detail.clone()))
+            })
+            .collect();
+        let workflow = self
+            .workflow_view(identity, id, pathway, &row.3, (assigned, assignee), steps)
+            .await?;
         let centre = workflow.centre;
-        let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
         let pf_series = data
             .as_object()
             .map(crate::domain::checklist::pf_series)

@@ -23,6 +23,7 @@ use crate::workspace::{
 };
 use serde_json::{json, Map, Value};
 use sqlx::AnyConnection;
+use std::sync::Arc;
 
 /// The queue shows at most this many rows; the filters narrow it.
 const QUEUE_LIMIT: usize = 200;
@@ -571,6 +572,44 @@ impl Referrals {
         if !errors.is_empty() {
             return Err(errors.into());
         }
+        let version = self.data_version().await?;
+        let key: QueueKey = (
+            filter.status.trim().to_owned(),
+            filter.pathway.trim().to_owned(),
+            filter.hospital.trim().to_owned(),
+            filter.mine.then_some(user.id),
+        );
+        let read = match self.read_caches.queue.get(&key, version) {
+            Some(read) => read,
+            None => {
+                let read = Arc::new(self.read_queue(sql, binds).await?);
+                self.read_caches.queue.put(key, version, read.clone());
+                read
+            }
+        };
+        self.views.record(
+            identity,
+            "queue_viewed",
+            "queue",
+            None,
+            json!({ "rows": read.rows.len() }),
+        );
+        let now = self.clock.now_ms();
+        Ok(QueueView {
+            rows: read
+                .rows
+                .iter()
+                .cloned()
+                .map(|r| queue_row(r, now))
+                .collect(),
+            hospitals: read.hospitals.clone(),
+            capacity: read.capacity.clone(),
+            truncated: read.truncated,
+        })
+    }
+
+    /// The queue's rows for a filter's query, with the hospitals and the capacity.
+    async fn read_queue(&self, mut sql: String, binds: Vec<Value>) -> Result<QueueRead, AppError> {
         sql.push_str(&format!(
             " ORDER BY r.urgency, r.submitted_at LIMIT {}",
             QUEUE_LIMIT + 1
@@ -590,55 +629,30 @@ impl Referrals {
                 .fetch_all(&self.db.pool)
                 .await?;
         let capacity = self.capacity_now().await?;
-        let mut conn = self.db.pool.acquire().await?;
-        audit::record(
-            &mut conn,
-            Event {
-                actor: Some(user.id),
-                action: "queue_viewed",
-                subject_type: "queue",
-                subject_id: None,
-                client_addr: identity.client_addr,
-                detail: json!({ "rows": rows.len() }),
-            },
-        )
-        .await?;
-        let now = self.clock.now_ms();
-        Ok(QueueView {
-            rows: rows.into_iter().map(|r| queue_row(r, now)).collect(),
+        Ok(QueueRead {
+            rows,
+            truncated,
             hospitals,
             capacity,
-            truncated,
         })
     }
 
     // ------------------------------------------------------------ the referral page
 
-    /// The state machine's side of a referral's page for this reader.
+    /// The state machine's side of a referral's page for this reader, from the referral's
+    /// assignee (id, name) and its state changes (time, state, detail; newest first).
     pub(crate) async fn workflow_view(
         &self,
         identity: &RequestIdentity,
         id: i64,
         pathway: Pathway,
         status: &str,
+        (assigned, assignee): (Option<i64>, Option<String>),
+        steps: Vec<(i64, String, String)>,
     ) -> Result<WorkflowView, AppError> {
         let me = identity.user.as_ref().map_or(-1, |u| u.id);
         let centre = authorize(identity, Action::WorkReferrals).is_ok();
         let staff = authorize(identity, Action::ViewCentreOperations).is_ok();
-        let (assigned, assignee): (Option<i64>, Option<String>) = sqlx::query_as(
-            "SELECT r.assigned_to, u.name FROM referrals r LEFT JOIN users u ON u.id = r.assigned_to \
-             WHERE r.id = $1",
-        )
-        .bind(id)
-        .fetch_one(&self.db.pool)
-        .await?;
-        let steps: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT at, status, detail FROM referral_events WHERE referral_id = $1 AND status IS NOT NULL \
-             ORDER BY at DESC, id DESC",
-        )
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?;
         let parse = |detail: &str| -> Map<String, Value> {
             serde_json::from_str(detail).unwrap_or_default()
         };
@@ -679,25 +693,10 @@ impl Referrals {
         } else {
             Vec::new()
         };
-        let audit = if staff {
-            let rows: Vec<(i64, Option<String>, String, Option<String>)> = sqlx::query_as(
-                "SELECT a.at, COALESCE(a.actor_name, u.name), a.action, a.client_addr FROM audit_events a \
-                 LEFT JOIN users u ON u.id = a.actor_user_id \
-                 WHERE a.subject_type = 'referral' AND a.subject_id = $1 ORDER BY a.at, a.id",
-            )
-            .bind(id.to_string())
-            .fetch_all(&self.db.pool)
-            .await?;
-            rows.into_iter()
-                .map(|(at, actor, action, addr)| AuditRow {
-                    at_local: local_display(at),
-                    actor: actor.unwrap_or_else(|| "—".into()),
-                    action,
-                    client_addr: addr.unwrap_or_default(),
-                })
-                .collect()
+        let (audit, audit_total) = if staff {
+            self.audit_trail_tail(id).await?
         } else {
-            Vec::new()
+            (Vec::new(), 0)
         };
         let show_pre_transfer = decision.as_ref().is_some_and(|d| {
             matches!(
@@ -718,14 +717,61 @@ impl Referrals {
             decision,
             info_request,
             audit,
+            audit_total,
             show_pre_transfer,
             transfer_checks,
             may_check_transfer: show_pre_transfer && may_withdraw,
         })
     }
 
+    /// The newest entries of a referral's audit trail (at most `AUDIT_SHOWN`, oldest first,
+    /// views still waiting for their batch included) and how many entries it has in all.
+    async fn audit_trail_tail(&self, id: i64) -> Result<(Vec<AuditRow>, u64), AppError> {
+        let subject = id.to_string();
+        let _held = self.views.hold_batches().await;
+        let waiting = self.views.waiting_about("referral", &subject);
+        let (stored,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_events WHERE subject_type = 'referral' AND subject_id = $1",
+        )
+        .bind(&subject)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let mut rows: Vec<(i64, Option<String>, String, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT a.at, COALESCE(a.actor_name, u.name), a.action, a.client_addr FROM audit_events a \
+             LEFT JOIN users u ON u.id = a.actor_user_id \
+             WHERE a.subject_type = 'referral' AND a.subject_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT {AUDIT_SHOWN}"
+        ))
+        .bind(&subject)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.reverse();
+        let total = u64::try_from(stored).unwrap_or_default() + waiting.len() as u64;
+        // Views waiting for their batch are newer than the stored entries of the same instant.
+        rows.extend(waiting.into_iter().map(|v| {
+            (
+                v.at,
+                v.actor_name,
+                v.action.to_owned(),
+                v.client_addr.map(|a| a.to_string()),
+            )
+        }));
+        rows.sort_by_key(|row| row.0);
+        let skip = rows.len().saturating_sub(AUDIT_SHOWN);
+        let shown = rows
+            .into_iter()
+            .skip(skip)
+            .map(|(at, actor, action, addr)| AuditRow {
+                at_local: local_display(at),
+                actor: actor.unwrap_or_else(|| "—".into()),
+                action,
+                client_addr: addr.unwrap_or_default(),
+            })
+            .collect();
+        Ok((shown, total))
+    }
+
     /// A referral's audit trail as CSV, for a medico-legal or quality review. The export
-    /// itself is audited.
+    /// itself is audited, and views waiting for their batch are written first.
     pub async fn audit_csv(
         &self,
         identity: &RequestIdentity,
@@ -738,6 +784,7 @@ impl Referrals {
                 .fetch_optional(&self.db.pool)
                 .await?
                 .ok_or(AppError::NotFound)?;
+        self.views.flush(&self.db).await?;
         let mut conn = self.db.pool.acquire().await?;
         audit::record(
             &mut conn,
@@ -793,6 +840,25 @@ impl Referrals {
         to: &str,
     ) -> Result<(String, String, Vec<KpiRow>), AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
+        let (from, to) = self.kpi_range(from, to)?;
+        let start = parse_local(&format!("{from}T00:00")).unwrap_or_default();
+        let end = parse_local(&format!("{to}T00:00")).unwrap_or_default();
+        let rows: Vec<KpiRow> = sqlx::query_as(
+            "SELECT r.reference, r.submitted_at, h.name, r.pathway, r.acknowledged_at, r.decided_at, r.decision, \
+             r.departed_at, COALESCE(e.level, 0) FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
+             LEFT JOIN referral_escalations e ON e.referral_id = r.id \
+             WHERE r.submitted_at >= $1 AND r.submitted_at < $2 ORDER BY r.submitted_at",
+        )
+        .bind(from_local(start))
+        .bind(from_local(end + DAY_MS))
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok((from, to, rows))
+    }
+
+    /// The days a range of quality figures covers (`YYYY-MM-DD`, both included): the last 12
+    /// months unless given, checked field by field.
+    fn kpi_range(&self, from: &str, to: &str) -> Result<(String, String), AppError> {
         let now_local = to_local(self.clock.now_ms());
         let today = format_local(now_local)[..10].to_owned();
         let year_ago = format_local(now_local - 365 * DAY_MS)[..10].to_owned();
@@ -819,17 +885,7 @@ impl Referrals {
         if end < start {
             return Err(FieldErrors::single("to", FieldError::EndBeforeStart).into());
         }
-        let rows: Vec<KpiRow> = sqlx::query_as(
-            "SELECT r.reference, r.submitted_at, h.name, r.pathway, r.acknowledged_at, r.decided_at, r.decision, \
-             r.departed_at, COALESCE(e.level, 0) FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
-             LEFT JOIN referral_escalations e ON e.referral_id = r.id \
-             WHERE r.submitted_at >= $1 AND r.submitted_at < $2 ORDER BY r.submitted_at",
-        )
-        .bind(from_local(start))
-        .bind(from_local(end + DAY_MS))
-        .fetch_all(&self.db.pool)
-        .await?;
-        Ok((from, to, rows))
+        Ok((from, to))
     }
 
     /// Referrals per month, hospital and pathway; decision rates; the intervals the spec
@@ -840,8 +896,29 @@ impl Referrals {
         from: &str,
         to: &str,
     ) -> Result<Kpis, AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let version = self.data_version().await?;
+        let range = self.kpi_range(from, to)?;
+        if let Some(kpis) = self.read_caches.kpis.get(&range, version) {
+            return Ok(kpis);
+        }
         let (from, to, rows) = self.kpi_rows(identity, from, to).await?;
-        Ok(kpis(from, to, &rows))
+        let kpis = kpis(from, to, &rows);
+        self.read_caches.kpis.put(range, version, kpis.clone());
+        Ok(kpis)
+    }
+
+    /// The version of the data the centre's reads are drawn from: any referral written, any
+    /// timeline event (an escalation changes no referral row), any hospital saved (renamed)
+    /// and any capacity set.
+    async fn data_version(&self) -> Result<DataVersion, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT (SELECT MAX(updated_at) FROM referrals), (SELECT MAX(id) FROM referral_events), \
+             (SELECT MAX(id) FROM audit_events WHERE subject_type = 'hospital'), \
+             (SELECT MAX(id) FROM centre_capacity)",
+        )
+        .fetch_one(&self.db.pool)
+        .await
     }
 
     /// One line per referral in the range with its intervals — no patient data.
@@ -885,6 +962,92 @@ impl Referrals {
         Ok((format!("ecmo-referrals-{from}-{to}.csv"), out))
     }
 }
+
+/// The newest referral change, timeline event, hospital change and capacity setting a read
+/// was drawn from: the same four mean the same data. Read on every view with four index
+/// lookups, so that a change made on any instance is seen at once.
+pub type DataVersion = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+/// Pages drawn from many rows (the queue, the quality figures) keep what they read, per
+/// key, with the data version it was read at, and read again only when the version moved.
+/// A few keys are kept; the oldest goes first.
+#[derive(Debug)]
+pub struct ReadCache<K, V> {
+    kept: Arc<std::sync::Mutex<Vec<(K, DataVersion, V)>>>,
+    capacity: usize,
+}
+
+impl<K, V> Clone for ReadCache<K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            kept: self.kept.clone(),
+            capacity: self.capacity,
+        }
+    }
+}
+
+impl<K: PartialEq, V: Clone> ReadCache<K, V> {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            kept: Default::default(),
+            capacity,
+        }
+    }
+
+    fn get(&self, key: &K, version: DataVersion) -> Option<V> {
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.iter()
+            .find(|(k, v, _)| k == key && *v == version)
+            .map(|(_, _, value)| value.clone())
+    }
+
+    fn put(&self, key: K, version: DataVersion, value: V) {
+        let mut kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.retain(|(k, _, _)| *k != key);
+        if kept.len() >= self.capacity {
+            kept.remove(0);
+        }
+        kept.push((key, version, value));
+    }
+}
+
+/// What the centre's reads keep: quality figures per range, queue rows per filter.
+#[derive(Clone, Debug)]
+pub struct ReadCaches {
+    kpis: ReadCache<(String, String), Kpis>,
+    queue: ReadCache<QueueKey, Arc<QueueRead>>,
+}
+
+impl Default for ReadCaches {
+    fn default() -> Self {
+        Self {
+            kpis: ReadCache::new(8),
+            queue: ReadCache::new(32),
+        }
+    }
+}
+
+/// A queue filter as read: state, pathway, hospital and, for "mine", the reader.
+type QueueKey = (String, String, String, Option<i64>);
+
+/// The queue's rows as read from the database (the waiting times are worked out per view).
+#[derive(Debug)]
+struct QueueRead {
+    rows: Vec<QueueDbRow>,
+    truncated: bool,
+    hospitals: Vec<(i64, String)>,
+    capacity: Capacity,
+}
+
+/// How many entries of a referral's audit trail its page lists (the newest); the export
+/// has them all.
+const AUDIT_SHOWN: usize = 50;
 
 /// id, time, actor's name and email, action, client address, detail
 type AuditDbRow = (

@@ -267,6 +267,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The application's clock: tests move it forward instead of waiting.
     pub clock: Clock,
+    /// Page views waiting for the audit trail.
+    pub views: ecmo_referral_app::ssr::accounts::audit::ViewLog,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -392,6 +394,7 @@ async fn spawn_tuned(
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
+    let views = app.state().referrals.views.clone();
     let shutdown = app.shutdown_token();
     let handle = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -406,6 +409,7 @@ async fn spawn_tuned(
         data_dir: data_dir.to_path_buf(),
         database_url: database_url.to_owned(),
         clock,
+        views,
         handle: Some(handle),
         _dir: None,
     }
@@ -586,7 +590,9 @@ impl TestApp {
         n
     }
 
+    /// Every audit action so far (page views waiting for their batch written first).
     pub async fn audit_actions(&self) -> Vec<String> {
+        self.views.flush(&self.db).await.unwrap();
         let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM audit_events ORDER BY id")
             .fetch_all(&self.db.pool)
             .await

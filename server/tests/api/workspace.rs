@@ -514,6 +514,103 @@ async fn decisions_reach_the_referrer(kind: DbKind) {
     c.app.stop().await;
 }
 
+/// The quality figures are kept between views, and drawn again after any change they
+/// count: a new referral, a decision, an escalation (which changes no referral row).
+async fn figures_follow_every_change(kind: DbKind) {
+    let c = cast(kind).await;
+    let figures = || async {
+        let kpis: Value = c
+            .app
+            .call(&c.clinician, "/api/kpi/get", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        kpis
+    };
+    assert_eq!(figures().await["total"], 0);
+    let first = submit(&c, Pathway::Vv, "key-figures-0001").await;
+    assert_eq!(figures().await["total"], 1);
+    assert_eq!(
+        figures().await["total"],
+        1,
+        "the same figures, from the kept copy"
+    );
+    submit(&c, Pathway::Va, "key-figures-0002").await;
+    assert_eq!(figures().await["total"], 2);
+    assert_eq!(
+        step(&c, &c.clinician, first, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(figures().await["to_acknowledge"]["n"], 1);
+    // The second referral is not acknowledged in time: the team is told.
+    assert_eq!(figures().await["escalated"], 0);
+    c.app.clock.advance(3 * 3_600_000);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if figures().await["escalated"] == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the escalation is not in the figures"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    c.app.stop().await;
+}
+
+/// Page views are written to the audit trail in batches: the referral's page lists them
+/// before their batch is written, lists the newest 50 of a longer trail with the count of
+/// all, and none is lost when the server stops.
+async fn views_are_kept_and_listed(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-views-0001").await;
+    for _ in 0..54 {
+        detail(&c, &c.colleague, id).await;
+    }
+    let d = detail(&c, &c.clinician, id).await;
+    let audit = d["workflow"]["audit"].as_array().unwrap();
+    assert_eq!(d["workflow"]["audit_total"], 56, "submitted and 55 views");
+    assert_eq!(audit.len(), 50);
+    assert_eq!(audit.last().unwrap()["action"], "referral_viewed");
+    let page = c
+        .clinician
+        .get(format!("{}/referrals/{id}", c.app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("The latest 50 of 57 entries are shown")
+            || page.contains("Prikazanih je zadnjih 50 od 57"),
+        "the page says the trail is longer than the list: {}",
+        page.split("audit-trail")
+            .nth(1)
+            .unwrap_or("no trail")
+            .chars()
+            .take(400)
+            .collect::<String>()
+    );
+    let db = c.app.db.clone();
+    c.app.stop().await;
+    let (views,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'referral_viewed' AND subject_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        views, 56,
+        "every view written by the time the server stopped"
+    );
+}
+
 /// Two clinicians decide at once: one decision is recorded, the other is told it lost.
 async fn two_clinicians_at_once(kind: DbKind) {
     let c = cast(kind).await;
@@ -1247,4 +1344,6 @@ crate::on_both_databases!(
     capacity_is_kept_apart,
     the_referrers_page_follows_and_streams_end_with_access,
     the_pre_transfer_checklist_reaches_the_centre,
+    figures_follow_every_change,
+    views_are_kept_and_listed,
 );

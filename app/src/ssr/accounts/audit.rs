@@ -1,8 +1,10 @@
 //! The audit trail: an append-only table (the database refuses UPDATE and DELETE on it).
 //! Events name people by account id and never carry a password or patient data.
+use crate::ssr::db::Db;
 use crate::ssr::time::now_ms;
 use sqlx::AnyConnection;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 #[derive(Clone, Debug)]
 pub struct Event<'a> {
@@ -50,4 +52,132 @@ pub async fn record(conn: &mut AnyConnection, event: Event<'_>) -> Result<(), sq
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A read recorded in the trail (a page view, a list): who, what, when, from where.
+#[derive(Clone, Debug)]
+pub struct View {
+    pub at: i64,
+    pub actor: Option<i64>,
+    /// Shown in the trail while the view waits for its batch.
+    pub actor_name: Option<String>,
+    pub action: &'static str,
+    pub subject_type: &'static str,
+    pub subject_id: Option<String>,
+    pub client_addr: Option<IpAddr>,
+    pub detail: serde_json::Value,
+}
+
+/// How many views wait before a batch is written at once rather than at the next tick.
+const VIEW_BATCH: usize = 256;
+
+/// Reads are audited like writes, but a page view must not wait for a write of its own: on
+/// SQLite every write takes the one write lock and a commit, so readers of busy pages would
+/// queue behind each other. Views are collected here and written in one transaction per
+/// short interval by a background task (`write_views` in the server); a trail that is read
+/// or exported first writes what is waiting (`flush`), and the server writes the rest when
+/// it stops. A crash loses at most the views of the last interval; writes (submissions,
+/// decisions, sign-ins) are never batched.
+#[derive(Clone, Debug, Default)]
+pub struct ViewLog {
+    waiting: Arc<Mutex<Vec<View>>>,
+    /// Held (to write) while a batch is written, so that a flush also waits for one under
+    /// way; held to read while a trail is read from both the waiting views and the table,
+    /// so that no view is in neither or in both.
+    writing: Arc<tokio::sync::RwLock<()>>,
+    /// Wakes the writer when a full batch is waiting.
+    full: Arc<tokio::sync::Notify>,
+}
+
+impl ViewLog {
+    /// Records a view by whoever made the request; it is written with the next batch.
+    pub fn record(
+        &self,
+        identity: &super::RequestIdentity,
+        action: &'static str,
+        subject_type: &'static str,
+        subject_id: Option<String>,
+        detail: serde_json::Value,
+    ) {
+        let view = View {
+            at: now_ms(),
+            actor: identity.user.as_ref().map(|u| u.id),
+            actor_name: identity.user.as_ref().map(|u| u.name.clone()),
+            action,
+            subject_type,
+            subject_id,
+            client_addr: identity.client_addr,
+            detail,
+        };
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        waiting.push(view);
+        if waiting.len() >= VIEW_BATCH {
+            self.full.notify_one();
+        }
+    }
+
+    /// Keeps batches from being written while the guard lives: a trail read from the
+    /// table and from `waiting_about` under it sees each view once.
+    pub async fn hold_batches(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.writing.read().await
+    }
+
+    /// The views of one subject that wait for their batch (for a trail read meanwhile;
+    /// see `hold_batches`).
+    pub fn waiting_about(&self, subject_type: &str, subject_id: &str) -> Vec<View> {
+        let waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        waiting
+            .iter()
+            .filter(|v| {
+                v.subject_type == subject_type && v.subject_id.as_deref() == Some(subject_id)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Resolves when a full batch waits (the writer's cue besides its interval).
+    pub async fn batch_full(&self) {
+        self.full.notified().await;
+    }
+
+    /// Writes every waiting view in one transaction. If that fails, the views wait again
+    /// for the next attempt (none is dropped).
+    pub async fn flush(&self, db: &Db) -> Result<usize, sqlx::Error> {
+        let _writing = self.writing.write().await;
+        let batch =
+            std::mem::take(&mut *self.waiting.lock().unwrap_or_else(PoisonError::into_inner));
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        match write_views(db, &batch).await {
+            Ok(()) => Ok(batch.len()),
+            Err(error) => {
+                let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+                let newer = std::mem::replace(&mut *waiting, batch);
+                waiting.extend(newer);
+                Err(error)
+            }
+        }
+    }
+}
+
+async fn write_views(db: &Db, batch: &[View]) -> Result<(), sqlx::Error> {
+    let _turn = db.write_turn().await;
+    let mut tx = db.begin().await?;
+    for view in batch {
+        sqlx::query(
+            "INSERT INTO audit_events (at, actor_user_id, action, subject_type, subject_id, client_addr, detail, actor_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT name FROM users WHERE id = $2))",
+        )
+        .bind(view.at)
+        .bind(view.actor)
+        .bind(view.action)
+        .bind(view.subject_type)
+        .bind(view.subject_id.as_deref())
+        .bind(view.client_addr.map(|a| a.to_string()))
+        .bind(view.detail.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
