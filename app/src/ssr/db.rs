@@ -101,6 +101,20 @@ impl Db {
     }
 }
 
+/// A JSON column read back (a referral's answers or evaluation, an event's detail): one
+/// that does not decode is an error, logged with what and which row, never a default that
+/// would show "no flags" or be written back over the stored data.
+pub fn decode_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &'static str,
+    row: i64,
+) -> Result<T, crate::error::AppError> {
+    serde_json::from_str(text).map_err(|error| {
+        tracing::error!(what, row, %error, "stored JSON does not decode");
+        crate::error::AppError::Internal
+    })
+}
+
 /// A SQLite URL that creates the file when missing (unless it names a mode itself).
 pub fn sqlite_create_url(url: &str) -> String {
     if url.contains("mode=") {

@@ -5,6 +5,7 @@
 use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::RequestIdentity;
+use super::db::decode_json;
 use super::referrals::Referrals;
 use super::time::{from_local, local_display, to_local};
 use crate::domain::checklist::{self, MAX_NOTE};
@@ -105,8 +106,8 @@ impl Referrals {
             pathway: crate::domain::referral::pathway_from_code(&pathway),
             status,
             version,
-            data: serde_json::from_str(&data).unwrap_or_default(),
-            evaluation: serde_json::from_str(&evaluation).unwrap_or_default(),
+            data: decode_json(&data, "referral answers", id)?,
+            evaluation: decode_json(&evaluation, "referral evaluation", id)?,
         })
     }
 
@@ -450,8 +451,8 @@ impl Referrals {
             snapshots: snapshots
                 .into_iter()
                 .map(|(version, at, author, note, data)| {
-                    let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-                    SnapshotSummary {
+                    let data: Value = decode_json(&data, "referral snapshot", id)?;
+                    Ok(SnapshotSummary {
                         version,
                         at_local: local_display(at),
                         author: author.unwrap_or_default(),
@@ -460,9 +461,9 @@ impl Referrals {
                             .get(checklist::GAS_STEP)
                             .and_then(Value::as_array)
                             .map_or(0, Vec::len),
-                    }
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, AppError>>()?,
             messages: messages
                 .into_iter()
                 .map(|(id, at, author, author_hospital, body)| ReferralMessage {

@@ -12,7 +12,7 @@ use crate::referrals::{ReferralDetail, ReferralEvent, ReferralSummary, Submitted
 use crate::ssr::accounts::audit::{self, Event};
 use crate::ssr::accounts::service::authorize;
 use crate::ssr::accounts::RequestIdentity;
-use crate::ssr::db::Db;
+use crate::ssr::db::{decode_json, Db};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -139,12 +139,12 @@ type EventRow = (i64, String, Option<String>, Option<String>, String);
 
 type SummaryRow = (i64, String, String, String, i64, String, i64, String, i64);
 
-fn summary(row: SummaryRow) -> ReferralSummary {
+fn summary(row: SummaryRow) -> Result<ReferralSummary, AppError> {
     let (id, reference, pathway, status, hospital_id, hospital_name, submitted_at, evaluation, ack) =
         row;
-    let evaluation: Evaluation = serde_json::from_str(&evaluation).unwrap_or_default();
+    let evaluation: Evaluation = decode_json(&evaluation, "referral evaluation", id)?;
     let count = |s: Severity| evaluation.flags.iter().filter(|f| f.severity == s).count();
-    ReferralSummary {
+    Ok(ReferralSummary {
         id,
         reference,
         pathway,
@@ -156,7 +156,7 @@ fn summary(row: SummaryRow) -> ReferralSummary {
         acknowledge_target_min: ack,
         indications: count(Severity::Indication),
         contraindications: count(Severity::Contraindication),
-    }
+    })
 }
 
 impl Referrals {
@@ -421,7 +421,7 @@ impl Referrals {
         };
         self.views
             .record(identity, "referrals_listed", "referral", None, json!({}));
-        Ok(rows.into_iter().map(summary).collect())
+        rows.into_iter().map(summary).collect()
     }
 
     /// The state and the time of the last change of one referral, for its page's live
@@ -498,15 +498,8 @@ impl Referrals {
         if authorize(identity, Action::ViewReferral { hospital_id: row.4 }).is_err() {
             return Err(AppError::NotFound);
         }
-        // Answers or an evaluation that do not decode are an error, never "no flags".
-        let evaluation: Evaluation = serde_json::from_str(&row.7).map_err(|error| {
-            tracing::error!(referral = id, %error, "a stored evaluation does not decode");
-            AppError::Internal
-        })?;
-        let data: Value = serde_json::from_str(&data).map_err(|error| {
-            tracing::error!(referral = id, %error, "a stored referral's answers do not decode");
-            AppError::Internal
-        })?;
+        let evaluation: Evaluation = decode_json(&row.7, "referral evaluation", id)?;
+        let data: Value = decode_json(&data, "referral answers", id)?;
         let events: Vec<EventRow> = sqlx::query_as(
             "SELECT e.at, e.kind, e.status, u.name, e.detail FROM referral_events e \
              LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.referral_id = $1 ORDER BY e.at, e.id",
@@ -539,7 +532,7 @@ impl Referrals {
             .map(crate::domain::checklist::pf_series)
             .unwrap_or_default();
         Ok(ReferralDetail {
-            summary: summary(row),
+            summary: summary(row)?,
             version,
             snapshots: followups.snapshots,
             messages: followups.messages,
@@ -555,22 +548,22 @@ impl Referrals {
                 .into_iter()
                 .map(|(at, kind, status, actor, detail)| {
                     let detail: serde_json::Map<String, Value> =
-                        serde_json::from_str(&detail).unwrap_or_default();
+                        decode_json(&detail, "referral event detail", id)?;
                     let detail = if centre {
                         detail
                     } else {
                         crate::domain::workflow::for_referrer(detail)
                     };
-                    ReferralEvent {
+                    Ok(ReferralEvent {
                         at,
                         at_local: crate::ssr::time::local_display(at),
                         kind,
                         status,
                         actor,
                         detail: Value::Object(detail),
-                    }
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, AppError>>()?,
             workflow,
         })
     }

@@ -6,6 +6,7 @@
 use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::RequestIdentity;
+use super::db::decode_json;
 use super::notify::{Kind, Recipient};
 use super::oncall::person;
 use super::referrals::Referrals;
@@ -599,8 +600,7 @@ impl Referrals {
             rows: read
                 .rows
                 .iter()
-                .cloned()
-                .map(|r| queue_row(r, now))
+                .map(|(row, evaluation)| queue_row(row.clone(), evaluation, now))
                 .collect(),
             hospitals: read.hospitals.clone(),
             capacity: read.capacity.clone(),
@@ -624,6 +624,13 @@ impl Referrals {
         let mut rows = query.fetch_all(&self.db.pool).await?;
         let truncated = rows.len() > QUEUE_LIMIT;
         rows.truncate(QUEUE_LIMIT);
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let evaluation = decode_json(&row.5, "referral evaluation", row.0)?;
+                Ok((row, evaluation))
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
         let hospitals: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, name FROM hospitals WHERE active ORDER BY name")
                 .fetch_all(&self.db.pool)
@@ -653,24 +660,28 @@ impl Referrals {
         let me = identity.user.as_ref().map_or(-1, |u| u.id);
         let centre = authorize(identity, Action::WorkReferrals).is_ok();
         let staff = authorize(identity, Action::ViewCentreOperations).is_ok();
-        let parse = |detail: &str| -> Map<String, Value> {
-            serde_json::from_str(detail).unwrap_or_default()
+        let parse = |detail: &str| -> Result<Map<String, Value>, AppError> {
+            decode_json(detail, "referral event detail", id)
         };
         let decision = steps
             .iter()
             .find(|(_, s, _)| wf::DECISIONS.contains(&s.as_str()))
-            .map(|(at, state, detail)| decision_view(*at, state, &parse(detail)));
+            .map(|(at, state, detail)| {
+                Ok::<_, AppError>(decision_view(*at, state, &parse(detail)?))
+            })
+            .transpose()?;
         let info_request = (status == wf::INFO_REQUESTED)
             .then(|| steps.iter().find(|(_, s, _)| s == wf::INFO_REQUESTED))
             .flatten()
             .map(|(at, _, detail)| {
-                let d = parse(detail);
-                InfoRequestView {
+                let d = parse(detail)?;
+                Ok::<_, AppError>(InfoRequestView {
                     at_local: local_display(*at),
                     fields: strings(d.get("fields")),
                     advice: text(d.get("advice")),
-                }
-            });
+                })
+            })
+            .transpose()?;
         let may_withdraw = authorize(
             identity,
             Action::CreateReferral {
@@ -1036,10 +1047,11 @@ impl Default for ReadCaches {
 /// A queue filter as read: state, pathway, hospital and, for "mine", the reader.
 type QueueKey = (String, String, String, Option<i64>);
 
-/// The queue's rows as read from the database (the waiting times are worked out per view).
+/// The queue's rows as read from the database, each with its decoded evaluation (the
+/// waiting times are worked out per view).
 #[derive(Debug)]
 struct QueueRead {
-    rows: Vec<QueueDbRow>,
+    rows: Vec<(QueueDbRow, Evaluation)>,
     truncated: bool,
     hospitals: Vec<(i64, String)>,
     capacity: Capacity,
@@ -1223,14 +1235,14 @@ type QueueDbRow = (
     Option<String>,
 );
 
-fn queue_row(row: QueueDbRow, now: i64) -> QueueRow {
+fn queue_row(row: QueueDbRow, evaluation: &Evaluation, now: i64) -> QueueRow {
     let (
         id,
         reference,
         hospital,
         pathway,
         status,
-        evaluation,
+        _evaluation_as_stored,
         submitted_at,
         acked,
         decided,
@@ -1238,7 +1250,6 @@ fn queue_row(row: QueueDbRow, now: i64) -> QueueRow {
         decision_min,
         assignee,
     ) = row;
-    let evaluation: Evaluation = serde_json::from_str(&evaluation).unwrap_or_default();
     let waiting_min = (now - submitted_at).max(0) / MINUTE_MS;
     let target_min = match (acked, decided) {
         (None, _) => Some(ack_min),

@@ -284,4 +284,77 @@ async fn updates_messages_following_and_withdrawal(kind: DbKind) {
     app.stop().await;
 }
 
-crate::on_both_databases!(updates_messages_following_and_withdrawal);
+/// A stored referral whose evaluation or answers no longer decode (a damaged row, a
+/// botched manual edit) is an error wherever it is read — never "no flags" on its page or
+/// in the queue, and never an empty form that an update would write back over the answers.
+async fn stored_data_that_does_not_decode_is_an_error(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    app.create_user("ref.a@a.test", &["referrer"], Some("SB Celje"))
+        .await;
+    app.create_user("clinician@centre.test", &["ecmo_clinician"], None)
+        .await;
+    let (a, clinician) = (app.browser(), app.browser());
+    assert_eq!(app.sign_in(&a, "ref.a@a.test", GOOD_PASSWORD).await, 200);
+    assert_eq!(
+        app.sign_in(&clinician, "clinician@centre.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let response =
+        crate::referrals::submit(&app, &a, "key-damaged-0001", &example(Pathway::Vv)).await;
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.unwrap()["id"].clone();
+    assert_eq!(detail(&app, &clinician, &id).await["version"], 1);
+
+    sqlx::query("UPDATE referrals SET evaluation = '{\"flags\": 7}' WHERE id = $1")
+        .bind(id.as_i64().unwrap())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let page = clinician
+        .get(format!("{}/api/v1/referrals/{id}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(page), 500);
+    let list = a
+        .get(format!("{}/api/v1/referrals", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(list), 500);
+    let queue = app.call(&clinician, "/api/queue/get", &[]).await;
+    assert_eq!(status(queue), 500);
+
+    sqlx::query("UPDATE referrals SET evaluation = '{}', data = 'not json' WHERE id = $1")
+        .bind(id.as_i64().unwrap())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let update = post(
+        &app,
+        &a,
+        format!("/api/v1/referrals/{id}/updates"),
+        json!({ "note": "Worse." }),
+    )
+    .await;
+    assert_eq!(status(update), 500);
+    let (data, version): (String, i64) =
+        sqlx::query_as("SELECT data, version FROM referrals WHERE id = $1")
+            .bind(id.as_i64().unwrap())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (data.as_str(), version),
+        ("not json", 1),
+        "nothing written back"
+    );
+    app.stop().await;
+}
+
+crate::on_both_databases!(
+    updates_messages_following_and_withdrawal,
+    stored_data_that_does_not_decode_is_an_error
+);
