@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; both install missing tools first.
-.PHONY: run test lint fmt api-fuzz bench bench-size bench-lighthouse bench-referrals bench-workspace bench-alerts
+.PHONY: run test lint fmt api-fuzz bench bench-size bench-wasm-crates bench-lighthouse bench-referrals bench-workspace bench-alerts
 
 run:   ## build a release and serve it on http://127.0.0.1:3000 with demo data
 	scripts/run.sh
@@ -21,6 +21,9 @@ api-fuzz:  ## schemathesis against /api/v1/openapi.json on the release build (pa
 
 bench-size:  ## the bundle's sizes and each page's first-visit download (release build)
 	scripts/first-load-size.sh
+
+bench-wasm-crates:  ## what the browser bundle is made of, by crate (twiggy; release build)
+	scripts/wasm-crates.sh
 
 bench-lighthouse:  ## Lighthouse performance (mobile) of the checklist step, ECPR form and home page
 	scripts/bench-lighthouse.sh
