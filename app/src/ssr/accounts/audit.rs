@@ -74,10 +74,11 @@ const VIEW_BATCH: usize = 256;
 /// Reads are audited like writes, but a page view must not wait for a write of its own: on
 /// SQLite every write takes the one write lock and a commit, so readers of busy pages would
 /// queue behind each other. Views are collected here and written in one transaction per
-/// short interval by a background task (`write_views` in the server); a trail that is read
-/// or exported first writes what is waiting (`flush`), and the server writes the rest when
-/// it stops. A crash loses at most the views of the last interval; writes (submissions,
-/// decisions, sign-ins) are never batched.
+/// short interval by a background task (`write_views` in the server); a trail read
+/// meanwhile lists the waiting views too (`hold_batches`, `waiting_about`), an export writes
+/// them first (`flush`), and the server writes the rest when it stops. A crash loses at most
+/// the views of the last interval; writes (submissions, decisions, sign-ins) are never
+/// batched.
 #[derive(Clone, Debug, Default)]
 pub struct ViewLog {
     waiting: Arc<Mutex<Vec<View>>>,
@@ -149,7 +150,7 @@ impl ViewLog {
         if batch.is_empty() {
             return Ok(0);
         }
-        match write_views(db, &batch).await {
+        match insert_views(db, &batch).await {
             Ok(()) => Ok(batch.len()),
             Err(error) => {
                 let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
@@ -161,7 +162,7 @@ impl ViewLog {
     }
 }
 
-async fn write_views(db: &Db, batch: &[View]) -> Result<(), sqlx::Error> {
+async fn insert_views(db: &Db, batch: &[View]) -> Result<(), sqlx::Error> {
     let _turn = db.write_turn().await;
     let mut tx = db.begin().await?;
     for view in batch {
