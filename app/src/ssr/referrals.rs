@@ -107,12 +107,10 @@ fn audit_event(
     }
 }
 
-const SUMMARY_COLUMNS_ONLY: &str =
-    "r.id, r.reference, r.pathway, r.status, r.hospital_id, h.name, \
-    r.submitted_at, r.evaluation, r.acknowledge_target_min";
+/// The columns of a referral's summary (`SummaryRow`), read from `SUMMARY_FROM`.
 const SUMMARY_COLUMNS: &str = "r.id, r.reference, r.pathway, r.status, r.hospital_id, h.name, \
-    r.submitted_at, r.evaluation, r.acknowledge_target_min \
-    FROM referrals r JOIN hospitals h ON h.id = r.hospital_id";
+    r.submitted_at, r.evaluation, r.acknowledge_target_min";
+const SUMMARY_FROM: &str = "FROM referrals r JOIN hospitals h ON h.id = r.hospital_id";
 
 /// The summary's columns, then answers, rule-set version, decision target, version,
 /// assignee's id and name.
@@ -407,13 +405,13 @@ impl Referrals {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let rows: Vec<SummaryRow> = if user.is_centre_staff() {
             sqlx::query_as(&format!(
-                "SELECT {SUMMARY_COLUMNS} ORDER BY r.submitted_at DESC LIMIT 200"
+                "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} ORDER BY r.submitted_at DESC LIMIT 200"
             ))
             .fetch_all(&self.db.pool)
             .await?
         } else {
             sqlx::query_as(&format!(
-                "SELECT {SUMMARY_COLUMNS} WHERE r.hospital_id = $1 ORDER BY r.submitted_at DESC LIMIT 200"
+                "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} WHERE r.hospital_id = $1 ORDER BY r.submitted_at DESC LIMIT 200"
             ))
             .bind(user.hospital_id.unwrap_or(-1))
             .fetch_all(&self.db.pool)
@@ -457,9 +455,8 @@ impl Referrals {
         // The referral, its answers and its assignee in one query; then its timeline (the
         // workflow's steps are read from it), follow-ups and, for staff, the audit trail.
         let row: Option<DetailRow> = sqlx::query_as(&format!(
-            "SELECT {SUMMARY_COLUMNS_ONLY}, r.data, r.rule_set_version, r.decision_target_min, r.version, \
-             r.assigned_to, a.name FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
-             LEFT JOIN users a ON a.id = r.assigned_to WHERE r.id = $1"
+            "SELECT {SUMMARY_COLUMNS}, r.data, r.rule_set_version, r.decision_target_min, r.version, \
+             r.assigned_to, a.name {SUMMARY_FROM} LEFT JOIN users a ON a.id = r.assigned_to WHERE r.id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.db.pool)
