@@ -102,7 +102,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/admin/hospitals") view=AdminHospitalsPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals") view=ReferralsPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/new") view=NewReferralPage />
-                            <Route path=path!("/referrals/new/ecpr") view=EcprAlertPage />
+                            <Route path=path!("/referrals/new/ecpr") view=EcprAlertPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/drafts/:id") view=crate::pages::checklist::DraftPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/:id") view=ReferralPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/:id/acknowledge") view=crate::pages::oncall::AcknowledgePage ssr=SsrMode::Async />

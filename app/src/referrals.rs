@@ -112,11 +112,7 @@ async fn keep_for_sign_in(post: &crate::ssr::pending::PendingPost) {
         return;
     };
     let secure = service.config.public_url.starts_with("https:");
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(value) = http::HeaderValue::from_str(&pending::cookie(Some(&token), secure)) {
-            response.append_header(http::header::SET_COOKIE, value);
-        }
-    }
+    set_cookie(&pending::cookie(Some(&token), secure));
     crate::accounts::server::redirect_form(&format!("/login?next={}", pending::RESUME));
 }
 
@@ -131,6 +127,73 @@ fn form_value(text: &str) -> Option<Value> {
     match text.replace(',', ".").parse::<f64>() {
         Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number),
         _ => Some(Value::String(text.to_owned())),
+    }
+}
+
+/// The ECPR alert form as typed. A form the centre returns with a mistake is shown again
+/// with these values (a plain form post reloads its page; see `ssr::pending`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EcprAlertValues {
+    pub callback_phone: String,
+    pub location: String,
+    pub age_years: String,
+    pub minutes_since_collapse: String,
+    pub collapse: String,
+    pub no_flow_min: String,
+    pub initial_rhythm: String,
+    pub etco2: String,
+    pub etco2_unit: String,
+    pub eta_min: String,
+    pub known_limitation_of_therapy: bool,
+    pub known_terminal_illness: bool,
+    pub known_hypothermia: bool,
+}
+
+impl EcprAlertValues {
+    /// The referral's answers: decimal commas accepted, EtCO2 under its unit's key.
+    #[cfg(feature = "ssr")]
+    fn body(&self) -> Value {
+        let mut body = serde_json::Map::new();
+        body.insert("pathway".into(), "ecpr".into());
+        for (key, text) in [
+            ("callback_phone", &self.callback_phone),
+            ("location", &self.location),
+            ("collapse", &self.collapse),
+            ("initial_rhythm", &self.initial_rhythm),
+        ] {
+            if !text.trim().is_empty() {
+                body.insert(key.into(), Value::String(text.trim().to_owned()));
+            }
+        }
+        for (key, text) in [
+            ("age_years", &self.age_years),
+            ("minutes_since_collapse", &self.minutes_since_collapse),
+            ("no_flow_min", &self.no_flow_min),
+            ("eta_min", &self.eta_min),
+        ] {
+            if let Some(value) = form_value(text) {
+                body.insert(key.into(), value);
+            }
+        }
+        if let Some(value) = form_value(&self.etco2) {
+            let key = if self.etco2_unit == "mmhg" {
+                "etco2_mmhg"
+            } else {
+                "etco2_kpa"
+            };
+            body.insert(key.into(), value);
+        }
+        let known: Vec<Value> = [
+            ("limitation_of_therapy", self.known_limitation_of_therapy),
+            ("terminal_illness", self.known_terminal_illness),
+            ("hypothermia", self.known_hypothermia),
+        ]
+        .into_iter()
+        .filter(|(_, ticked)| *ticked)
+        .map(|(key, _)| Value::String(key.into()))
+        .collect();
+        body.insert("known".into(), Value::Array(known));
+        Value::Object(body)
     }
 }
 
@@ -153,67 +216,129 @@ pub async fn submit_ecpr_alert(
     #[server(default)] known_hypothermia: Option<String>,
 ) -> Result<Submitted, AppError> {
     use crate::accounts::server;
-    let mut body = serde_json::Map::new();
-    body.insert("pathway".into(), "ecpr".into());
-    for (key, text) in [
-        ("callback_phone", &callback_phone),
-        ("location", &location),
-        ("collapse", &collapse),
-        ("initial_rhythm", &initial_rhythm),
-    ] {
-        if !text.trim().is_empty() {
-            body.insert(key.into(), Value::String(text.trim().to_owned()));
-        }
-    }
-    for (key, text) in [
-        ("age_years", &age_years),
-        ("minutes_since_collapse", &minutes_since_collapse),
-        ("no_flow_min", &no_flow_min),
-        ("eta_min", &eta_min),
-    ] {
-        if let Some(value) = form_value(text) {
-            body.insert(key.into(), value);
-        }
-    }
-    if let Some(value) = form_value(&etco2) {
-        let key = if etco2_unit == "mmhg" {
-            "etco2_mmhg"
-        } else {
-            "etco2_kpa"
-        };
-        body.insert(key.into(), value);
-    }
-    let known: Vec<Value> = [
-        ("limitation_of_therapy", known_limitation_of_therapy),
-        ("terminal_illness", known_terminal_illness),
-        ("hypothermia", known_hypothermia),
-    ]
-    .into_iter()
-    .filter(|(_, ticked)| ticked.is_some())
-    .map(|(key, _)| Value::String(key.into()))
-    .collect();
-    body.insert("known".into(), Value::Array(known));
-    let body = Value::Object(body);
+    let values = EcprAlertValues {
+        callback_phone,
+        location,
+        age_years,
+        minutes_since_collapse,
+        collapse,
+        no_flow_min,
+        initial_rhythm,
+        etco2,
+        etco2_unit,
+        eta_min,
+        known_limitation_of_therapy: known_limitation_of_therapy.is_some(),
+        known_terminal_illness: known_terminal_illness.is_some(),
+        known_hypothermia: known_hypothermia.is_some(),
+    };
+    let body = values.body();
+    let identity = server::identity();
     let result = async {
         referrals()?
-            .submit(&server::identity(), &idempotency_key, &body)
+            .submit(&identity, &idempotency_key, &body)
             .await
     }
     .await;
-    if matches!(result, Err(AppError::SignIn)) {
-        // The session expired while the doctor typed: the alert is kept, and sent right
-        // after sign-in (see `ssr::pending`).
-        let post = crate::ssr::pending::PendingPost::EcprAlert {
-            idempotency_key,
-            body,
-        };
-        keep_for_sign_in(&post).await;
+    match &result {
+        Err(AppError::SignIn) => {
+            // The session expired while the doctor typed: the alert is kept, and sent
+            // right after sign-in (see `ssr::pending`).
+            let post = crate::ssr::pending::PendingPost::EcprAlert {
+                idempotency_key,
+                body,
+                values: Some(values),
+            };
+            keep_for_sign_in(&post).await;
+        }
+        Err(_) if server::from_html_form() => {
+            if let Some(user) = identity.user.as_ref() {
+                return_form(user.id, values).await;
+            }
+        }
+        Err(_) => {}
+        Ok(_) => forget_returned_form().await,
     }
     let next = result
         .as_ref()
         .map(|s| format!("/referrals/{}?new=1", s.id))
         .unwrap_or_default();
     server::answer(result, &next)
+}
+
+/// Keeps an ECPR alert form the centre returned with a mistake, for its page to show again
+/// (a plain form post goes back to the page, which knows nothing of what was typed).
+#[cfg(feature = "ssr")]
+pub async fn return_form(user_id: i64, values: EcprAlertValues) {
+    use crate::ssr::pending::{self, PendingPost};
+    let Ok(service) = referrals() else {
+        return;
+    };
+    let post = PendingPost::ReturnedEcprForm { user_id, values };
+    let Ok(token) = pending::keep(&service.db, service.clock.now_ms(), &post).await else {
+        return;
+    };
+    let secure = service.config.public_url.starts_with("https:");
+    set_cookie(&pending::returned_cookie(Some(&token), secure));
+}
+
+/// Removes the returned form once the alert has been sent.
+#[cfg(feature = "ssr")]
+async fn forget_returned_form() {
+    use crate::ssr::pending;
+    let Some(token) = request_cookie(pending::returned_token_from) else {
+        return;
+    };
+    let Ok(service) = referrals() else {
+        return;
+    };
+    if pending::discard(&service.db, &token).await.is_ok() {
+        let secure = service.config.public_url.starts_with("https:");
+        set_cookie(&pending::returned_cookie(None, secure));
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// A token read from the request's `Cookie` header with `read`.
+#[cfg(feature = "ssr")]
+fn request_cookie(read: fn(&str) -> Option<&str>) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let header = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
+    read(header).map(str::to_owned)
+}
+
+/// The ECPR alert form as the signed-in doctor typed it, when the centre has just returned
+/// it with a mistake (and it is younger than `pending::RETURNED_MS`); otherwise nothing.
+#[server(endpoint = "referrals/ecpr/returned")]
+pub async fn returned_ecpr_form() -> Result<Option<EcprAlertValues>, AppError> {
+    use crate::accounts::server;
+    use crate::ssr::pending::{self, PendingPost};
+    let result = async {
+        let user = server::identity().user.ok_or(AppError::SignIn)?;
+        let Some(token) = request_cookie(pending::returned_token_from) else {
+            return Ok(None);
+        };
+        let service = referrals()?;
+        let now = service.clock.now_ms();
+        Ok(
+            match pending::peek(&service.db, now, &token, pending::RETURNED_MS).await? {
+                Some(PendingPost::ReturnedEcprForm { user_id, values }) if user_id == user.id => {
+                    Some(values)
+                }
+                _ => None,
+            },
+        )
+    }
+    .await;
+    server::respond(result)
 }
 
 #[server(endpoint = "referrals/list")]

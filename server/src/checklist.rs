@@ -31,6 +31,18 @@ fn step_url(id: i64, step: usize, extra: &str) -> String {
     format!("/referrals/drafts/{id}?step={step}{extra}")
 }
 
+/// The ECPR alert's page with `error` as a plain form post that failed would show it (the
+/// framework's error parameters), and a note that the alert was kept over the sign-in.
+fn returned_url(error: AppError) -> String {
+    use ecmo_referral_app::referrals::SubmitEcprAlert;
+    use leptos::server_fn::{error::ServerFnUrlError, ServerFn};
+    let base = "http://localhost/referrals/new/ecpr?kept=failed";
+    match ServerFnUrlError::new(SubmitEcprAlert::PATH, error).to_url(base) {
+        Ok(url) => format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+        Err(_) => "/referrals/new/ecpr?kept=failed".to_owned(),
+    }
+}
+
 /// `POST /referrals/drafts/{id}/step`: `_step` is the step shown, `_go` where to go
 /// (`next`, `prev`, `stay`, `add_gas`, `paste_gas` with `_paste_unit`, or a step number);
 /// every other field is the step's.
@@ -215,18 +227,37 @@ pub async fn resume(
         Some(PendingPost::EcprAlert {
             idempotency_key,
             body,
+            values,
         }) => match state
             .referrals
             .submit(&identity, &idempotency_key, &body)
             .await
         {
             Ok(sent) => see_other(&format!("/referrals/{}?new=1", sent.id)),
-            // Refused now for another reason (a wrong value): the form again, with a note.
-            Err(_) => see_other("/referrals/new/ecpr?kept=failed"),
+            // Refused now for another reason (a wrong value): the form again, as typed,
+            // with a note.
+            Err(error) => {
+                let mut response = see_other(&returned_url(error));
+                if let (Some(values), Some(user)) = (values, identity.user.as_ref()) {
+                    let post = PendingPost::ReturnedEcprForm {
+                        user_id: user.id,
+                        values,
+                    };
+                    if let Ok(token) = pending::keep(&state.db, now_ms(), &post).await {
+                        let cookie =
+                            pending::returned_cookie(Some(&token), state.settings.secure_cookies());
+                        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+                            response.headers_mut().append(header::SET_COOKIE, value);
+                        }
+                    }
+                }
+                response
+            }
         },
-        None => see_other(&ecmo_referral_app::accounts::safe_next(
-            query.then.as_deref().unwrap_or("/"),
-        )),
+        // A returned form is shown on its page, never completed here.
+        Some(PendingPost::ReturnedEcprForm { .. }) | None => see_other(
+            &ecmo_referral_app::accounts::safe_next(query.then.as_deref().unwrap_or("/")),
+        ),
     };
     let secure = state.settings.secure_cookies();
     if let Ok(value) = axum::http::HeaderValue::from_str(&pending::cookie(None, secure)) {

@@ -186,36 +186,62 @@ pub fn EcprAlertPage() -> impl IntoView {
         "Najprej pokličite ECMO center",
         "Phone the ECMO centre first",
     ));
+    // The form comes back as typed only when the centre has just returned it with a
+    // mistake (the framework's error in the address), never into a new alert.
+    let query = use_query_map();
+    let returned = query.with_untracked(|q| q.get("__err").is_some());
+    let kept_failed = query.with_untracked(|q| q.get("kept").is_some());
+    let typed = Resource::new(
+        move || returned,
+        |returned| async move {
+            if returned {
+                crate::referrals::returned_ecpr_form().await.ok().flatten()
+            } else {
+                None
+            }
+        },
+    );
+    let fresh = StoredValue::new((phone, key));
+    let form = move || {
+        typed.get().map(|values| {
+            let (phone, key) = fresh.get_value();
+            let values = values.unwrap_or(crate::referrals::EcprAlertValues {
+                callback_phone: phone,
+                ..Default::default()
+            });
+            view! { <EcprAlertForm values idempotency_key=key /> }
+        })
+    };
     view! {
         <crate::pages::workspace::CapacityBanner />
         <Guarded action=Action::CreateReferral { hospital_id }>
             <h1>{tr("ECPR alarm", "ECPR alert")}</h1>
             <CallNow label=call />
-            <EcprAlertForm phone=phone.clone() idempotency_key=key.clone() />
+            {kept_failed.then(|| view! {
+                <p class="notice" role="status" data-testid="kept-failed">{tr(
+                    "Alarm je bil shranjen med ponovno prijavo, a ga center ni sprejel: popravite označeno in ga pošljite znova.",
+                    "The alert was kept while you signed in again, but the centre returned it: correct what is marked and send it again."
+                )}</p>
+            })}
+            <Suspense fallback=move || view! { <p aria-busy="true">{tr("Nalagam…", "Loading…")}</p> }>
+                {form}
+            </Suspense>
         </Guarded>
     }
 }
 
-/// The alert's form: an island, so that a mistake is shown beside its field without
-/// losing what was typed, and a double click sends once.
-#[island(lazy)]
-fn EcprAlertForm(phone: String, idempotency_key: String) -> impl IntoView {
-    crate::island_hydrated();
+/// The alert's form, a plain HTML form: the page downloads no script, so it is ready at
+/// once on a slow phone. A mistake comes back beside its field with everything as typed;
+/// the form's idempotency key makes a double click or a resent form one referral.
+#[component]
+fn EcprAlertForm(
+    values: crate::referrals::EcprAlertValues,
+    idempotency_key: String,
+) -> impl IntoView {
     let action = ServerAction::<SubmitEcprAlert>::new();
     let error = action_error(action);
-    Effect::new(move |_| {
-        if let Some(Ok(done)) = action.value().get() {
-            #[cfg(feature = "hydrate")]
-            {
-                let _ = window()
-                    .location()
-                    .set_href(&format!("/referrals/{}?new=1", done.id));
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = done;
-        }
-    });
     let select = move |name: &'static str,
+                       chosen: String,
                        options: Vec<(&'static str, Signal<String>)>,
                        label: Signal<String>| {
         let id = format!("field-{name}");
@@ -224,12 +250,19 @@ fn EcprAlertForm(phone: String, idempotency_key: String) -> impl IntoView {
                 <label for=id.clone()>{move || label.get()}</label>
                 <select id=id name=name aria-describedby=format!("field-{name}-error")>
                     <option value="">{tr("— izberite —", "— choose —")}</option>
-                    {options.into_iter().map(|(value, label)| view! { <option value=value>{move || label.get()}</option> }).collect_view()}
+                    {options.into_iter().map(|(value, label)| {
+                        let selected = value == chosen;
+                        view! { <option value=value selected=selected>{move || label.get()}</option> }
+                    }).collect_view()}
                 </select>
                 <FieldMessages name error />
             </div>
         }
     };
+    let checkbox = |name: &'static str, checked: bool, label: Signal<String>| {
+        view! { <label class="checkbox"><input type="checkbox" name=name checked=checked />{move || label.get()}</label> }
+    };
+    let mmhg = values.etco2_unit == "mmhg";
     view! {
         <p class="lead">{tr(
             "Nato izpolnite, kar veste: vprašanja 1 do 5 in 7 so obvezna, druga le, če jih poznate.",
@@ -238,17 +271,17 @@ fn EcprAlertForm(phone: String, idempotency_key: String) -> impl IntoView {
         <ActionForm action=action attr:class="form" attr:novalidate=true>
             <FormError error />
             <input type="hidden" name="idempotency_key" value=idempotency_key />
-            <Field label=text(tr("1. Telefon za povratni klic", "1. Callback phone")) name="callback_phone" kind="tel" autocomplete="tel" required=true value=phone error />
-            <Field label=text(tr("2. Kraj (naslov, ekipa NMP ali oddelek)", "2. Location (address, EMS unit or ward)")) name="location" required=true error />
-            <Field label=text(tr("3. Starost (ocena, leta)", "3. Age (estimate, years)")) name="age_years" kind="text" required=true error />
-            <Field label=text(tr("4. Minut od zastoja", "4. Minutes since collapse")) name="minutes_since_collapse" required=true error />
-            {select("collapse", vec![
+            <Field label=text(tr("1. Telefon za povratni klic", "1. Callback phone")) name="callback_phone" kind="tel" autocomplete="tel" required=true value=values.callback_phone error />
+            <Field label=text(tr("2. Kraj (naslov, ekipa NMP ali oddelek)", "2. Location (address, EMS unit or ward)")) name="location" required=true value=values.location error />
+            <Field label=text(tr("3. Starost (ocena, leta)", "3. Age (estimate, years)")) name="age_years" kind="text" required=true value=values.age_years error />
+            <Field label=text(tr("4. Minut od zastoja", "4. Minutes since collapse")) name="minutes_since_collapse" required=true value=values.minutes_since_collapse error />
+            {select("collapse", values.collapse, vec![
                 ("witnessed_bystander_cpr", text(tr("Ob prisotnosti, laično oživljanje", "Witnessed, bystander CPR"))),
                 ("witnessed_no_cpr", text(tr("Ob prisotnosti, brez laičnega oživljanja", "Witnessed, no bystander CPR"))),
                 ("unwitnessed", text(tr("Brez prisotnosti očividcev", "Unwitnessed"))),
             ], text(tr("5. Zastoj", "5. Collapse")))}
-            <Field label=text(tr("6. Čas brez pretoka (min do začetka stisov), če je znan", "6. No-flow time (min to first compression), if known")) name="no_flow_min" error />
-            {select("initial_rhythm", vec![
+            <Field label=text(tr("6. Čas brez pretoka (min do začetka stisov), če je znan", "6. No-flow time (min to first compression), if known")) name="no_flow_min" value=values.no_flow_min error />
+            {select("initial_rhythm", values.initial_rhythm, vec![
                 ("vf_pvt", text(tr("VF / pVT", "VF / pVT"))),
                 ("pea", text(tr("PEA", "PEA"))),
                 ("asystole", text(tr("Asistolija", "Asystole"))),
@@ -257,21 +290,21 @@ fn EcprAlertForm(phone: String, idempotency_key: String) -> impl IntoView {
             <div class="field">
                 <label for="field-etco2">{tr("8. Zadnji EtCO2", "8. Latest EtCO2")}</label>
                 <div class="input-with-unit">
-                    <input id="field-etco2" name="etco2" type="text" inputmode="decimal" aria-describedby="field-etco2_kpa-error" />
+                    <input id="field-etco2" name="etco2" type="text" inputmode="decimal" value=values.etco2 aria-describedby="field-etco2_kpa-error" />
                     <select name="etco2_unit" aria-label=move || tr("Enota", "Unit")()>
-                        <option value="kpa">"kPa"</option>
-                        <option value="mmhg">"mmHg"</option>
+                        <option value="kpa" selected=!mmhg>"kPa"</option>
+                        <option value="mmhg" selected=mmhg>"mmHg"</option>
                     </select>
                 </div>
                 <FieldMessages name="etco2_kpa" error />
                 <FieldMessages name="etco2_mmhg" error />
             </div>
-            <Field label=text(tr("9. Minut do prihoda v center", "9. Minutes until arrival at the centre")) name="eta_min" error />
+            <Field label=text(tr("9. Minut do prihoda v center", "9. Minutes until arrival at the centre")) name="eta_min" value=values.eta_min error />
             <fieldset class="field">
                 <legend>{tr("10. Znano pred zastojem", "10. Known before the arrest")}</legend>
-                <label class="checkbox"><input type="checkbox" name="known_limitation_of_therapy" />{tr("Odločitev o neoživljanju ali omejitvi zdravljenja", "DNR or limitation of therapy")}</label>
-                <label class="checkbox"><input type="checkbox" name="known_terminal_illness" />{tr("Terminalna bolezen", "Terminal illness")}</label>
-                <label class="checkbox"><input type="checkbox" name="known_hypothermia" />{tr("Podhladitev", "Hypothermia")}</label>
+                {checkbox("known_limitation_of_therapy", values.known_limitation_of_therapy, text(tr("Odločitev o neoživljanju ali omejitvi zdravljenja", "DNR or limitation of therapy")))}
+                {checkbox("known_terminal_illness", values.known_terminal_illness, text(tr("Terminalna bolezen", "Terminal illness")))}
+                {checkbox("known_hypothermia", values.known_hypothermia, text(tr("Podhladitev", "Hypothermia")))}
                 <FieldMessages name="known" error />
             </fieldset>
             <FieldMessages name="pathway" error />

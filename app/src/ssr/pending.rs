@@ -29,8 +29,24 @@ pub enum PendingPost {
     EcprAlert {
         idempotency_key: String,
         body: Value,
+        /// The form as typed, to show again if the alert is refused after sign-in (absent
+        /// in posts kept by earlier versions).
+        #[serde(default)]
+        values: Option<crate::referrals::EcprAlertValues>,
+    },
+    /// The ECPR alert form as typed, when the centre returned it with a mistake: the page
+    /// it goes back to shows it again (see [`RETURNED_COOKIE`]). Never sent anywhere.
+    ReturnedEcprForm {
+        user_id: i64,
+        values: crate::referrals::EcprAlertValues,
     },
 }
+
+/// The cookie that holds the token of an ECPR alert form returned with a mistake.
+pub const RETURNED_COOKIE: &str = "ecmo_returned";
+/// How long a returned form is shown again: long enough to correct it, too short to be
+/// mistaken for another patient's alert.
+pub const RETURNED_MS: i64 = 15 * 60_000;
 
 /// Keeps `post` and returns its token.
 pub async fn keep(db: &Db, now_ms: i64, post: &PendingPost) -> Result<String, AppError> {
@@ -80,6 +96,40 @@ pub async fn take(db: &Db, now_ms: i64, token: &str) -> Result<Option<PendingPos
     })
 }
 
+/// Reads the post kept under `token` without taking it (a returned form is shown again on
+/// every reload until it is sent or expires), if it is younger than `max_age_ms`.
+pub async fn peek(
+    db: &Db,
+    now_ms: i64,
+    token: &str,
+    max_age_ms: i64,
+) -> Result<Option<PendingPost>, AppError> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT post, created_at FROM pending_posts WHERE token = $1")
+            .bind(token)
+            .fetch_optional(&db.pool)
+            .await?;
+    match row {
+        Some((text, created_at)) if created_at >= now_ms - max_age_ms => {
+            serde_json::from_str(&text).map(Some).map_err(|e| {
+                tracing::error!(error = %e, "a kept post does not decode");
+                AppError::Internal
+            })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Deletes the post kept under `token` (a returned form that has now been sent).
+pub async fn discard(db: &Db, token: &str) -> Result<(), AppError> {
+    let _turn = db.write_turn().await;
+    sqlx::query("DELETE FROM pending_posts WHERE token = $1")
+        .bind(token)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// Deletes kept posts past [`KEEP_MS`]: they may hold patient data, and nobody can
 /// complete them any more.
 pub async fn purge_expired(conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
@@ -100,6 +150,21 @@ pub fn cookie(token: Option<&str>, secure: bool) -> String {
 
 /// The token in a `Cookie` header, if it looks like one.
 pub fn token_from(cookie_header: &str) -> Option<&str> {
-    cookies::read(cookie_header, COOKIE)
+    token_in(cookie_header, COOKIE)
+}
+
+/// The token of a returned form, from a `Cookie` header.
+pub fn returned_token_from(cookie_header: &str) -> Option<&str> {
+    token_in(cookie_header, RETURNED_COOKIE)
+}
+
+fn token_in<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
+    cookies::read(cookie_header, name)
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The `Set-Cookie` value for a returned form's token (or, with `None`, its removal).
+pub fn returned_cookie(token: Option<&str>, secure: bool) -> String {
+    let (value, max_age) = token.map_or(("", 0), |t| (t, RETURNED_MS / 1000));
+    cookies::set(RETURNED_COOKIE, value, max_age, secure)
 }

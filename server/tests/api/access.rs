@@ -282,6 +282,8 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             ],
             [401, 200, 200, 403, 403],
         ),
+        // The caller's own returned form (none here).
+        form("/api/referrals/ecpr/returned", &[], SIGNED_IN),
         form("/api/referrals/list", &[], SIGNED_IN),
         form(
             "/api/referrals/draft-start",

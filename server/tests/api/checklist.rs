@@ -913,3 +913,172 @@ async fn posts_after_the_session_expired_are_completed_after_sign_in(kind: DbKin
 }
 
 crate::on_both_databases!(posts_after_the_session_expired_are_completed_after_sign_in);
+
+/// Posts the ECPR alert as a plain form (no script), from its page.
+async fn post_alert(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(format!("{}/api/referrals/ecpr", app.address))
+        .header("origin", ORIGIN)
+        .header("accept", "text/html")
+        .header("referer", format!("{}/referrals/new/ecpr", app.address))
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let page = client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "{path}");
+    page.text().await.unwrap()
+}
+
+async fn kept_posts(app: &TestApp) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pending_posts")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    n
+}
+
+/// The ECPR alert form is a plain form (its page downloads no script). One the centre
+/// returns with a mistake comes back as typed, to its author alone and only on the way
+/// back (never into a new alert), and is forgotten once the alert is sent; one refused
+/// after a sign-in comes back the same way, with a note.
+async fn a_returned_alert_form_comes_back_as_typed(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.returned@a.test", "SB Celje").await;
+    let location = "NMP Celje, reanimobil 7";
+    let mut fields = vec![
+        ("idempotency_key", "5d1e2d3c4b5a69788796a5b4c3d2e1f0"),
+        ("callback_phone", "041 555 123"),
+        ("location", location),
+        ("age_years", "12"),
+        ("minutes_since_collapse", "20"),
+        ("collapse", "witnessed_no_cpr"),
+        ("initial_rhythm", "pea"),
+        ("etco2", "24"),
+        ("etco2_unit", "mmhg"),
+        ("known_hypothermia", "on"),
+    ];
+    let before = referral_count(&app).await;
+    let returned = post_alert(&app, &client, &fields).await;
+    assert_eq!(returned.status(), 302);
+    let back = returned.headers()["location"].to_str().unwrap().to_owned();
+    let back = back.trim_start_matches(&app.address).to_owned();
+    assert!(
+        back.starts_with("/referrals/new/ecpr?") && back.contains("__err="),
+        "{back}"
+    );
+    assert!(
+        !back.contains("Celje") && !back.contains("reanimobil"),
+        "{back}"
+    );
+    let cookie = returned.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("ecmo_returned=")
+            && cookie.contains("Max-Age=900")
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert_eq!(referral_count(&app).await, before);
+
+    // Back on the page: everything as typed, the mistake beside its field, no script.
+    let html = page(&app, &client, &back).await;
+    assert!(html.contains(&format!("value=\"{location}\"")), "{html}");
+    assert!(html.contains("value=\"12\""));
+    assert!(html.contains("<option value=\"witnessed_no_cpr\" selected"));
+    assert!(html.contains("<option value=\"pea\" selected"));
+    assert!(html.contains("<option value=\"mmhg\" selected"));
+    assert!(html.contains("name=\"known_hypothermia\" checked"));
+    assert!(!html.contains("name=\"known_terminal_illness\" checked"));
+    let age_error = html
+        .split("id=\"field-age_years-error\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_default();
+    assert!(age_error.contains("18"), "{age_error}");
+    // No island but the language provider's: the loader starts no bundle.
+    assert_eq!(
+        html.matches("<leptos-island").count(),
+        html.matches("<leptos-island data-component=\"I18nContextProvider")
+            .count(),
+    );
+    // A new alert starts empty.
+    let fresh = page(&app, &client, "/referrals/new/ecpr").await;
+    assert!(!fresh.contains(location));
+    // Another doctor in the same browser does not see it.
+    let other = signed_in_referrer(&app, "ref.other@a.test", "SB Celje").await;
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("ecmo_returned=")
+        .to_owned();
+    let theirs = other
+        .get(format!("{}{back}", app.address))
+        .header("cookie", format!("ecmo_returned={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!theirs.contains(location));
+
+    // Corrected and sent: one referral, and the returned form is forgotten.
+    fields[3] = ("age_years", "54");
+    let sent = post_alert(&app, &client, &fields).await;
+    let next = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert!(next.ends_with("?new=1"), "{next}");
+    assert!(sent.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("ecmo_returned=; Path=/; Max-Age=0"));
+    assert_eq!(referral_count(&app).await, before + 1);
+    assert_eq!(kept_posts(&app).await, 0);
+    let again = page(&app, &client, &back).await;
+    assert!(!again.contains(location));
+
+    // Refused after a sign-in: back on the form as typed, with a note.
+    let out = app.call(&client, "/api/account/sign-out", &[]).await;
+    assert_eq!(out.status(), 200);
+    fields[0] = ("idempotency_key", "6d1e2d3c4b5a69788796a5b4c3d2e1f0");
+    fields[3] = ("age_years", "12");
+    let kept = post_alert(&app, &client, &fields).await;
+    assert_eq!(kept.headers()["location"], "/login?next=/resume");
+    assert_eq!(
+        app.sign_in(&client, "ref.returned@a.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let resumed = client
+        .get(format!("{}/resume", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), 303);
+    let back = resumed.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with("/referrals/new/ecpr?kept=failed&") && back.contains("__err="),
+        "{back}"
+    );
+    let html = page(&app, &client, &back).await;
+    assert!(html.contains("data-testid=\"kept-failed\""));
+    assert!(html.contains(&format!("value=\"{location}\"")));
+    assert_eq!(referral_count(&app).await, before + 1);
+    app.stop().await;
+}
+
+crate::on_both_databases!(a_returned_alert_form_comes_back_as_typed);
