@@ -33,8 +33,8 @@ pub enum AppError {
     /// changed since the actor looked (`changed`).
     #[error("transition refused")]
     Transition {
-        status: String,
-        allowed: Vec<String>,
+        status: crate::domain::workflow::Status,
+        allowed: Vec<crate::domain::workflow::Status>,
         changed: bool,
     },
     #[error("internal error")]
@@ -87,14 +87,14 @@ impl AppError {
             (Self::Conflict, Lang::En) => "This was changed meanwhile (in another tab, on another device or by a colleague). Reload the page to see the latest, then try again.".into(),
             (Self::Conflict, Lang::Sl) => "Medtem je bilo spremenjeno (v drugem zavihku, na drugi napravi ali s strani kolega). Osvežite stran, da vidite zadnje stanje, in poskusite znova.".into(),
             (Self::Transition { status, changed: true, .. }, _) => {
-                let now = crate::domain::workflow::state_label(status, lang);
+                let now = crate::domain::workflow::state_label(*status, lang);
                 match lang {
                     Lang::En => format!("A colleague changed this referral meanwhile: it is now «{now}». Nothing of yours was saved; reload it and decide again."),
                     Lang::Sl => format!("Kolega je napotitev medtem spremenil: zdaj je «{now}». Vaša sprememba ni bila shranjena; osvežite stran in se odločite znova."),
                 }
             }
             (Self::Transition { status, allowed, changed: false }, _) => {
-                let now = crate::domain::workflow::state_label(status, lang);
+                let now = crate::domain::workflow::state_label(*status, lang);
                 let next = if allowed.is_empty() {
                     match lang {
                         Lang::En => "none".to_owned(),
@@ -103,7 +103,7 @@ impl AppError {
                 } else {
                     allowed
                         .iter()
-                        .map(|s| crate::domain::workflow::state_label(s, lang))
+                        .map(|s| crate::domain::workflow::state_label(*s, lang))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };

@@ -13,7 +13,7 @@ use serde_json::Value;
 pub struct Submitted {
     pub id: i64,
     pub reference: String,
-    pub status: String,
+    pub status: crate::domain::workflow::Status,
     /// False when the same idempotency key had already made this referral.
     pub created: bool,
 }
@@ -24,7 +24,7 @@ pub struct ReferralSummary {
     pub id: i64,
     pub reference: String,
     pub pathway: String,
-    pub status: String,
+    pub status: crate::domain::workflow::Status,
     pub hospital_id: i64,
     pub hospital_name: String,
     pub submitted_at: i64,
@@ -41,7 +41,7 @@ pub struct ReferralEvent {
     pub at: i64,
     pub at_local: String,
     pub kind: String,
-    pub status: Option<String>,
+    pub status: Option<crate::domain::workflow::Status>,
     pub actor: Option<String>,
     /// What the step carried (reason code, advice, …); the centre's internal note only
     /// for the centre.

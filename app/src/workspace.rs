@@ -14,7 +14,7 @@ pub struct QueueRow {
     pub reference: String,
     pub hospital: String,
     pub pathway: String,
-    pub status: String,
+    pub status: crate::domain::workflow::Status,
     /// SCAI stage with its modifier, e.g. `D` or `E (A)`.
     pub scai: Option<String>,
     pub indications: usize,
@@ -83,7 +83,7 @@ impl Capacity {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DecisionView {
-    pub state: String,
+    pub state: crate::domain::workflow::Status,
     pub at_local: String,
     pub reason_code: Option<String>,
     pub advice: String,
@@ -118,7 +118,7 @@ pub struct AuditRow {
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct WorkflowView {
     /// The steps the reader may take now.
-    pub next: Vec<String>,
+    pub next: Vec<crate::domain::workflow::Status>,
     pub assignee: Option<String>,
     pub assigned_to_me: bool,
     /// Whether the reader works referrals at the centre.

@@ -19,22 +19,22 @@ use serde_json::json;
 use std::sync::Arc;
 
 const MINUTE: i64 = 60_000;
-const OPEN_STATES: &[&str] = &[
-    wf::SUBMITTED,
-    wf::ACKNOWLEDGED,
-    wf::UNDER_CONSULTATION,
-    wf::INFO_REQUESTED,
-    wf::DEFERRED_REASSESS,
-    wf::ACCEPTED_TRANSFER,
-    wf::ACCEPTED_MOBILE_TEAM,
-    wf::TEAM_DISPATCHED,
+const OPEN_STATES: &[wf::Status] = &[
+    wf::Status::Submitted,
+    wf::Status::Acknowledged,
+    wf::Status::UnderConsultation,
+    wf::Status::InfoRequested,
+    wf::Status::DeferredReassess,
+    wf::Status::AcceptedTransfer,
+    wf::Status::AcceptedMobileTeam,
+    wf::Status::TeamDispatched,
 ];
-const DECIDED: &[&str] = &[
-    wf::ACCEPTED_TRANSFER,
-    wf::ACCEPTED_MOBILE_TEAM,
-    wf::DECLINED_WITH_ADVICE,
-    wf::DECLINED_CONTRAINDICATED,
-    wf::DEFERRED_REASSESS,
+const DECIDED: &[wf::Status] = &[
+    wf::Status::AcceptedTransfer,
+    wf::Status::AcceptedMobileTeam,
+    wf::Status::DeclinedWithAdvice,
+    wf::Status::DeclinedContraindicated,
+    wf::Status::DeferredReassess,
 ];
 
 #[tokio::main]
@@ -116,18 +116,21 @@ async fn main() -> anyhow::Result<()> {
             (state, DECIDED.contains(&state).then_some(state))
         } else if *pathway == Pathway::Ecpr {
             let d = if spread % 3 == 0 {
-                wf::DECLINED_ECPR
+                wf::Status::DeclinedEcpr
             } else {
-                wf::ACCEPTED_ECPR
+                wf::Status::AcceptedEcpr
             };
-            (wf::CLOSED, Some(d))
+            (wf::Status::Closed, Some(d))
         } else {
-            (wf::CLOSED, Some(DECIDED[(spread as usize) % DECIDED.len()]))
+            (
+                wf::Status::Closed,
+                Some(DECIDED[(spread as usize) % DECIDED.len()]),
+            )
         };
-        let acknowledged = (status != wf::SUBMITTED).then_some(ack);
+        let acknowledged = (status != wf::Status::Submitted).then_some(ack);
         let decided_at = decision.map(|_| decided);
-        let departed = (decision == Some(wf::ACCEPTED_MOBILE_TEAM)
-            && status != wf::ACCEPTED_MOBILE_TEAM)
+        let departed = (decision == Some(wf::Status::AcceptedMobileTeam)
+            && status != wf::Status::AcceptedMobileTeam)
             .then_some(decided + (10 + spread % 40) * MINUTE);
         let hospital = if n % 4 == 0 {
             hospital_id
@@ -142,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .bind(format!("SEED-{n:06}"))
         .bind(pathway_code(*pathway))
-        .bind(status)
+        .bind(status.as_str())
         .bind(hospital)
         .bind(user_id)
         .bind(format!("seed-{n:012}"))
@@ -155,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
         .bind(urgency)
         .bind(acknowledged)
         .bind(decided_at)
-        .bind(decision)
+        .bind(decision.map(wf::Status::as_str))
         .bind(departed)
         .fetch_one(&mut *tx)
         .await?;
@@ -167,9 +170,9 @@ async fn main() -> anyhow::Result<()> {
         .bind(submitted)
         .bind(user_id)
         .bind(if *pathway == Pathway::Ecpr {
-            wf::ECPR_ALERT
+            wf::Status::EcprAlert.as_str()
         } else {
-            wf::SUBMITTED
+            wf::Status::Submitted.as_str()
         })
         .execute(&mut *tx)
         .await?;

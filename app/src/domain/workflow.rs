@@ -9,111 +9,167 @@ use super::triage::Pathway;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-pub const SUBMITTED: &str = "SUBMITTED";
-pub const ECPR_ALERT: &str = "ECPR_ALERT";
-pub const ACKNOWLEDGED: &str = "ACKNOWLEDGED";
-pub const UNDER_CONSULTATION: &str = "UNDER_CONSULTATION";
-pub const INFO_REQUESTED: &str = "INFO_REQUESTED";
-pub const ACCEPTED_TRANSFER: &str = "ACCEPTED_TRANSFER";
-pub const TRANSFER_SCHEDULED: &str = "TRANSFER_SCHEDULED";
-pub const IN_TRANSIT: &str = "IN_TRANSIT";
-pub const ARRIVED: &str = "ARRIVED";
-pub const ACCEPTED_MOBILE_TEAM: &str = "ACCEPTED_MOBILE_TEAM";
-pub const TEAM_DISPATCHED: &str = "TEAM_DISPATCHED";
-pub const TEAM_ON_SITE: &str = "TEAM_ON_SITE";
-pub const CANNULATED: &str = "CANNULATED";
-pub const NOT_CANNULATED_ON_SITE: &str = "NOT_CANNULATED_ON_SITE";
-pub const DEFERRED_REASSESS: &str = "DEFERRED_REASSESS";
-pub const DECLINED_WITH_ADVICE: &str = "DECLINED_WITH_ADVICE";
-pub const DECLINED_CONTRAINDICATED: &str = "DECLINED_CONTRAINDICATED";
-pub const REFERRED_ONWARD: &str = "REFERRED_ONWARD";
-pub const WITHDRAWN: &str = "WITHDRAWN";
-pub const FOLLOW_UP_PENDING: &str = "FOLLOW_UP_PENDING";
-pub const CLOSED: &str = "CLOSED";
-pub const ACCEPTED_ECPR: &str = "ACCEPTED_ECPR";
-pub const DECLINED_ECPR: &str = "DECLINED_ECPR";
-pub const ECMO_STARTED: &str = "ECMO_STARTED";
-pub const NOT_STARTED: &str = "NOT_STARTED";
+/// A referral's state (spec §6.1). Stored and sent as its name in capitals
+/// (`UNDER_CONSULTATION`); a stored name this version does not know is an error, never a
+/// default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub enum Status {
+    Submitted,
+    EcprAlert,
+    Acknowledged,
+    UnderConsultation,
+    InfoRequested,
+    AcceptedTransfer,
+    TransferScheduled,
+    InTransit,
+    Arrived,
+    AcceptedMobileTeam,
+    TeamDispatched,
+    TeamOnSite,
+    Cannulated,
+    NotCannulatedOnSite,
+    DeferredReassess,
+    DeclinedWithAdvice,
+    DeclinedContraindicated,
+    ReferredOnward,
+    Withdrawn,
+    FollowUpPending,
+    Closed,
+    AcceptedEcpr,
+    DeclinedEcpr,
+    EcmoStarted,
+    NotStarted,
+}
+
+impl Status {
+    /// The state's stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "SUBMITTED",
+            Status::EcprAlert => "ECPR_ALERT",
+            Status::Acknowledged => "ACKNOWLEDGED",
+            Status::UnderConsultation => "UNDER_CONSULTATION",
+            Status::InfoRequested => "INFO_REQUESTED",
+            Status::AcceptedTransfer => "ACCEPTED_TRANSFER",
+            Status::TransferScheduled => "TRANSFER_SCHEDULED",
+            Status::InTransit => "IN_TRANSIT",
+            Status::Arrived => "ARRIVED",
+            Status::AcceptedMobileTeam => "ACCEPTED_MOBILE_TEAM",
+            Status::TeamDispatched => "TEAM_DISPATCHED",
+            Status::TeamOnSite => "TEAM_ON_SITE",
+            Status::Cannulated => "CANNULATED",
+            Status::NotCannulatedOnSite => "NOT_CANNULATED_ON_SITE",
+            Status::DeferredReassess => "DEFERRED_REASSESS",
+            Status::DeclinedWithAdvice => "DECLINED_WITH_ADVICE",
+            Status::DeclinedContraindicated => "DECLINED_CONTRAINDICATED",
+            Status::ReferredOnward => "REFERRED_ONWARD",
+            Status::Withdrawn => "WITHDRAWN",
+            Status::FollowUpPending => "FOLLOW_UP_PENDING",
+            Status::Closed => "CLOSED",
+            Status::AcceptedEcpr => "ACCEPTED_ECPR",
+            Status::DeclinedEcpr => "DECLINED_ECPR",
+            Status::EcmoStarted => "ECMO_STARTED",
+            Status::NotStarted => "NOT_STARTED",
+        }
+    }
+
+    /// The state with the stored name `name`, if there is one.
+    pub fn parse(name: &str) -> Option<Status> {
+        STATES.iter().copied().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Every state, in the order of the diagram.
-pub const STATES: &[&str] = &[
-    SUBMITTED,
-    ECPR_ALERT,
-    ACKNOWLEDGED,
-    UNDER_CONSULTATION,
-    INFO_REQUESTED,
-    ACCEPTED_TRANSFER,
-    TRANSFER_SCHEDULED,
-    ACCEPTED_MOBILE_TEAM,
-    TEAM_DISPATCHED,
-    TEAM_ON_SITE,
-    CANNULATED,
-    NOT_CANNULATED_ON_SITE,
-    IN_TRANSIT,
-    ARRIVED,
-    DEFERRED_REASSESS,
-    DECLINED_WITH_ADVICE,
-    DECLINED_CONTRAINDICATED,
-    REFERRED_ONWARD,
-    ACCEPTED_ECPR,
-    DECLINED_ECPR,
-    ECMO_STARTED,
-    NOT_STARTED,
-    WITHDRAWN,
-    FOLLOW_UP_PENDING,
-    CLOSED,
+pub const STATES: &[Status] = &[
+    Status::Submitted,
+    Status::EcprAlert,
+    Status::Acknowledged,
+    Status::UnderConsultation,
+    Status::InfoRequested,
+    Status::AcceptedTransfer,
+    Status::TransferScheduled,
+    Status::AcceptedMobileTeam,
+    Status::TeamDispatched,
+    Status::TeamOnSite,
+    Status::Cannulated,
+    Status::NotCannulatedOnSite,
+    Status::InTransit,
+    Status::Arrived,
+    Status::DeferredReassess,
+    Status::DeclinedWithAdvice,
+    Status::DeclinedContraindicated,
+    Status::ReferredOnward,
+    Status::AcceptedEcpr,
+    Status::DeclinedEcpr,
+    Status::EcmoStarted,
+    Status::NotStarted,
+    Status::Withdrawn,
+    Status::FollowUpPending,
+    Status::Closed,
 ];
 
 /// Where the patient's care is still being arranged: these may be withdrawn, take updates
 /// from the referring hospital, and stand in the centre's queue.
-pub const OPEN: &[&str] = &[
-    SUBMITTED,
-    ECPR_ALERT,
-    ACKNOWLEDGED,
-    UNDER_CONSULTATION,
-    INFO_REQUESTED,
-    DEFERRED_REASSESS,
-    ACCEPTED_TRANSFER,
-    TRANSFER_SCHEDULED,
-    ACCEPTED_MOBILE_TEAM,
-    TEAM_DISPATCHED,
-    ACCEPTED_ECPR,
+pub const OPEN: &[Status] = &[
+    Status::Submitted,
+    Status::EcprAlert,
+    Status::Acknowledged,
+    Status::UnderConsultation,
+    Status::InfoRequested,
+    Status::DeferredReassess,
+    Status::AcceptedTransfer,
+    Status::TransferScheduled,
+    Status::AcceptedMobileTeam,
+    Status::TeamDispatched,
+    Status::AcceptedEcpr,
 ];
 
 /// The queue shows what is open plus the patient on the way.
-pub const IN_QUEUE: &[&str] = &[
-    SUBMITTED,
-    ECPR_ALERT,
-    ACKNOWLEDGED,
-    UNDER_CONSULTATION,
-    INFO_REQUESTED,
-    DEFERRED_REASSESS,
-    ACCEPTED_TRANSFER,
-    TRANSFER_SCHEDULED,
-    ACCEPTED_MOBILE_TEAM,
-    TEAM_DISPATCHED,
-    TEAM_ON_SITE,
-    CANNULATED,
-    IN_TRANSIT,
-    ACCEPTED_ECPR,
+pub const IN_QUEUE: &[Status] = &[
+    Status::Submitted,
+    Status::EcprAlert,
+    Status::Acknowledged,
+    Status::UnderConsultation,
+    Status::InfoRequested,
+    Status::DeferredReassess,
+    Status::AcceptedTransfer,
+    Status::TransferScheduled,
+    Status::AcceptedMobileTeam,
+    Status::TeamDispatched,
+    Status::TeamOnSite,
+    Status::Cannulated,
+    Status::InTransit,
+    Status::AcceptedEcpr,
 ];
 
 /// The decision on a referral (first entry into one of these is the decision time).
-pub const ACCEPTED: &[&str] = &[ACCEPTED_TRANSFER, ACCEPTED_MOBILE_TEAM, ACCEPTED_ECPR];
-pub const DECLINED: &[&str] = &[
-    DECLINED_WITH_ADVICE,
-    DECLINED_CONTRAINDICATED,
-    DECLINED_ECPR,
+pub const ACCEPTED: &[Status] = &[
+    Status::AcceptedTransfer,
+    Status::AcceptedMobileTeam,
+    Status::AcceptedEcpr,
 ];
-pub const DECISIONS: &[&str] = &[
-    ACCEPTED_TRANSFER,
-    ACCEPTED_MOBILE_TEAM,
-    ACCEPTED_ECPR,
-    DECLINED_WITH_ADVICE,
-    DECLINED_CONTRAINDICATED,
-    DECLINED_ECPR,
-    DEFERRED_REASSESS,
-    REFERRED_ONWARD,
+pub const DECLINED: &[Status] = &[
+    Status::DeclinedWithAdvice,
+    Status::DeclinedContraindicated,
+    Status::DeclinedEcpr,
+];
+pub const DECISIONS: &[Status] = &[
+    Status::AcceptedTransfer,
+    Status::AcceptedMobileTeam,
+    Status::AcceptedEcpr,
+    Status::DeclinedWithAdvice,
+    Status::DeclinedContraindicated,
+    Status::DeclinedEcpr,
+    Status::DeferredReassess,
+    Status::ReferredOnward,
 ];
 
 /// Why the centre declines, defers or sends elsewhere (spec §6.1).
@@ -207,58 +263,60 @@ pub const PRE_TRANSFER: &[(&str, &str, &str)] = &[
 ];
 
 /// The states that may follow `from` on a pathway. Withdrawal is open to the referring
-/// hospital too; everything else is the centre's.
-pub fn next_states(pathway: Pathway, from: &str) -> Vec<&'static str> {
+/// hospital too; everything else is the centre's. Every state names its exits here (the
+/// match has no catch-all), so a new state does not compile until it has them.
+pub fn next_states(pathway: Pathway, from: Status) -> Vec<Status> {
+    use Status::*;
     let ecpr = pathway == Pathway::Ecpr;
-    let mut next: Vec<&'static str> = match (from, ecpr) {
-        (SUBMITTED, false) => vec![ACKNOWLEDGED],
-        (ECPR_ALERT, true) => vec![ACKNOWLEDGED, ACCEPTED_ECPR, DECLINED_ECPR],
-        (ACKNOWLEDGED, true) => vec![ACCEPTED_ECPR, DECLINED_ECPR],
-        (ACKNOWLEDGED, false) => vec![UNDER_CONSULTATION, INFO_REQUESTED],
-        (UNDER_CONSULTATION, false) => vec![
-            INFO_REQUESTED,
-            ACCEPTED_TRANSFER,
-            ACCEPTED_MOBILE_TEAM,
-            DEFERRED_REASSESS,
-            DECLINED_WITH_ADVICE,
-            DECLINED_CONTRAINDICATED,
-            REFERRED_ONWARD,
-        ],
-        (INFO_REQUESTED | DEFERRED_REASSESS, false) => vec![UNDER_CONSULTATION],
-        (ACCEPTED_TRANSFER, false) => vec![TRANSFER_SCHEDULED],
-        (TRANSFER_SCHEDULED, false) => vec![IN_TRANSIT],
-        (ACCEPTED_MOBILE_TEAM, false) => vec![TEAM_DISPATCHED],
-        (TEAM_DISPATCHED, false) => vec![TEAM_ON_SITE],
-        (TEAM_ON_SITE, false) => vec![CANNULATED, NOT_CANNULATED_ON_SITE],
-        (CANNULATED, false) => vec![IN_TRANSIT],
-        (IN_TRANSIT, false) => vec![ARRIVED],
-        (ACCEPTED_ECPR, true) => vec![ARRIVED],
-        (ARRIVED, true) => vec![ECMO_STARTED, NOT_STARTED],
-        (
-            ARRIVED
-            | NOT_CANNULATED_ON_SITE
-            | DECLINED_WITH_ADVICE
-            | DECLINED_CONTRAINDICATED
-            | REFERRED_ONWARD
-            | WITHDRAWN,
-            false,
-        )
-        | (ECMO_STARTED | NOT_STARTED | DECLINED_ECPR | WITHDRAWN, true) => {
-            vec![FOLLOW_UP_PENDING]
+    // Exits on the VV/VA pathways, then on ECPR.
+    let (vv_va, on_ecpr): (Vec<Status>, Vec<Status>) = match from {
+        Submitted => (vec![Acknowledged], vec![]),
+        EcprAlert => (vec![], vec![Acknowledged, AcceptedEcpr, DeclinedEcpr]),
+        Acknowledged => (
+            vec![UnderConsultation, InfoRequested],
+            vec![AcceptedEcpr, DeclinedEcpr],
+        ),
+        UnderConsultation => (
+            vec![
+                InfoRequested,
+                AcceptedTransfer,
+                AcceptedMobileTeam,
+                DeferredReassess,
+                DeclinedWithAdvice,
+                DeclinedContraindicated,
+                ReferredOnward,
+            ],
+            vec![],
+        ),
+        InfoRequested | DeferredReassess => (vec![UnderConsultation], vec![]),
+        AcceptedTransfer => (vec![TransferScheduled], vec![]),
+        TransferScheduled => (vec![InTransit], vec![]),
+        AcceptedMobileTeam => (vec![TeamDispatched], vec![]),
+        TeamDispatched => (vec![TeamOnSite], vec![]),
+        TeamOnSite => (vec![Cannulated, NotCannulatedOnSite], vec![]),
+        Cannulated => (vec![InTransit], vec![]),
+        InTransit => (vec![Arrived], vec![]),
+        AcceptedEcpr => (vec![], vec![Arrived]),
+        Arrived => (vec![FollowUpPending], vec![EcmoStarted, NotStarted]),
+        NotCannulatedOnSite | DeclinedWithAdvice | DeclinedContraindicated | ReferredOnward => {
+            (vec![FollowUpPending], vec![])
         }
-        (FOLLOW_UP_PENDING, _) => vec![CLOSED],
-        _ => vec![],
+        EcmoStarted | NotStarted | DeclinedEcpr => (vec![], vec![FollowUpPending]),
+        Withdrawn => (vec![FollowUpPending], vec![FollowUpPending]),
+        FollowUpPending => (vec![Closed], vec![Closed]),
+        Closed => (vec![], vec![]),
     };
+    let mut next = if ecpr { on_ecpr } else { vv_va };
     if is_open(pathway, from) {
-        next.push(WITHDRAWN);
+        next.push(Withdrawn);
     }
     next
 }
 
 /// Whether a referral of this pathway in this state is still being arranged.
-pub fn is_open(pathway: Pathway, state: &str) -> bool {
-    let ecpr_only = matches!(state, ECPR_ALERT | ACCEPTED_ECPR);
-    let vv_va_only = !matches!(state, ACKNOWLEDGED) && !ecpr_only;
+pub fn is_open(pathway: Pathway, state: Status) -> bool {
+    let ecpr_only = matches!(state, Status::EcprAlert | Status::AcceptedEcpr);
+    let vv_va_only = !matches!(state, Status::Acknowledged) && !ecpr_only;
     OPEN.contains(&state)
         && match pathway {
             Pathway::Ecpr => !vv_va_only,
@@ -266,7 +324,7 @@ pub fn is_open(pathway: Pathway, state: &str) -> bool {
         }
 }
 
-pub fn may_follow(pathway: Pathway, from: &str, to: &str) -> bool {
+pub fn may_follow(pathway: Pathway, from: Status, to: Status) -> bool {
     next_states(pathway, from).contains(&to)
 }
 
@@ -280,19 +338,19 @@ pub struct TransitionInput {
     pub note: String,
     /// Shown to the referrer.
     pub advice: String,
-    /// The items requested from the referrer (INFO_REQUESTED).
+    /// The items requested from the referrer (Status::InfoRequested).
     pub fields: Vec<String>,
-    /// Re-referral triggers (DEFERRED_REASSESS).
+    /// Re-referral triggers (Status::DeferredReassess).
     pub triggers: Vec<String>,
-    /// When the centre looks again (DEFERRED_REASSESS), local wall-clock `YYYY-MM-DDTHH:MM`.
+    /// When the centre looks again (Status::DeferredReassess), local wall-clock `YYYY-MM-DDTHH:MM`.
     pub review_at: Option<String>,
     /// Minutes until the team or the transport arrives (acceptances).
     pub eta_min: Option<f64>,
-    /// Who comes (ACCEPTED_MOBILE_TEAM).
+    /// Who comes (Status::AcceptedMobileTeam).
     pub team: String,
-    /// Cannulation mode (CANNULATED): VV, VA or VAV.
+    /// Cannulation mode (Status::Cannulated): VV, VA or VAV.
     pub mode: Option<String>,
-    /// The centre the patient is sent to (REFERRED_ONWARD).
+    /// The centre the patient is sent to (Status::ReferredOnward).
     pub centre: String,
     /// The state the actor saw; when the referral has moved on since, the action is refused.
     pub from: Option<String>,
@@ -307,7 +365,7 @@ const MAX_REVIEW_MS: i64 = 7 * 86_400_000;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Refusal {
     /// The target does not follow the current state.
-    NotAllowed { allowed: Vec<&'static str> },
+    NotAllowed { allowed: Vec<Status> },
     /// The referral is no longer in the state the actor saw.
     Changed,
     /// What the target needs is missing or wrong.
@@ -325,17 +383,17 @@ fn known(errors: &mut FieldErrors, field: &str, value: &str, allowed: &[&str]) {
     }
 }
 
-fn needs_reason(to: &str) -> bool {
+fn needs_reason(to: Status) -> bool {
     matches!(
         to,
-        DEFERRED_REASSESS
-            | DECLINED_WITH_ADVICE
-            | DECLINED_CONTRAINDICATED
-            | DECLINED_ECPR
-            | REFERRED_ONWARD
-            | NOT_CANNULATED_ON_SITE
-            | NOT_STARTED
-            | WITHDRAWN
+        Status::DeferredReassess
+            | Status::DeclinedWithAdvice
+            | Status::DeclinedContraindicated
+            | Status::DeclinedEcpr
+            | Status::ReferredOnward
+            | Status::NotCannulatedOnSite
+            | Status::NotStarted
+            | Status::Withdrawn
     )
 }
 
@@ -343,19 +401,23 @@ fn needs_reason(to: &str) -> bool {
 /// is the centre's wall clock in milliseconds, for the review time.
 pub fn check(
     pathway: Pathway,
-    from: &str,
+    from: Status,
     input: &TransitionInput,
     now_local: i64,
 ) -> Result<Map<String, Value>, Refusal> {
-    let to = input.to.trim();
-    if input.from.as_deref().is_some_and(|seen| seen != from) {
+    if input
+        .from
+        .as_deref()
+        .is_some_and(|seen| seen.trim() != from.as_str())
+    {
         return Err(Refusal::Changed);
     }
-    if !STATES.contains(&to) {
+    let Some(to) = Status::parse(input.to.trim()) else {
         let mut errors = FieldErrors::default();
-        known(&mut errors, "to", to, STATES);
+        let names: Vec<&str> = STATES.iter().map(|s| s.as_str()).collect();
+        known(&mut errors, "to", input.to.trim(), &names);
         return Err(Refusal::Invalid(errors));
-    }
+    };
     if !may_follow(pathway, from, to) {
         return Err(Refusal::NotAllowed {
             allowed: next_states(pathway, from),
@@ -369,7 +431,7 @@ pub fn check(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    let reasons = if to == WITHDRAWN {
+    let reasons = if to == Status::Withdrawn {
         WITHDRAW_REASONS
     } else {
         REASON_CODES
@@ -397,11 +459,13 @@ pub fn check(
     }
     let advice_missing = input.advice.trim().is_empty();
     match to {
-        DECLINED_WITH_ADVICE if advice_missing => errors.add("advice", FieldError::Missing),
-        WITHDRAWN if reason == Some("other") && advice_missing && input.note.trim().is_empty() => {
+        Status::DeclinedWithAdvice if advice_missing => errors.add("advice", FieldError::Missing),
+        Status::Withdrawn
+            if reason == Some("other") && advice_missing && input.note.trim().is_empty() =>
+        {
             errors.add("advice", FieldError::Missing)
         }
-        INFO_REQUESTED => {
+        Status::InfoRequested => {
             if input.fields.is_empty() {
                 errors.add("fields", FieldError::EmptyList);
             }
@@ -413,7 +477,7 @@ pub fn check(
             }
             detail.insert("fields".into(), json!(input.fields));
         }
-        DEFERRED_REASSESS => {
+        Status::DeferredReassess => {
             if input.triggers.is_empty() {
                 errors.add("triggers", FieldError::EmptyList);
             }
@@ -448,17 +512,17 @@ pub fn check(
                 },
             }
         }
-        CANNULATED => match input.mode.as_deref() {
+        Status::Cannulated => match input.mode.as_deref() {
             None => errors.add("mode", FieldError::Missing),
             Some(mode) => {
                 known(&mut errors, "mode", mode, CANNULATION_MODES);
                 detail.insert("mode".into(), json!(mode));
             }
         },
-        ACCEPTED_MOBILE_TEAM if input.team.trim().is_empty() => {
+        Status::AcceptedMobileTeam if input.team.trim().is_empty() => {
             errors.add("team", FieldError::Missing)
         }
-        REFERRED_ONWARD if input.centre.trim().is_empty() => {
+        Status::ReferredOnward if input.centre.trim().is_empty() => {
             errors.add("centre", FieldError::Missing)
         }
         _ => {}
@@ -475,7 +539,7 @@ pub fn check(
         Some(eta) => {
             detail.insert("eta_min".into(), json!(eta.round() as i64));
         }
-        None if to == ACCEPTED_MOBILE_TEAM => errors.add("eta_min", FieldError::Missing),
+        None if to == Status::AcceptedMobileTeam => errors.add("eta_min", FieldError::Missing),
         None => {}
     }
     if errors.is_empty() {
@@ -492,40 +556,39 @@ pub fn for_referrer(mut detail: Map<String, Value>) -> Map<String, Value> {
     detail
 }
 
-pub fn state_label(state: &str, lang: Lang) -> String {
+pub fn state_label(state: Status, lang: Lang) -> String {
     let (sl, en) = match state {
-        SUBMITTED => ("Poslano", "Submitted"),
-        ECPR_ALERT => ("ECPR alarm poslan", "ECPR alert sent"),
-        ACKNOWLEDGED => ("Prejem potrjen", "Acknowledged"),
-        UNDER_CONSULTATION => ("V obravnavi (posvet)", "Under consultation"),
-        INFO_REQUESTED => ("Zahtevani dodatni podatki", "Information requested"),
-        ACCEPTED_TRANSFER => ("Sprejet v premestitev", "Accepted for transfer"),
-        TRANSFER_SCHEDULED => ("Premestitev načrtovana", "Transfer scheduled"),
-        IN_TRANSIT => ("Na poti v center", "In transit"),
-        ARRIVED => ("Prispel v center", "Arrived"),
-        ACCEPTED_MOBILE_TEAM => (
+        Status::Submitted => ("Poslano", "Submitted"),
+        Status::EcprAlert => ("ECPR alarm poslan", "ECPR alert sent"),
+        Status::Acknowledged => ("Prejem potrjen", "Acknowledged"),
+        Status::UnderConsultation => ("V obravnavi (posvet)", "Under consultation"),
+        Status::InfoRequested => ("Zahtevani dodatni podatki", "Information requested"),
+        Status::AcceptedTransfer => ("Sprejet v premestitev", "Accepted for transfer"),
+        Status::TransferScheduled => ("Premestitev načrtovana", "Transfer scheduled"),
+        Status::InTransit => ("Na poti v center", "In transit"),
+        Status::Arrived => ("Prispel v center", "Arrived"),
+        Status::AcceptedMobileTeam => (
             "Sprejet – pride mobilna ECMO ekipa",
             "Accepted – mobile ECMO team",
         ),
-        TEAM_DISPATCHED => ("Mobilna ECMO ekipa na poti", "Mobile team on the way"),
-        TEAM_ON_SITE => ("Ekipa na mestu", "Team on site"),
-        CANNULATED => ("Kaniliran", "Cannulated"),
-        NOT_CANNULATED_ON_SITE => ("Ni bil kaniliran na mestu", "Not cannulated on site"),
-        DEFERRED_REASSESS => ("Ponovna ocena pozneje", "Deferred – reassess"),
-        DECLINED_WITH_ADVICE => ("Ni kandidat – podan nasvet", "Declined with advice"),
-        DECLINED_CONTRAINDICATED => (
+        Status::TeamDispatched => ("Mobilna ECMO ekipa na poti", "Mobile team on the way"),
+        Status::TeamOnSite => ("Ekipa na mestu", "Team on site"),
+        Status::Cannulated => ("Kaniliran", "Cannulated"),
+        Status::NotCannulatedOnSite => ("Ni bil kaniliran na mestu", "Not cannulated on site"),
+        Status::DeferredReassess => ("Ponovna ocena pozneje", "Deferred – reassess"),
+        Status::DeclinedWithAdvice => ("Ni kandidat – podan nasvet", "Declined with advice"),
+        Status::DeclinedContraindicated => (
             "Ni kandidat – kontraindikacija",
             "Declined – contraindicated",
         ),
-        REFERRED_ONWARD => ("Napoten v drug center", "Referred onward to another centre"),
-        WITHDRAWN => ("Preklicano", "Withdrawn"),
-        FOLLOW_UP_PENDING => ("Čaka na izid", "Follow-up pending"),
-        CLOSED => ("Zaključeno", "Closed"),
-        ACCEPTED_ECPR => ("ECPR sprejet", "ECPR accepted"),
-        DECLINED_ECPR => ("ECPR zavrnjen", "ECPR declined"),
-        ECMO_STARTED => ("ECMO uveden", "ECMO started"),
-        NOT_STARTED => ("ECMO ni bil uveden", "ECMO not started"),
-        other => return other.replace('_', " ").to_lowercase(),
+        Status::ReferredOnward => ("Napoten v drug center", "Referred onward to another centre"),
+        Status::Withdrawn => ("Preklicano", "Withdrawn"),
+        Status::FollowUpPending => ("Čaka na izid", "Follow-up pending"),
+        Status::Closed => ("Zaključeno", "Closed"),
+        Status::AcceptedEcpr => ("ECPR sprejet", "ECPR accepted"),
+        Status::DeclinedEcpr => ("ECPR zavrnjen", "ECPR declined"),
+        Status::EcmoStarted => ("ECMO uveden", "ECMO started"),
+        Status::NotStarted => ("ECMO ni bil uveden", "ECMO not started"),
     };
     match lang {
         Lang::Sl => sl.into(),
@@ -534,32 +597,34 @@ pub fn state_label(state: &str, lang: Lang) -> String {
 }
 
 /// The button that moves a referral to `state`.
-pub fn action_label(state: &str, lang: Lang) -> String {
+pub fn action_label(state: Status, lang: Lang) -> String {
     let (sl, en) = match state {
-        ACKNOWLEDGED => ("Potrdi prejem", "Acknowledge"),
-        UNDER_CONSULTATION => ("Začni posvet", "Start consultation"),
-        INFO_REQUESTED => ("Zahtevaj podatke", "Request information"),
-        ACCEPTED_TRANSFER => ("Sprejmi v premestitev", "Accept for transfer"),
-        ACCEPTED_MOBILE_TEAM => ("Sprejmi – mobilna ekipa", "Accept with mobile team"),
-        DEFERRED_REASSESS => ("Odloži, ponovna ocena", "Defer and reassess"),
-        DECLINED_WITH_ADVICE => ("Zavrni z nasvetom", "Decline with advice"),
-        DECLINED_CONTRAINDICATED => ("Zavrni – kontraindikacija", "Decline – contraindicated"),
-        REFERRED_ONWARD => ("Napoti v drug center", "Refer onward"),
-        TRANSFER_SCHEDULED => ("Premestitev načrtovana", "Transfer scheduled"),
-        IN_TRANSIT => ("Na poti", "In transit"),
-        ARRIVED => ("Prispel", "Arrived"),
-        TEAM_DISPATCHED => ("Ekipa odšla", "Team departed"),
-        TEAM_ON_SITE => ("Ekipa na mestu", "Team on site"),
-        CANNULATED => ("Kaniliran", "Cannulated"),
-        NOT_CANNULATED_ON_SITE => ("Ni kaniliran", "Not cannulated"),
-        ACCEPTED_ECPR => ("ECPR: sprejmi", "ECPR: accept"),
-        DECLINED_ECPR => ("ECPR: zavrni", "ECPR: decline"),
-        ECMO_STARTED => ("ECMO uveden", "ECMO started"),
-        NOT_STARTED => ("ECMO ni uveden", "ECMO not started"),
-        WITHDRAWN => ("Prekliči napotitev", "Withdraw"),
-        FOLLOW_UP_PENDING => ("Čaka na izid", "Follow-up pending"),
-        CLOSED => ("Zaključi", "Close"),
-        other => return state_label(other, lang),
+        Status::Acknowledged => ("Potrdi prejem", "Acknowledge"),
+        Status::UnderConsultation => ("Začni posvet", "Start consultation"),
+        Status::InfoRequested => ("Zahtevaj podatke", "Request information"),
+        Status::AcceptedTransfer => ("Sprejmi v premestitev", "Accept for transfer"),
+        Status::AcceptedMobileTeam => ("Sprejmi – mobilna ekipa", "Accept with mobile team"),
+        Status::DeferredReassess => ("Odloži, ponovna ocena", "Defer and reassess"),
+        Status::DeclinedWithAdvice => ("Zavrni z nasvetom", "Decline with advice"),
+        Status::DeclinedContraindicated => {
+            ("Zavrni – kontraindikacija", "Decline – contraindicated")
+        }
+        Status::ReferredOnward => ("Napoti v drug center", "Refer onward"),
+        Status::TransferScheduled => ("Premestitev načrtovana", "Transfer scheduled"),
+        Status::InTransit => ("Na poti", "In transit"),
+        Status::Arrived => ("Prispel", "Arrived"),
+        Status::TeamDispatched => ("Ekipa odšla", "Team departed"),
+        Status::TeamOnSite => ("Ekipa na mestu", "Team on site"),
+        Status::Cannulated => ("Kaniliran", "Cannulated"),
+        Status::NotCannulatedOnSite => ("Ni kaniliran", "Not cannulated"),
+        Status::AcceptedEcpr => ("ECPR: sprejmi", "ECPR: accept"),
+        Status::DeclinedEcpr => ("ECPR: zavrni", "ECPR: decline"),
+        Status::EcmoStarted => ("ECMO uveden", "ECMO started"),
+        Status::NotStarted => ("ECMO ni uveden", "ECMO not started"),
+        Status::Withdrawn => ("Prekliči napotitev", "Withdraw"),
+        Status::FollowUpPending => ("Čaka na izid", "Follow-up pending"),
+        Status::Closed => ("Zaključi", "Close"),
+        Status::Submitted | Status::EcprAlert => return state_label(state, lang),
     };
     match lang {
         Lang::Sl => sl.into(),

@@ -37,7 +37,7 @@ fn pathway_label(pathway: &str, lang: Lang) -> &'static str {
     }
 }
 
-fn status_label(status: &str, lang: Lang) -> String {
+fn status_label(status: crate::domain::workflow::Status, lang: Lang) -> String {
     crate::domain::workflow::state_label(status, lang)
 }
 
@@ -73,18 +73,18 @@ pub fn OpenReferrals() -> impl IntoView {
             {move || list.get().and_then(Result::ok).map(|items| {
                 let open: Vec<ReferralSummary> = items
                     .into_iter()
-                    .filter(|r| crate::domain::workflow::is_open(crate::domain::referral::pathway_from_code(&r.pathway), &r.status))
+                    .filter(|r| crate::domain::workflow::is_open(crate::domain::referral::pathway_from_code(&r.pathway), r.status))
                     .collect();
                 (!open.is_empty()).then(|| view! {
                     <section class="open-referrals" aria-labelledby="open-referrals-title" data-testid="open-referrals">
                         <h2 id="open-referrals-title">{tr("Odprte napotitve vaše bolnišnice", "Your hospital's open referrals")}</h2>
                         <ul>
                             {open.into_iter().map(|r| {
-                                let status = r.status.clone();
+                                let status = r.status;
                                 view! {
                                     <li>
                                         <a href=format!("/referrals/{}", r.id)>{format!("{} · {}", r.reference, pathway_label(&r.pathway, lang.get_untracked()))}</a>
-                                        " — "<strong>{move || status_label(&status, lang.get())}</strong>
+                                        " — "<strong>{move || status_label(status, lang.get())}</strong>
                                         " · "<span class="muted">{move || match lang.get() {
                                             Lang::Sl => format!("poslano {}", r.submitted_local),
                                             Lang::En => format!("sent {}", r.submitted_local),
@@ -346,7 +346,7 @@ fn ReferralList() -> impl IntoView {
                             </tr></thead>
                             <tbody>
                                 {items.into_iter().map(|r| {
-                                    let status = r.status.clone();
+                                    let status = r.status;
                                     let pathway = r.pathway.clone();
                                     view! {
                                         <tr>
@@ -354,7 +354,7 @@ fn ReferralList() -> impl IntoView {
                                             <td>{move || pathway_label(&pathway, lang.get())}</td>
                                             <td>{r.hospital_name}</td>
                                             <td>{r.submitted_local}</td>
-                                            <td>{move || status_label(&status, lang.get())}</td>
+                                            <td>{move || status_label(status, lang.get())}</td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -436,7 +436,7 @@ fn event_label(kind: &str, lang: Lang) -> String {
 fn acknowledgement(events: &[ReferralEvent]) -> Option<(String, String)> {
     events
         .iter()
-        .find(|e| e.status.as_deref() == Some(crate::domain::workflow::ACKNOWLEDGED))
+        .find(|e| e.status == Some(crate::domain::workflow::Status::Acknowledged))
         .map(|e| (e.actor.clone().unwrap_or_default(), e.at_local.clone()))
 }
 
@@ -451,7 +451,7 @@ fn Receipt(
     id: i64,
     submitted: String,
     acknowledged: Option<(String, String)>,
-    status: String,
+    status: crate::domain::workflow::Status,
     open: bool,
 ) -> impl IntoView {
     crate::island_hydrated();
@@ -487,7 +487,7 @@ fn Receipt(
             Lang::Sl => format!("Prejeto {submitted}"),
             Lang::En => format!("Received {submitted}"),
         };
-        let state = status_label(&status.get(), lang.get());
+        let state = status_label(status.get(), lang.get());
         match (acknowledged.get(), lang.get()) {
             (Some((by, at)), Lang::Sl) => format!("{received} · prevzel(a) {by}, {at} · {state}"),
             (Some((by, at)), Lang::En) => {
@@ -527,7 +527,7 @@ fn arrival_clock(at_local: &str, minutes: i64) -> Option<String> {
 fn event_text(e: &ReferralEvent, lang: Lang) -> String {
     use crate::domain::workflow as wf;
     let mut text = match (&e.kind[..], &e.status) {
-        ("transition", Some(state)) => wf::state_label(state, lang),
+        ("transition", Some(state)) => wf::state_label(*state, lang),
         _ => event_label(&e.kind, lang),
     };
     let field = |key: &str| e.detail.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -572,11 +572,11 @@ fn referral_view(
         .evaluation
         .scai
         .is_some_and(|s| s.stage == crate::domain::triage::ScaiStage::E);
-    let status = s.status.clone();
+    let status = s.status;
     let live = !print
         && crate::domain::workflow::is_open(
             crate::domain::referral::pathway_from_code(&s.pathway),
-            &s.status,
+            s.status,
         );
     let checklist_data = (!ecpr).then(|| d.data.as_object().cloned()).flatten();
     let data: Vec<(String, Value)> = d
@@ -615,13 +615,13 @@ fn referral_view(
         {print.then(|| view! {
             <p class="print-hint no-print">{tr("Natisnite s Ctrl+P (⌘P); glava in obrazci se ne natisnejo.", "Print with Ctrl+P (⌘P); the header and the forms are left out.")}</p>
         })}
-        <Receipt id submitted=d.summary.submitted_local.clone() acknowledged=acknowledgement(&d.events) status=d.summary.status.clone() open=live />
+        <Receipt id submitted=d.summary.submitted_local.clone() acknowledged=acknowledgement(&d.events) status=d.summary.status open=live />
         // Without scripts, a page still waiting for the centre reloads itself every minute
         // (outside the island: with scripts, a noscript's content is text, not markup).
         {(live && acknowledgement(&d.events).is_none()).then(|| view! { <noscript><meta http-equiv="refresh" content="60" /></noscript> })}
         <dl class="facts">
             <dt>{tr("Pot", "Pathway")}</dt><dd>{move || pathway_label(&d.summary.pathway, lang.get())}</dd>
-            <dt>{tr("Stanje", "Status")}</dt><dd data-testid="status">{move || status_label(&status, lang.get())}</dd>
+            <dt>{tr("Stanje", "Status")}</dt><dd data-testid="status">{move || status_label(status, lang.get())}</dd>
             <dt>{tr("Bolnišnica", "Hospital")}</dt><dd>{d.summary.hospital_name.clone()}</dd>
             <dt>{tr("Poslano", "Submitted")}</dt><dd>{d.summary.submitted_local.clone()}</dd>
             <dt>{tr("Odziv centra", "Centre's response")}</dt>

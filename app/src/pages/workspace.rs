@@ -106,7 +106,7 @@ fn QueueFilters(filter: QueueFilter, hospitals: Vec<(i64, String)>) -> impl Into
                     <option value="open" selected={selected("open", &status) || status.is_empty()}>{tr("odprte", "open")}</option>
                     <option value="all" selected=selected("all", &status)>{tr("vse", "all")}</option>
                     {wf::STATES.iter().map(|s| view! {
-                        <option value=*s selected=selected(s, &status)>{wf::state_label(s, lang)}</option>
+                        <option value=s.as_str() selected=selected(s.as_str(), &status)>{wf::state_label(*s, lang)}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -239,7 +239,7 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|r| (r.id, r.status.clone(), r.waiting_min, r.assignee.clone()) let:row>
+                    <For each=move || rows.get() key=|r| (r.id, r.status, r.waiting_min, r.assignee.clone()) let:row>
                         <QueueRowView row lang since_fetch />
                     </For>
                 </tbody>
@@ -294,7 +294,7 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
                 <br /><span class="muted">{row.submitted_local.clone()}</span>
             </td>
             <td data-label=if l == Lang::Sl { "Stanje" } else { "Status" } data-testid="queue-status">
-                {wf::state_label(&row.status, l)}
+                {wf::state_label(row.status, l)}
                 <br /><span class="muted">{row.assignee.clone().unwrap_or_else(|| if l == Lang::Sl { "nedodeljeno".into() } else { "unassigned".into() })}</span>
             </td>
         </tr>
@@ -377,11 +377,11 @@ pub fn DecisionPanel(detail: ReferralDetail) -> impl IntoView {
         }
     });
     let decision = w.decision.map(|d| {
-        let accepted = wf::ACCEPTED.contains(&d.state.as_str());
+        let accepted = wf::ACCEPTED.contains(&d.state);
         view! {
             <section class="decision" class:accepted=accepted data-testid="decision">
                 <h2>{tr("Odločitev centra", "The centre's decision")}</h2>
-                <p class="decision-state" data-testid="decision-state"><strong>{wf::state_label(&d.state, lang)}</strong>" · "{d.at_local.clone()}</p>
+                <p class="decision-state" data-testid="decision-state"><strong>{wf::state_label(d.state, lang)}</strong>" · "{d.at_local.clone()}</p>
                 <dl class="facts">
                     {d.reason_code.clone().map(|c| view! { <dt>{tr("Razlog", "Reason")}</dt><dd>{wf::reason_label(&c, lang)}</dd> })}
                     {d.eta_min.map(|m| view! { <dt>{tr("Predviden prihod", "Expected arrival")}</dt><dd data-testid="decision-eta">{format!("{m} min")}</dd> })}
@@ -458,7 +458,7 @@ pub fn CentreActions(detail: ReferralDetail) -> impl IntoView {
     }
     let lang = use_lang().get_untracked();
     let id = detail.summary.id;
-    let status = detail.summary.status.clone();
+    let status = detail.summary.status;
     let action = ServerAction::<TransitionReferral>::new();
     let error = action_error(action);
     let assign = ServerAction::<AssignReferral>::new();
@@ -482,29 +482,29 @@ pub fn CentreActions(detail: ReferralDetail) -> impl IntoView {
                 })}
             </p>
             <FormError error />
-            {w.next.iter().map(|to| step_form(action, error, id, &status, to, lang)).collect_view()}
+            {w.next.iter().map(|to| step_form(action, error, id, status, *to, lang)).collect_view()}
         </section>
     }
     .into_any()
 }
 
 /// What each step asks for beyond the internal note.
-fn needs(to: &str) -> (bool, bool, bool) {
+fn needs(to: wf::Status) -> (bool, bool, bool) {
     // (reason code, shown advice, anything else)
     match to {
-        wf::DEFERRED_REASSESS
-        | wf::DECLINED_WITH_ADVICE
-        | wf::DECLINED_CONTRAINDICATED
-        | wf::REFERRED_ONWARD
-        | wf::DECLINED_ECPR
-        | wf::NOT_CANNULATED_ON_SITE
-        | wf::NOT_STARTED
-        | wf::WITHDRAWN => (true, true, true),
-        wf::INFO_REQUESTED
-        | wf::ACCEPTED_TRANSFER
-        | wf::ACCEPTED_MOBILE_TEAM
-        | wf::ACCEPTED_ECPR => (false, true, true),
-        wf::CANNULATED => (false, false, true),
+        wf::Status::DeferredReassess
+        | wf::Status::DeclinedWithAdvice
+        | wf::Status::DeclinedContraindicated
+        | wf::Status::ReferredOnward
+        | wf::Status::DeclinedEcpr
+        | wf::Status::NotCannulatedOnSite
+        | wf::Status::NotStarted
+        | wf::Status::Withdrawn => (true, true, true),
+        wf::Status::InfoRequested
+        | wf::Status::AcceptedTransfer
+        | wf::Status::AcceptedMobileTeam
+        | wf::Status::AcceptedEcpr => (false, true, true),
+        wf::Status::Cannulated => (false, false, true),
         _ => (false, false, false),
     }
 }
@@ -513,12 +513,12 @@ fn step_form(
     action: ServerAction<TransitionReferral>,
     error: Signal<Option<AppError>>,
     id: i64,
-    status: &str,
-    to: &str,
+    status: wf::Status,
+    to: wf::Status,
     lang: Lang,
 ) -> AnyView {
     let (reason, advice, more) = needs(to);
-    let reasons = if to == wf::WITHDRAWN {
+    let reasons = if to == wf::Status::Withdrawn {
         wf::WITHDRAW_REASONS
     } else {
         wf::REASON_CODES
@@ -529,14 +529,17 @@ fn step_form(
     let sl = lang == Lang::Sl;
     let danger = matches!(
         to,
-        wf::WITHDRAWN | wf::DECLINED_WITH_ADVICE | wf::DECLINED_CONTRAINDICATED | wf::DECLINED_ECPR
+        wf::Status::Withdrawn
+            | wf::Status::DeclinedWithAdvice
+            | wf::Status::DeclinedContraindicated
+            | wf::Status::DeclinedEcpr
     );
-    let key = to.to_lowercase();
+    let key = to.as_str().to_lowercase();
     let fid = move |name: &str| format!("{key}-{name}");
     let hidden = view! {
         <input type="hidden" name="id" value=id.to_string() />
-        <input type="hidden" name="to" value=to.to_owned() />
-        <input type="hidden" name="from" value=status.to_owned() />
+        <input type="hidden" name="to" value=to.as_str() />
+        <input type="hidden" name="from" value=status.as_str() />
     };
     let specific = specific_fields(to, error, lang, &fid);
     if !more {
@@ -593,14 +596,14 @@ fn step_form(
 
 /// The fields a step asks for besides the reason, the advice and the note.
 fn specific_fields(
-    to: &str,
+    to: wf::Status,
     error: Signal<Option<AppError>>,
     lang: Lang,
     fid: &dyn Fn(&str) -> String,
 ) -> AnyView {
     let sl = lang == Lang::Sl;
     match to {
-        wf::INFO_REQUESTED => view! {
+        wf::Status::InfoRequested => view! {
             <fieldset class="field">
                 <legend>{if sl { "Kaj potrebujete" } else { "What you need" }}</legend>
                 {wf::INFO_ITEMS.iter().enumerate().map(|(i, item)| view! {
@@ -610,7 +613,7 @@ fn specific_fields(
             </fieldset>
         }
         .into_any(),
-        wf::DEFERRED_REASSESS => view! {
+        wf::Status::DeferredReassess => view! {
             <fieldset class="field">
                 <legend>{if sl { "Ponovno napotite, če" } else { "Refer again if" }}</legend>
                 {wf::TRIGGERS.iter().enumerate().map(|(i, item)| view! {
@@ -625,8 +628,8 @@ fn specific_fields(
             </div>
         }
         .into_any(),
-        wf::ACCEPTED_TRANSFER | wf::ACCEPTED_MOBILE_TEAM | wf::ACCEPTED_ECPR => {
-            let mobile = to == wf::ACCEPTED_MOBILE_TEAM;
+        wf::Status::AcceptedTransfer | wf::Status::AcceptedMobileTeam | wf::Status::AcceptedEcpr => {
+            let mobile = to == wf::Status::AcceptedMobileTeam;
             view! {
                 <div class="field">
                     <label for=fid("eta")>{if sl { "Predviden prihod (min)" } else { "Expected arrival (min)" }}</label>
@@ -643,7 +646,7 @@ fn specific_fields(
             }
             .into_any()
         }
-        wf::REFERRED_ONWARD => view! {
+        wf::Status::ReferredOnward => view! {
             <div class="field">
                 <label for=fid("centre")>{if sl { "Center" } else { "Centre" }}</label>
                 <input id=fid("centre") name="centre" maxlength="2000" required placeholder="UKC Maribor" />
@@ -651,7 +654,7 @@ fn specific_fields(
             </div>
         }
         .into_any(),
-        wf::CANNULATED => view! {
+        wf::Status::Cannulated => view! {
             <div class="field">
                 <label for=fid("mode")>{if sl { "Način" } else { "Mode" }}</label>
                 <select id=fid("mode") name="mode">

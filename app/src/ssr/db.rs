@@ -115,6 +115,18 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A stored referral state: a name this version does not know is damage (logged, and an
+/// error), never read as some other state.
+pub fn decode_status(
+    text: &str,
+    row: i64,
+) -> Result<crate::domain::workflow::Status, crate::error::AppError> {
+    crate::domain::workflow::Status::parse(text).ok_or_else(|| {
+        tracing::error!(row, state = text, "stored referral state is unknown");
+        crate::error::AppError::Internal
+    })
+}
+
 /// A SQLite URL that creates the file when missing (unless it names a mode itself).
 pub fn sqlite_create_url(url: &str) -> String {
     if url.contains("mode=") {

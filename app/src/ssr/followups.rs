@@ -35,7 +35,7 @@ pub struct Followups {
 struct Target {
     hospital_id: i64,
     pathway: Pathway,
-    status: String,
+    status: wf::Status,
     version: i64,
     data: Map<String, Value>,
     evaluation: Evaluation,
@@ -104,7 +104,7 @@ impl Referrals {
         Ok(Target {
             hospital_id,
             pathway: crate::domain::referral::pathway_from_code(&pathway),
-            status,
+            status: super::db::decode_status(&status, id)?,
             version,
             data: decode_json(&data, "referral answers", id)?,
             evaluation: decode_json(&evaluation, "referral evaluation", id)?,
@@ -119,7 +119,7 @@ impl Referrals {
                 hospital_id: target.hospital_id,
             },
         )?;
-        if !wf::OPEN.contains(&target.status.as_str()) {
+        if !wf::OPEN.contains(&target.status) {
             return Err(AppError::Conflict);
         }
         Ok(())
@@ -194,7 +194,7 @@ impl Referrals {
         let current = super::workflow::Current {
             hospital_id: target.hospital_id,
             pathway: target.pathway,
-            status: target.status.clone(),
+            status: target.status,
         };
         self.information_provided(&mut tx, identity, id, &current, now)
             .await?;
@@ -268,8 +268,8 @@ impl Referrals {
             },
         )?;
         if !matches!(
-            target.status.as_str(),
-            wf::ACCEPTED_TRANSFER | wf::ACCEPTED_MOBILE_TEAM
+            target.status,
+            wf::Status::AcceptedTransfer | wf::Status::AcceptedMobileTeam
         ) {
             return Err(AppError::Conflict);
         }
@@ -364,10 +364,10 @@ impl Referrals {
             return Err(errors.into());
         }
         let input = TransitionInput {
-            to: wf::WITHDRAWN.into(),
+            to: wf::Status::Withdrawn.as_str().to_owned(),
             reason_code: Some(reason_code.to_owned()),
             advice: reason.to_owned(),
-            from: Some(target.status),
+            from: Some(target.status.as_str().to_owned()),
             ..TransitionInput::default()
         };
         self.transition(identity, id, &input).await?;
@@ -421,7 +421,7 @@ impl Referrals {
         identity: &RequestIdentity,
         id: i64,
         hospital_id: i64,
-        status: &str,
+        status: wf::Status,
     ) -> Result<Followups, AppError> {
         let me = identity.user.as_ref().map_or(-1, |u| u.id);
         let snapshots: Vec<(i64, i64, Option<String>, String, String)> = sqlx::query_as(

@@ -107,7 +107,9 @@ pub enum Kind {
     /// To the clinician who deferred (else the team): the review time has come.
     ReviewDue,
     /// To the referrer: the centre has decided (the state it moved the referral to).
-    Decision { state: &'static str },
+    Decision {
+        state: crate::domain::workflow::Status,
+    },
 }
 
 impl Kind {

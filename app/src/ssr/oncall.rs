@@ -524,7 +524,8 @@ impl Referrals {
                 .await?;
         // Only an alert moves to ACKNOWLEDGED; a referral the centre has already acted on
         // keeps its state.
-        let moved = matches!(status.as_str(), wf::SUBMITTED | wf::ECPR_ALERT);
+        let status = super::db::decode_status(&status, id)?;
+        let moved = matches!(status, wf::Status::Submitted | wf::Status::EcprAlert);
         if moved {
             let current = super::workflow::Current {
                 hospital_id,
@@ -539,7 +540,7 @@ impl Referrals {
                 identity,
                 id,
                 &current,
-                wf::ACKNOWLEDGED,
+                wf::Status::Acknowledged,
                 detail,
                 now,
             )

@@ -7,12 +7,13 @@ use crate::domain::policy::Action;
 use crate::domain::referral::{self, EcprAlert};
 use crate::domain::rules::RuleSet;
 use crate::domain::triage::{evaluate, Evaluation, Pathway, Severity};
+use crate::domain::workflow::Status;
 use crate::error::AppError;
 use crate::referrals::{ReferralDetail, ReferralEvent, ReferralSummary, Submitted};
 use crate::ssr::accounts::audit::{self, Event};
 use crate::ssr::accounts::service::authorize;
 use crate::ssr::accounts::RequestIdentity;
-use crate::ssr::db::{decode_json, Db};
+use crate::ssr::db::{decode_json, decode_status, Db};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -33,7 +34,7 @@ pub struct ReferralConfig {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub pathway: Pathway,
-    pub status: &'static str,
+    pub status: crate::domain::workflow::Status,
     pub data: Value,
     pub evaluation: Evaluation,
     pub target: referral::ResponseTarget,
@@ -146,7 +147,7 @@ fn summary(row: SummaryRow) -> Result<ReferralSummary, AppError> {
         id,
         reference,
         pathway,
-        status,
+        status: decode_status(&status, id)?,
         hospital_id,
         hospital_name,
         submitted_at,
@@ -179,7 +180,7 @@ impl Referrals {
                 let evaluation = evaluate(Pathway::Ecpr, &alert.case(now), &self.rules);
                 Ok(Prepared {
                     pathway: Pathway::Ecpr,
-                    status: "ECPR_ALERT",
+                    status: Status::EcprAlert,
                     data: serde_json::to_value(&alert).map_err(|_| AppError::Internal)?,
                     target: referral::response_target(Pathway::Ecpr, None),
                     evaluation,
@@ -197,7 +198,7 @@ impl Referrals {
                     checked.support(&self.rules, now, local_now, &crate::ssr::time::from_local);
                 Ok(Prepared {
                     pathway,
-                    status: "SUBMITTED",
+                    status: Status::Submitted,
                     target: referral::response_target(pathway, evaluation.scai.map(|s| s.stage)),
                     data: Value::Object(checked.data),
                     evaluation,
@@ -264,7 +265,7 @@ impl Referrals {
         )
         .bind(&reference)
         .bind(pathway)
-        .bind(status)
+        .bind(status.as_str())
         .bind(hospital_id)
         .bind(user.id)
         .bind(idempotency_key)
@@ -300,7 +301,7 @@ impl Referrals {
         .bind(id)
         .bind(now)
         .bind(user.id)
-        .bind(status)
+        .bind(status.as_str())
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -348,7 +349,7 @@ impl Referrals {
         Ok(Submitted {
             id,
             reference,
-            status: status.into(),
+            status,
             created: true,
         })
     }
@@ -391,12 +392,15 @@ impl Referrals {
                 return Err(FieldErrors::single("idempotency_key", FieldError::KeyReused).into());
             }
         }
-        Ok(row.map(|(id, reference, status, _)| Submitted {
-            id,
-            reference,
-            status,
-            created: false,
-        }))
+        row.map(|(id, reference, status, _)| {
+            Ok(Submitted {
+                id,
+                reference,
+                status: decode_status(&status, id)?,
+                created: false,
+            })
+        })
+        .transpose()
     }
 
     /// The referrals the user may see: their hospital's, or all for centre staff.
@@ -429,7 +433,7 @@ impl Referrals {
         &self,
         identity: &RequestIdentity,
         id: i64,
-    ) -> Result<(String, i64), AppError> {
+    ) -> Result<(Status, i64), AppError> {
         authorize(identity, Action::ListReferrals)?;
         let row: Option<(i64, String, i64)> =
             sqlx::query_as("SELECT hospital_id, status, updated_at FROM referrals WHERE id = $1")
@@ -442,7 +446,7 @@ impl Referrals {
         if authorize(identity, Action::ViewReferral { hospital_id }).is_err() {
             return Err(AppError::NotFound);
         }
-        Ok((status, updated_at))
+        Ok((decode_status(&status, id)?, updated_at))
     }
 
     /// One referral, for those who may read it; to anyone else it does not exist.
@@ -497,6 +501,7 @@ impl Referrals {
         }
         let evaluation: Evaluation = decode_json(&row.7, "referral evaluation", id)?;
         let data: Value = decode_json(&data, "referral answers", id)?;
+        let status = decode_status(&row.3, id)?;
         let events: Vec<EventRow> = sqlx::query_as(
             "SELECT e.at, e.kind, e.status, u.name, e.detail FROM referral_events e \
              LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.referral_id = $1 ORDER BY e.at, e.id",
@@ -511,17 +516,19 @@ impl Referrals {
             Some(id.to_string()),
             json!({}),
         );
-        let followups = self.followups(identity, id, row.4, &row.3).await?;
+        let followups = self.followups(identity, id, row.4, status).await?;
         let pathway = referral::pathway_from_code(&row.2);
         let steps = events
             .iter()
             .rev()
-            .filter_map(|(at, _, status, _, detail)| {
-                status.as_ref().map(|s| (*at, s.clone(), detail.clone()))
+            .filter_map(|(at, _, state, _, detail)| {
+                state
+                    .as_deref()
+                    .map(|s| Ok((*at, decode_status(s, id)?, detail.clone())))
             })
-            .collect();
+            .collect::<Result<Vec<_>, AppError>>()?;
         let workflow = self
-            .workflow_view(identity, id, pathway, &row.3, (assigned, assignee), steps)
+            .workflow_view(identity, id, pathway, status, (assigned, assignee), steps)
             .await?;
         let centre = workflow.centre;
         let pf_series = data
@@ -555,7 +562,10 @@ impl Referrals {
                         at,
                         at_local: crate::ssr::time::local_display(at),
                         kind,
-                        status,
+                        status: status
+                            .as_deref()
+                            .map(|s| decode_status(s, id))
+                            .transpose()?,
                         actor,
                         detail: Value::Object(detail),
                     })

@@ -6,7 +6,7 @@
 use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::RequestIdentity;
-use super::db::decode_json;
+use super::db::{decode_json, decode_status};
 use super::notify::{Kind, Recipient};
 use super::oncall::person;
 use super::referrals::Referrals;
@@ -16,7 +16,7 @@ use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
 use crate::domain::referral::pathway_from_code;
 use crate::domain::triage::{Evaluation, Pathway, Severity};
-use crate::domain::workflow::{self as wf, Refusal, TransitionInput};
+use crate::domain::workflow::{self as wf, Refusal, Status, TransitionInput};
 use crate::error::AppError;
 use crate::workspace::{
     AuditRow, Capacity, DecisionView, InfoRequestView, Interval, Kpis, QueueFilter, QueueRow,
@@ -35,18 +35,18 @@ const DAY_MS: i64 = 86_400_000;
 pub(crate) struct Current {
     pub hospital_id: i64,
     pub pathway: Pathway,
-    pub status: String,
+    pub status: Status,
 }
 
-fn refusal(status: &str, refusal: Refusal) -> AppError {
+fn refusal(status: Status, refusal: Refusal) -> AppError {
     match refusal {
         Refusal::NotAllowed { allowed } => AppError::Transition {
-            status: status.to_owned(),
-            allowed: allowed.into_iter().map(str::to_owned).collect(),
+            status,
+            allowed,
             changed: false,
         },
         Refusal::Changed => AppError::Transition {
-            status: status.to_owned(),
+            status,
             allowed: Vec::new(),
             changed: true,
         },
@@ -55,26 +55,29 @@ fn refusal(status: &str, refusal: Refusal) -> AppError {
 }
 
 /// The timeline's kind for a step: the two older kinds keep their names.
-fn event_kind(to: &str) -> &'static str {
+fn event_kind(to: Status) -> &'static str {
     match to {
-        wf::ACKNOWLEDGED => "acknowledged",
-        wf::WITHDRAWN => "withdrawn",
+        Status::Acknowledged => "acknowledged",
+        Status::Withdrawn => "withdrawn",
         _ => "transition",
     }
 }
 
 impl Referrals {
-    async fn current(&self, id: i64) -> Result<Option<Current>, sqlx::Error> {
+    async fn current(&self, id: i64) -> Result<Option<Current>, AppError> {
         let row: Option<(i64, String, String)> =
             sqlx::query_as("SELECT hospital_id, pathway, status FROM referrals WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.db.pool)
                 .await?;
-        Ok(row.map(|(hospital_id, pathway, status)| Current {
-            hospital_id,
-            pathway: pathway_from_code(&pathway),
-            status,
-        }))
+        row.map(|(hospital_id, pathway, status)| {
+            Ok(Current {
+                hospital_id,
+                pathway: pathway_from_code(&pathway),
+                status: decode_status(&status, id)?,
+            })
+        })
+        .transpose()
     }
 
     /// Moves a referral to `input.to`. The centre's clinicians may take every step; the
@@ -85,23 +88,25 @@ impl Referrals {
         identity: &RequestIdentity,
         id: i64,
         input: &TransitionInput,
-    ) -> Result<String, AppError> {
+    ) -> Result<Status, AppError> {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let current = self.current(id).await?.ok_or(AppError::NotFound)?;
         let hospital_id = current.hospital_id;
         if authorize(identity, Action::ViewReferral { hospital_id }).is_err() {
             return Err(AppError::NotFound);
         }
-        let to = input.to.trim();
+        let to = Status::parse(input.to.trim());
         let allowed = authorize(identity, Action::WorkReferrals).is_ok()
-            || (to == wf::WITHDRAWN
+            || (to == Some(Status::Withdrawn)
                 && authorize(identity, Action::CreateReferral { hospital_id }).is_ok());
         if !allowed {
             return Err(AppError::Forbidden);
         }
         let now = self.clock.now_ms();
-        let detail = wf::check(current.pathway, &current.status, input, to_local(now))
-            .map_err(|r| refusal(&current.status, r))?;
+        let detail = wf::check(current.pathway, current.status, input, to_local(now))
+            .map_err(|r| refusal(current.status, r))?;
+        // Checked: the target is a known state.
+        let to = to.ok_or(AppError::Internal)?;
         let _turn = self.db.write_turn().await;
         let mut tx = self.db.begin().await?;
         self.apply(&mut tx, identity, id, &current, to, detail, now)
@@ -109,8 +114,8 @@ impl Referrals {
         tx.commit().await?;
         self.wake_outbox();
         self.changes.referral_written(now);
-        tracing::info!(referral_id = id, to, actor = user.id, "referral moved");
-        Ok(to.to_owned())
+        tracing::info!(referral_id = id, to = %to, actor = user.id, "referral moved");
+        Ok(to)
     }
 
     /// Applies a checked step on the caller's transaction: the state (only if it is still
@@ -123,13 +128,13 @@ impl Referrals {
         identity: &RequestIdentity,
         id: i64,
         current: &Current,
-        to: &str,
+        to: Status,
         detail: Map<String, Value>,
         now: i64,
     ) -> Result<(), AppError> {
         let actor = identity.user.as_ref().map(|u| u.id);
         let by_centre = identity.user.as_ref().is_some_and(|u| u.is_centre_staff());
-        let decision = wf::DECISIONS.contains(&to).then_some(to);
+        let decision = wf::DECISIONS.contains(&to).then_some(to.as_str());
         let review_due = detail
             .get("review_at")
             .and_then(Value::as_str)
@@ -144,13 +149,13 @@ impl Referrals {
              review_due_at = $8 \
              WHERE id = $6 AND status = $7",
         )
-        .bind(to)
+        .bind(to.as_str())
         .bind(now)
         .bind(i64::from(by_centre))
         .bind(decision)
-        .bind(i64::from(to == wf::TEAM_DISPATCHED))
+        .bind(i64::from(to == Status::TeamDispatched))
         .bind(id)
-        .bind(&current.status)
+        .bind(current.status.as_str())
         .bind(review_due)
         .execute(&mut *conn)
         .await?
@@ -161,7 +166,7 @@ impl Referrals {
                 .bind(id)
                 .fetch_one(&mut *conn)
                 .await?;
-            return Err(refusal(&status, Refusal::Changed));
+            return Err(refusal(decode_status(&status, id)?, Refusal::Changed));
         }
         // Whatever the centre does first answers the alert; a withdrawal stops the timer.
         if by_centre {
@@ -174,7 +179,7 @@ impl Referrals {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        } else if to == wf::WITHDRAWN {
+        } else if to == Status::Withdrawn {
             sqlx::query("UPDATE referral_escalations SET next_at = NULL WHERE referral_id = $1")
                 .bind(id)
                 .execute(&mut *conn)
@@ -189,7 +194,7 @@ impl Referrals {
         .bind(now)
         .bind(actor)
         .bind(event_kind(to))
-        .bind(to)
+        .bind(to.as_str())
         .bind(detail.to_string())
         .execute(&mut *conn)
         .await?;
@@ -199,18 +204,17 @@ impl Referrals {
             "reason_code": detail.get("reason_code"),
         });
         let action = match to {
-            wf::ACKNOWLEDGED => "referral_acknowledged",
-            wf::WITHDRAWN => "referral_withdrawn",
+            Status::Acknowledged => "referral_acknowledged",
+            Status::Withdrawn => "referral_withdrawn",
             _ => "referral_transition",
         };
         audit::record(conn, Event::by(identity, action, "referral", id, audited)).await?;
         let kind = match to {
-            wf::ACKNOWLEDGED => Some(Kind::Acknowledged),
-            wf::INFO_REQUESTED => Some(Kind::InfoRequested),
+            Status::Acknowledged => Some(Kind::Acknowledged),
+            Status::InfoRequested => Some(Kind::InfoRequested),
             _ => wf::DECISIONS
-                .iter()
-                .find(|d| **d == to)
-                .map(|state| Kind::Decision { state }),
+                .contains(&to)
+                .then_some(Kind::Decision { state: to }),
         };
         if let Some(kind) = kind {
             self.tell_referrer(conn, id, kind, now).await?;
@@ -244,14 +248,14 @@ impl Referrals {
         &self,
         conn: &mut AnyConnection,
         id: i64,
-        state: &str,
+        state: Status,
     ) -> Result<Vec<Recipient>, sqlx::Error> {
         let actor: Option<(Option<i64>,)> = sqlx::query_as(
             "SELECT actor_user_id FROM referral_events WHERE referral_id = $1 AND status = $2 \
              ORDER BY at DESC, id DESC LIMIT 1",
         )
         .bind(id)
-        .bind(state)
+        .bind(state.as_str())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(clinician) = actor.and_then(|a| a.0) {
@@ -288,27 +292,29 @@ impl Referrals {
         current: &Current,
         now: i64,
     ) -> Result<(), AppError> {
-        match current.status.as_str() {
-            wf::INFO_REQUESTED => {
+        match current.status {
+            Status::InfoRequested => {
                 let mut detail = Map::new();
-                detail.insert("from".into(), json!(wf::INFO_REQUESTED));
+                detail.insert("from".into(), json!(Status::InfoRequested));
                 detail.insert("by_update".into(), json!(true));
                 self.apply(
                     conn,
                     identity,
                     id,
                     current,
-                    wf::UNDER_CONSULTATION,
+                    Status::UnderConsultation,
                     detail,
                     now,
                 )
                 .await?;
-                let to = self.who_moved_it(conn, id, wf::INFO_REQUESTED).await?;
+                let to = self.who_moved_it(conn, id, Status::InfoRequested).await?;
                 self.tell_centre(conn, id, Kind::InfoProvided, &to, now)
                     .await?;
             }
-            wf::DEFERRED_REASSESS => {
-                let to = self.who_moved_it(conn, id, wf::DEFERRED_REASSESS).await?;
+            Status::DeferredReassess => {
+                let to = self
+                    .who_moved_it(conn, id, Status::DeferredReassess)
+                    .await?;
                 self.tell_centre(conn, id, Kind::DeferredUpdated, &to, now)
                     .await?;
             }
@@ -340,7 +346,7 @@ impl Referrals {
             .bind(now)
             .bind(id)
             .bind(due_at)
-            .bind(wf::DEFERRED_REASSESS)
+            .bind(Status::DeferredReassess.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -348,7 +354,7 @@ impl Referrals {
                 continue;
             }
             let to = self
-                .who_moved_it(&mut tx, id, wf::DEFERRED_REASSESS)
+                .who_moved_it(&mut tx, id, Status::DeferredReassess)
                 .await?;
             self.tell_centre(&mut tx, id, Kind::ReviewDue, &to, now)
                 .await?;
@@ -528,20 +534,22 @@ impl Referrals {
                 sql.push_str(&format!("r.status IN ({})", states.join(", ")));
             }
             "all" => sql.push_str("1 = 1"),
-            state if wf::STATES.contains(&state) => {
-                binds.push(json!(state));
-                sql.push_str(&format!("r.status = ${}", binds.len()));
-            }
-            _ => errors.add(
-                "status",
-                FieldError::UnknownValue {
-                    allowed: ["open", "all"]
-                        .iter()
-                        .chain(wf::STATES)
-                        .map(|s| (*s).to_owned())
-                        .collect(),
-                },
-            ),
+            state => match Status::parse(state) {
+                Some(state) => {
+                    binds.push(json!(state));
+                    sql.push_str(&format!("r.status = ${}", binds.len()));
+                }
+                None => errors.add(
+                    "status",
+                    FieldError::UnknownValue {
+                        allowed: ["open", "all"]
+                            .into_iter()
+                            .chain(wf::STATES.iter().map(|s| s.as_str()))
+                            .map(str::to_owned)
+                            .collect(),
+                    },
+                ),
+            },
         }
         match filter.pathway.trim() {
             "" => {}
@@ -600,7 +608,7 @@ impl Referrals {
             rows: read
                 .rows
                 .iter()
-                .map(|(row, evaluation)| queue_row(row.clone(), evaluation, now))
+                .map(|(row, status, evaluation)| queue_row(row.clone(), *status, evaluation, now))
                 .collect(),
             hospitals: read.hospitals.clone(),
             capacity: read.capacity.clone(),
@@ -628,7 +636,8 @@ impl Referrals {
             .into_iter()
             .map(|row| {
                 let evaluation = decode_json(&row.5, "referral evaluation", row.0)?;
-                Ok((row, evaluation))
+                let status = decode_status(&row.4, row.0)?;
+                Ok((row, status, evaluation))
             })
             .collect::<Result<Vec<_>, AppError>>()?;
         let hospitals: Vec<(i64, String)> =
@@ -653,9 +662,9 @@ impl Referrals {
         identity: &RequestIdentity,
         id: i64,
         pathway: Pathway,
-        status: &str,
+        status: Status,
         (assigned, assignee): (Option<i64>, Option<String>),
-        steps: Vec<(i64, String, String)>,
+        steps: Vec<(i64, Status, String)>,
     ) -> Result<WorkflowView, AppError> {
         let me = identity.user.as_ref().map_or(-1, |u| u.id);
         let centre = authorize(identity, Action::WorkReferrals).is_ok();
@@ -665,13 +674,13 @@ impl Referrals {
         };
         let decision = steps
             .iter()
-            .find(|(_, s, _)| wf::DECISIONS.contains(&s.as_str()))
+            .find(|(_, s, _)| wf::DECISIONS.contains(s))
             .map(|(at, state, detail)| {
-                Ok::<_, AppError>(decision_view(*at, state, &parse(detail)?))
+                Ok::<_, AppError>(decision_view(*at, *state, &parse(detail)?))
             })
             .transpose()?;
-        let info_request = (status == wf::INFO_REQUESTED)
-            .then(|| steps.iter().find(|(_, s, _)| s == wf::INFO_REQUESTED))
+        let info_request = (status == Status::InfoRequested)
+            .then(|| steps.iter().find(|(_, s, _)| *s == Status::InfoRequested))
             .flatten()
             .map(|(at, _, detail)| {
                 let d = parse(detail)?;
@@ -694,13 +703,10 @@ impl Referrals {
         )
         .is_ok()
             && wf::is_open(pathway, status);
-        let next: Vec<String> = if centre {
+        let next: Vec<Status> = if centre {
             wf::next_states(pathway, status)
-                .into_iter()
-                .map(str::to_owned)
-                .collect()
         } else if may_withdraw {
-            vec![wf::WITHDRAWN.to_owned()]
+            vec![Status::Withdrawn]
         } else {
             Vec::new()
         };
@@ -711,10 +717,10 @@ impl Referrals {
         };
         let show_pre_transfer = decision.as_ref().is_some_and(|d| {
             matches!(
-                d.state.as_str(),
-                wf::ACCEPTED_TRANSFER | wf::ACCEPTED_MOBILE_TEAM
+                d.state,
+                Status::AcceptedTransfer | Status::AcceptedMobileTeam
             )
-        }) && status != wf::WITHDRAWN;
+        }) && status != Status::Withdrawn;
         let transfer_checks = if show_pre_transfer {
             transfer_checks(&self.db, id).await?
         } else {
@@ -914,7 +920,7 @@ impl Referrals {
             return Ok(kpis);
         }
         let (from, to, rows) = self.kpi_rows(identity, from, to).await?;
-        let kpis = kpis(from, to, &rows);
+        let kpis = kpis(from, to, &rows)?;
         self.read_caches.kpis.put(range, version, kpis.clone());
         Ok(kpis)
     }
@@ -1051,7 +1057,7 @@ type QueueKey = (String, String, String, Option<i64>);
 /// waiting times are worked out per view).
 #[derive(Debug)]
 struct QueueRead {
-    rows: Vec<(QueueDbRow, Evaluation)>,
+    rows: Vec<(QueueDbRow, Status, Evaluation)>,
     truncated: bool,
     hospitals: Vec<(i64, String)>,
     capacity: Capacity,
@@ -1086,7 +1092,7 @@ type KpiRow = (
     i64,
 );
 
-fn kpis(from: String, to: String, rows: &[KpiRow]) -> Kpis {
+fn kpis(from: String, to: String, rows: &[KpiRow]) -> Result<Kpis, AppError> {
     use std::collections::BTreeMap;
     let mut months: BTreeMap<String, usize> = BTreeMap::new();
     let mut hospitals: BTreeMap<String, usize> = BTreeMap::new();
@@ -1098,7 +1104,7 @@ fn kpis(from: String, to: String, rows: &[KpiRow]) -> Kpis {
         total: rows.len(),
         ..Kpis::default()
     };
-    for (_, submitted, hospital, pathway, acked, decided, state, departed, level) in rows {
+    for (reference, submitted, hospital, pathway, acked, decided, state, departed, level) in rows {
         *months
             .entry(format_local(to_local(*submitted))[..7].to_owned())
             .or_default() += 1;
@@ -1109,10 +1115,14 @@ fn kpis(from: String, to: String, rows: &[KpiRow]) -> Kpis {
         decision.extend(minutes(decided));
         departure.extend(minutes(departed));
         if let Some(state) = state.as_deref() {
+            let state = Status::parse(state).ok_or_else(|| {
+                tracing::error!(%reference, state, "stored decision is unknown");
+                AppError::Internal
+            })?;
             k.decided += 1;
             k.accepted += usize::from(wf::ACCEPTED.contains(&state));
             k.declined += usize::from(wf::DECLINED.contains(&state));
-            k.mobile_team += usize::from(state == wf::ACCEPTED_MOBILE_TEAM);
+            k.mobile_team += usize::from(state == Status::AcceptedMobileTeam);
         }
         k.escalated += usize::from(*level > 0);
     }
@@ -1124,7 +1134,7 @@ fn kpis(from: String, to: String, rows: &[KpiRow]) -> Kpis {
     k.to_acknowledge = interval(ack);
     k.to_decision = interval(decision);
     k.to_departure = interval(departure);
-    k
+    Ok(k)
 }
 
 /// Median (mean of the middle two for an even count) and 90th percentile (nearest rank).
@@ -1198,9 +1208,9 @@ fn strings(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn decision_view(at: i64, state: &str, d: &Map<String, Value>) -> DecisionView {
+fn decision_view(at: i64, state: Status, d: &Map<String, Value>) -> DecisionView {
     DecisionView {
-        state: state.to_owned(),
+        state,
         at_local: local_display(at),
         reason_code: d
             .get("reason_code")
@@ -1235,13 +1245,13 @@ type QueueDbRow = (
     Option<String>,
 );
 
-fn queue_row(row: QueueDbRow, evaluation: &Evaluation, now: i64) -> QueueRow {
+fn queue_row(row: QueueDbRow, status: Status, evaluation: &Evaluation, now: i64) -> QueueRow {
     let (
         id,
         reference,
         hospital,
         pathway,
-        status,
+        _status_as_stored,
         _evaluation_as_stored,
         submitted_at,
         acked,
@@ -1253,7 +1263,7 @@ fn queue_row(row: QueueDbRow, evaluation: &Evaluation, now: i64) -> QueueRow {
     let waiting_min = (now - submitted_at).max(0) / MINUTE_MS;
     let target_min = match (acked, decided) {
         (None, _) => Some(ack_min),
-        (Some(_), None) if !wf::DECISIONS.contains(&status.as_str()) => Some(decision_min),
+        (Some(_), None) if !wf::DECISIONS.contains(&status) => Some(decision_min),
         _ => None,
     };
     QueueRow {

@@ -47,7 +47,7 @@ impl IntoResponse for ApiError {
                 changed,
             }) => {
                 let message = AppError::Transition {
-                    status: status.clone(),
+                    status,
                     allowed: allowed.clone(),
                     changed,
                 }

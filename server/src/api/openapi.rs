@@ -348,6 +348,14 @@ fn object_with(properties: &[(&str, &str)]) -> Schema {
     object.into()
 }
 
+/// Every referral state's name, in the order of the diagram.
+fn state_names() -> Vec<&'static str> {
+    ecmo_referral_app::domain::workflow::STATES
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
+}
+
 fn choices(description: &str, values: &[&str]) -> ObjectBuilder {
     string(description).enum_values(Some(values.iter().copied()))
 }
@@ -479,7 +487,7 @@ fn score_operation(score: Score) -> OperationBuilder {
 fn transition_schema() -> Schema {
     use ecmo_referral_app::domain::workflow as wf;
     ObjectBuilder::new()
-        .property("to", choices("The target state", wf::STATES))
+        .property("to", choices("The target state", &state_names()))
         .property(
             "reason_code",
             choices(
@@ -850,10 +858,7 @@ fn build() -> OpenApi {
             "Moved",
             ObjectBuilder::new()
                 .property("id", ObjectBuilder::new().schema_type(Type::Integer))
-                .property(
-                    "status",
-                    choices("The new state", ecmo_referral_app::domain::workflow::STATES),
-                )
+                .property("status", choices("The new state", &state_names()))
                 .required("id")
                 .required("status"),
         )

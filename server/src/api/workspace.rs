@@ -8,7 +8,7 @@ use axum::response::sse::{Event, Sse};
 use axum::Json;
 use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
 use ecmo_referral_app::domain::policy::Action;
-use ecmo_referral_app::domain::workflow::{TransitionInput, STATES};
+use ecmo_referral_app::domain::workflow::{Status, TransitionInput, STATES};
 use ecmo_referral_app::error::AppError;
 use ecmo_referral_app::ssr::accounts::service::authorize;
 use ecmo_referral_app::ssr::accounts::RequestIdentity;
@@ -73,11 +73,11 @@ fn transition_input(value: &Value) -> Result<TransitionInput, FieldErrors> {
         if errors.get("to").is_none() {
             errors.add("to", FieldError::Missing);
         }
-    } else if !STATES.contains(&to.trim()) {
+    } else if Status::parse(to.trim()).is_none() {
         errors.add(
             "to",
             FieldError::UnknownValue {
-                allowed: STATES.iter().map(|s| (*s).to_owned()).collect(),
+                allowed: STATES.iter().map(|s| s.as_str().to_owned()).collect(),
             },
         );
     }

@@ -351,6 +351,39 @@ async fn stored_data_that_does_not_decode_is_an_error(kind: DbKind) {
         ("not json", 1),
         "nothing written back"
     );
+
+    // A state this version does not know is damage, never read as another state, and a
+    // step from it changes nothing.
+    let response =
+        crate::referrals::submit(&app, &a, "key-damaged-0002", &example(Pathway::Vv)).await;
+    let other = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    sqlx::query("UPDATE referrals SET status = 'UNDER CONSULTATION' WHERE id = $1")
+        .bind(other)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let page = clinician
+        .get(format!("{}/api/v1/referrals/{other}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(page), 500);
+    let step = post(
+        &app,
+        &clinician,
+        format!("/api/v1/referrals/{other}/transitions"),
+        json!({ "to": "ACKNOWLEDGED" }),
+    )
+    .await;
+    assert_eq!(status(step), 500);
+    let (state,): (String,) = sqlx::query_as("SELECT status FROM referrals WHERE id = $1")
+        .bind(other)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "UNDER CONSULTATION");
     app.stop().await;
 }
 

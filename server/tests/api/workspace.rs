@@ -108,31 +108,30 @@ fn review_time(app: &TestApp) -> String {
 fn body_for(to: &str) -> Value {
     let mut body = json!({ "to": to, "note": format!("internal note for {to}") });
     match to {
-        wf::INFO_REQUESTED => body["fields"] = json!(["blood_gas", "echo"]),
-        wf::ACCEPTED_MOBILE_TEAM => {
+        "INFO_REQUESTED" => body["fields"] = json!(["blood_gas", "echo"]),
+        "ACCEPTED_MOBILE_TEAM" => {
             body["eta_min"] = json!(45);
             body["team"] = json!("Dr Novak, perfusionist Kos");
             body["advice"] = json!("Keep the right femoral vein free.");
         }
-        wf::DEFERRED_REASSESS => {
+        "DEFERRED_REASSESS" => {
             body["reason_code"] = json!("NOT_YET_INDICATED");
             body["triggers"] = json!(["pf_below_80"]);
             body["review_at"] = json!("set by the caller");
         }
-        wf::DECLINED_WITH_ADVICE => {
+        "DECLINED_WITH_ADVICE" => {
             body["reason_code"] = json!("OPTIMISE_FIRST");
             body["advice"] = json!("Prone for 16 h and call again.");
         }
-        wf::DECLINED_CONTRAINDICATED
-        | wf::DECLINED_ECPR
-        | wf::NOT_CANNULATED_ON_SITE
-        | wf::NOT_STARTED => body["reason_code"] = json!("IRREVERSIBLE"),
-        wf::REFERRED_ONWARD => {
+        "DECLINED_CONTRAINDICATED" | "DECLINED_ECPR" | "NOT_CANNULATED_ON_SITE" | "NOT_STARTED" => {
+            body["reason_code"] = json!("IRREVERSIBLE")
+        }
+        "REFERRED_ONWARD" => {
             body["reason_code"] = json!("CAPACITY");
             body["centre"] = json!("UKC Maribor");
         }
-        wf::WITHDRAWN => body["reason_code"] = json!("improved"),
-        wf::CANNULATED => body["mode"] = json!("VA"),
+        "WITHDRAWN" => body["reason_code"] = json!("improved"),
+        "CANNULATED" => body["mode"] = json!("VA"),
         _ => {}
     }
     body
@@ -260,16 +259,17 @@ async fn every_transition_over_http(kind: DbKind) {
         for (n, path) in paths.iter().enumerate() {
             let id = submit(&c, pathway, &format!("key-walk-{pathway:?}-{n:03}")).await;
             let mut state = if pathway == Pathway::Ecpr {
-                wf::ECPR_ALERT
+                wf::Status::EcprAlert.as_str()
             } else {
-                wf::SUBMITTED
+                wf::Status::Submitted.as_str()
             }
             .to_owned();
             for to in path.iter() {
                 if probed.insert(state.clone()) {
-                    let allowed = next_states(pathway, &state);
+                    let allowed = next_states(pathway, wf::Status::parse(&state).unwrap());
                     for wrong in STATES.iter().filter(|s| !allowed.contains(s)) {
-                        let (status, body) = step(&c, &c.clinician, id, body_for(wrong)).await;
+                        let (status, body) =
+                            step(&c, &c.clinician, id, body_for(wrong.as_str())).await;
                         assert_eq!(status, 409, "{pathway:?} {state} -> {wrong}: {body}");
                         assert_eq!(body["status"], state.as_str());
                         assert_eq!(body["allowed"], json!(allowed), "{state}");
@@ -290,15 +290,15 @@ async fn every_transition_over_http(kind: DbKind) {
         let every: BTreeSet<(String, String)> = STATES
             .iter()
             .flat_map(|from| {
-                next_states(pathway, from)
+                next_states(pathway, *from)
                     .into_iter()
-                    .map(move |to| ((*from).to_owned(), to.to_owned()))
+                    .map(move |to| (from.as_str().to_owned(), to.as_str().to_owned()))
             })
-            .filter(|(from, _)| pathway == Pathway::Ecpr || from != wf::ECPR_ALERT)
+            .filter(|(from, _)| pathway == Pathway::Ecpr || from != wf::Status::EcprAlert.as_str())
             .collect();
         assert_eq!(taken, every, "{pathway:?}: edges not exercised over HTTP");
         // A closed referral goes nowhere.
-        assert!(probed.contains(wf::FOLLOW_UP_PENDING));
+        assert!(probed.contains(wf::Status::FollowUpPending.as_str()));
     }
     c.app.stop().await;
 }
@@ -422,9 +422,14 @@ async fn decisions_reach_the_referrer(kind: DbKind) {
         "{body}"
     );
     assert_eq!(
-        step(&c, &c.clinician, id, body_for(wf::ACCEPTED_MOBILE_TEAM))
-            .await
-            .0,
+        step(
+            &c,
+            &c.clinician,
+            id,
+            body_for(wf::Status::AcceptedMobileTeam.as_str())
+        )
+        .await
+        .0,
         200
     );
     assert_eq!(
@@ -619,9 +624,9 @@ async fn two_clinicians_at_once(kind: DbKind) {
         for to in ["ACKNOWLEDGED", "UNDER_CONSULTATION"] {
             assert_eq!(step(&c, &c.clinician, id, json!({ "to": to })).await.0, 200);
         }
-        let mut accept = body_for(wf::ACCEPTED_TRANSFER);
+        let mut accept = body_for(wf::Status::AcceptedTransfer.as_str());
         accept["from"] = json!("UNDER_CONSULTATION");
-        let mut decline = body_for(wf::DECLINED_WITH_ADVICE);
+        let mut decline = body_for(wf::Status::DeclinedWithAdvice.as_str());
         decline["from"] = json!("UNDER_CONSULTATION");
         let (a, b) = tokio::join!(
             step(&c, &c.clinician, id, accept),
@@ -644,7 +649,7 @@ async fn two_clinicians_at_once(kind: DbKind) {
             .count();
         assert_eq!(decisions, 1, "one decision recorded");
         // A page drawn before the decision cannot act on it any more.
-        let mut stale = body_for(wf::REFERRED_ONWARD);
+        let mut stale = body_for(wf::Status::ReferredOnward.as_str());
         stale["from"] = json!("UNDER_CONSULTATION");
         let (status, body) = step(&c, &c.clinician, id, stale).await;
         assert_eq!((status, &body["changed"]), (409, &json!(true)));
@@ -934,9 +939,9 @@ async fn the_pre_transfer_checklist_reaches_the_centre(kind: DbKind) {
     let c = cast(kind).await;
     let id = submit(&c, Pathway::Vv, "key-prep-0001").await;
     for to in [
-        wf::ACKNOWLEDGED,
-        wf::UNDER_CONSULTATION,
-        wf::ACCEPTED_MOBILE_TEAM,
+        wf::Status::Acknowledged.as_str(),
+        wf::Status::UnderConsultation.as_str(),
+        wf::Status::AcceptedMobileTeam.as_str(),
     ] {
         let (status, body) = step(&c, &c.clinician, id, body_for(to)).await;
         assert_eq!(status, 200, "{to}: {body}");
@@ -1017,7 +1022,13 @@ async fn the_referrers_page_follows_and_streams_end_with_access(kind: DbKind) {
     let elsewhere = c.other_hospital.get(&url).send().await.unwrap();
     assert_eq!(elsewhere.status(), 404);
 
-    let (status, _) = step(&c, &c.clinician, id, body_for(wf::ACKNOWLEDGED)).await;
+    let (status, _) = step(
+        &c,
+        &c.clinician,
+        id,
+        body_for(wf::Status::Acknowledged.as_str()),
+    )
+    .await;
     assert_eq!(status, 200);
     let mut received = String::new();
     let announced = tokio::time::timeout(Duration::from_secs(5), async {
@@ -1045,7 +1056,13 @@ async fn the_referrers_page_follows_and_streams_end_with_access(kind: DbKind) {
         .execute(&c.app.db.pool)
         .await
         .unwrap();
-    let (status, _) = step(&c, &c.colleague, id, body_for(wf::UNDER_CONSULTATION)).await;
+    let (status, _) = step(
+        &c,
+        &c.colleague,
+        id,
+        body_for(wf::Status::UnderConsultation.as_str()),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(
         stream_ends_within(&mut queue, Duration::from_secs(5)).await,
@@ -1188,9 +1205,14 @@ async fn a_deferral_is_reviewed_on_time(kind: DbKind) {
         assert_eq!(step(&c, &c.colleague, id, json!({ "to": to })).await.0, 200);
     }
     assert_eq!(
-        step(&c, &c.clinician, id, body_for(wf::DEFERRED_REASSESS))
-            .await
-            .0,
+        step(
+            &c,
+            &c.clinician,
+            id,
+            body_for(wf::Status::DeferredReassess.as_str())
+        )
+        .await
+        .0,
         200
     );
     let seen = detail(&c, &c.referrer, id).await;

@@ -71,9 +71,9 @@ fn every_pair_of_states_follows_the_diagram() {
         let mut allowed = 0;
         for from in STATES {
             for to in STATES {
-                let expected = edges.contains(&(*from, *to));
+                let expected = edges.contains(&(from.as_str(), to.as_str()));
                 assert_eq!(
-                    may_follow(pathway, from, to),
+                    may_follow(pathway, *from, *to),
                     expected,
                     "{pathway:?}: {from} -> {to}"
                 );
@@ -85,12 +85,29 @@ fn every_pair_of_states_follows_the_diagram() {
 }
 
 #[test]
+fn a_state_is_stored_and_sent_by_its_name_and_an_unknown_name_is_none() {
+    let mut names: Vec<&str> = STATES.iter().map(|s| s.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), STATES.len(), "every state once");
+    for state in STATES {
+        assert_eq!(Status::parse(state.as_str()), Some(*state));
+        let json = serde_json::to_value(state).unwrap();
+        assert_eq!(json, state.as_str());
+        assert_eq!(serde_json::from_value::<Status>(json).unwrap(), *state);
+    }
+    assert_eq!(Status::parse("UNDER CONSULTATION"), None);
+    assert_eq!(Status::parse("submitted"), None);
+    assert!(serde_json::from_value::<Status>(json!("LOST")).is_err());
+}
+
+#[test]
 fn every_state_can_reach_closed_and_closed_is_final() {
     for pathway in [Pathway::Vv, Pathway::Ecpr] {
         let start = if pathway == Pathway::Ecpr {
-            ECPR_ALERT
+            Status::EcprAlert
         } else {
-            SUBMITTED
+            Status::Submitted
         };
         let mut seen = vec![start];
         let mut i = 0;
@@ -102,14 +119,14 @@ fn every_state_can_reach_closed_and_closed_is_final() {
             }
             i += 1;
         }
-        assert!(seen.contains(&CLOSED), "{pathway:?}");
-        assert!(next_states(pathway, CLOSED).is_empty());
+        assert!(seen.contains(&Status::Closed), "{pathway:?}");
+        assert!(next_states(pathway, Status::Closed).is_empty());
     }
 }
 
-fn to(state: &str) -> TransitionInput {
+fn to(state: impl std::fmt::Display) -> TransitionInput {
     TransitionInput {
-        to: state.into(),
+        to: state.to_string(),
         ..TransitionInput::default()
     }
 }
@@ -129,26 +146,31 @@ fn field_errors(result: Result<Map<String, Value>, Refusal>) -> Vec<String> {
 
 #[test]
 fn an_invalid_target_names_the_allowed_ones() {
-    let refused = check(Pathway::Vv, SUBMITTED, &to(ACCEPTED_TRANSFER), NOW);
+    let refused = check(
+        Pathway::Vv,
+        Status::Submitted,
+        &to(Status::AcceptedTransfer),
+        NOW,
+    );
     assert_eq!(
         refused,
         Err(Refusal::NotAllowed {
-            allowed: vec![ACKNOWLEDGED, WITHDRAWN]
+            allowed: vec![Status::Acknowledged, Status::Withdrawn]
         })
     );
     assert_eq!(
-        field_errors(check(Pathway::Vv, SUBMITTED, &to("LOST"), NOW)),
+        field_errors(check(Pathway::Vv, Status::Submitted, &to("LOST"), NOW)),
         ["to"]
     );
 }
 
 #[test]
 fn a_stale_view_is_a_conflict_not_an_overwrite() {
-    let mut input = to(ACCEPTED_TRANSFER);
-    input.from = Some(UNDER_CONSULTATION.into());
-    assert!(check(Pathway::Vv, UNDER_CONSULTATION, &input, NOW).is_ok());
+    let mut input = to(Status::AcceptedTransfer);
+    input.from = Some("UNDER_CONSULTATION".into());
+    assert!(check(Pathway::Vv, Status::UnderConsultation, &input, NOW).is_ok());
     assert_eq!(
-        check(Pathway::Vv, DECLINED_WITH_ADVICE, &input, NOW),
+        check(Pathway::Vv, Status::DeclinedWithAdvice, &input, NOW),
         Err(Refusal::Changed)
     );
 }
@@ -158,19 +180,19 @@ fn decisions_carry_what_they_need() {
     assert_eq!(
         field_errors(check(
             Pathway::Vv,
-            UNDER_CONSULTATION,
-            &to(DECLINED_WITH_ADVICE),
+            Status::UnderConsultation,
+            &to(Status::DeclinedWithAdvice),
             NOW
         )),
         ["advice", "reason_code"]
     );
-    let mut decline = to(DECLINED_WITH_ADVICE);
+    let mut decline = to(Status::DeclinedWithAdvice);
     decline.reason_code = Some("OPTIMISE_FIRST".into());
     decline.advice = "Prone for 16 h, then call again.".into();
     decline.note = "Discussed with Dr X.".into();
-    let detail = check(Pathway::Vv, UNDER_CONSULTATION, &decline, NOW).unwrap();
+    let detail = check(Pathway::Vv, Status::UnderConsultation, &decline, NOW).unwrap();
     assert_eq!(detail["reason_code"], "OPTIMISE_FIRST");
-    assert_eq!(detail["from"], UNDER_CONSULTATION);
+    assert_eq!(detail["from"], "UNDER_CONSULTATION");
     // The referrer sees the advice, never the internal note.
     let shown = for_referrer(detail);
     assert!(shown.get("note").is_none());
@@ -178,65 +200,76 @@ fn decisions_carry_what_they_need() {
 
     decline.reason_code = Some("BORED".into());
     assert_eq!(
-        field_errors(check(Pathway::Vv, UNDER_CONSULTATION, &decline, NOW)),
+        field_errors(check(Pathway::Vv, Status::UnderConsultation, &decline, NOW)),
         ["reason_code"]
     );
 
     assert_eq!(
         field_errors(check(
             Pathway::Va,
-            UNDER_CONSULTATION,
-            &to(ACCEPTED_MOBILE_TEAM),
+            Status::UnderConsultation,
+            &to(Status::AcceptedMobileTeam),
             NOW
         )),
         ["eta_min", "team"]
     );
-    let mut mobile = to(ACCEPTED_MOBILE_TEAM);
+    let mut mobile = to(Status::AcceptedMobileTeam);
     mobile.eta_min = Some(45.4);
     mobile.team = "Dr A, perfusionist B".into();
-    let detail = check(Pathway::Va, UNDER_CONSULTATION, &mobile, NOW).unwrap();
+    let detail = check(Pathway::Va, Status::UnderConsultation, &mobile, NOW).unwrap();
     assert_eq!(detail["eta_min"], 45);
     mobile.eta_min = Some(-1.0);
     assert_eq!(
-        field_errors(check(Pathway::Va, UNDER_CONSULTATION, &mobile, NOW)),
+        field_errors(check(Pathway::Va, Status::UnderConsultation, &mobile, NOW)),
         ["eta_min"]
     );
 
     assert_eq!(
         field_errors(check(
             Pathway::Vv,
-            UNDER_CONSULTATION,
-            &to(INFO_REQUESTED),
+            Status::UnderConsultation,
+            &to(Status::InfoRequested),
             NOW
         )),
         ["fields"]
     );
-    let mut info = to(INFO_REQUESTED);
+    let mut info = to(Status::InfoRequested);
     info.fields = vec!["blood_gas".into(), "echo".into()];
-    assert!(check(Pathway::Vv, ACKNOWLEDGED, &info, NOW).is_ok());
+    assert!(check(Pathway::Vv, Status::Acknowledged, &info, NOW).is_ok());
 
     assert_eq!(
-        field_errors(check(Pathway::Vv, TEAM_ON_SITE, &to(CANNULATED), NOW)),
+        field_errors(check(
+            Pathway::Vv,
+            Status::TeamOnSite,
+            &to(Status::Cannulated),
+            NOW
+        )),
         ["mode"]
     );
     assert_eq!(
         field_errors(check(
             Pathway::Vv,
-            UNDER_CONSULTATION,
-            &to(REFERRED_ONWARD),
+            Status::UnderConsultation,
+            &to(Status::ReferredOnward),
             NOW
         )),
         ["centre", "reason_code"]
     );
     // Acceptance needs no reason code.
-    assert!(check(Pathway::Vv, UNDER_CONSULTATION, &to(ACCEPTED_TRANSFER), NOW).is_ok());
+    assert!(check(
+        Pathway::Vv,
+        Status::UnderConsultation,
+        &to(Status::AcceptedTransfer),
+        NOW
+    )
+    .is_ok());
     // Withdrawal takes the withdrawal reasons.
-    let mut withdraw = to(WITHDRAWN);
+    let mut withdraw = to(Status::Withdrawn);
     withdraw.reason_code = Some("improved".into());
-    assert!(check(Pathway::Ecpr, ECPR_ALERT, &withdraw, NOW).is_ok());
+    assert!(check(Pathway::Ecpr, Status::EcprAlert, &withdraw, NOW).is_ok());
     withdraw.reason_code = Some("CAPACITY".into());
     assert_eq!(
-        field_errors(check(Pathway::Ecpr, ECPR_ALERT, &withdraw, NOW)),
+        field_errors(check(Pathway::Ecpr, Status::EcprAlert, &withdraw, NOW)),
         ["reason_code"]
     );
 }
@@ -244,25 +277,40 @@ fn decisions_carry_what_they_need() {
 #[test]
 fn a_deferral_has_triggers_and_a_review_time_ahead() {
     let local_now = crate::domain::checklist::parse_local("2026-11-21T10:00").unwrap();
-    let mut defer = to(DEFERRED_REASSESS);
+    let mut defer = to(Status::DeferredReassess);
     defer.reason_code = Some("NOT_YET_INDICATED".into());
     assert_eq!(
-        field_errors(check(Pathway::Vv, UNDER_CONSULTATION, &defer, local_now)),
+        field_errors(check(
+            Pathway::Vv,
+            Status::UnderConsultation,
+            &defer,
+            local_now
+        )),
         ["review_at", "triggers"]
     );
     defer.triggers = vec!["pf_below_80".into()];
     defer.review_at = Some("2026-11-21T09:59".into());
     assert_eq!(
-        field_errors(check(Pathway::Vv, UNDER_CONSULTATION, &defer, local_now)),
+        field_errors(check(
+            Pathway::Vv,
+            Status::UnderConsultation,
+            &defer,
+            local_now
+        )),
         ["review_at"]
     );
     defer.review_at = Some("2026-11-29T10:01".into());
     assert_eq!(
-        field_errors(check(Pathway::Vv, UNDER_CONSULTATION, &defer, local_now)),
+        field_errors(check(
+            Pathway::Vv,
+            Status::UnderConsultation,
+            &defer,
+            local_now
+        )),
         ["review_at"]
     );
     defer.review_at = Some("2026-11-21T16:00".into());
-    let detail = check(Pathway::Vv, UNDER_CONSULTATION, &defer, local_now).unwrap();
+    let detail = check(Pathway::Vv, Status::UnderConsultation, &defer, local_now).unwrap();
     assert_eq!(detail["triggers"], json!(["pf_below_80"]));
     assert_eq!(detail["review_at"], "2026-11-21T16:00");
 }
@@ -271,8 +319,8 @@ fn a_deferral_has_triggers_and_a_review_time_ahead() {
 fn every_state_and_code_has_words_in_both_languages() {
     for lang in [Lang::Sl, Lang::En] {
         for state in STATES {
-            assert!(!state_label(state, lang).contains('_'), "{state}");
-            assert!(!action_label(state, lang).contains('_'), "{state}");
+            assert!(!state_label(*state, lang).contains('_'), "{state}");
+            assert!(!action_label(*state, lang).contains('_'), "{state}");
         }
         for code in REASON_CODES.iter().chain(WITHDRAW_REASONS) {
             assert!(!reason_label(code, lang).contains('_'), "{code}");
@@ -285,7 +333,7 @@ fn every_state_and_code_has_words_in_both_languages() {
         }
     }
     assert_ne!(
-        state_label(DECLINED_WITH_ADVICE, Lang::Sl),
-        state_label(DECLINED_WITH_ADVICE, Lang::En)
+        state_label(Status::DeclinedWithAdvice, Lang::Sl),
+        state_label(Status::DeclinedWithAdvice, Lang::En)
     );
 }
