@@ -39,7 +39,7 @@ pub struct AckView {
     pub referral_id: i64,
     pub reference: String,
     pub hospital: String,
-    pub pathway: String,
+    pub pathway: crate::domain::triage::Pathway,
     /// Who acknowledged it already, and when.
     pub acknowledged: Option<(String, String)>,
 }

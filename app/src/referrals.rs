@@ -23,7 +23,7 @@ pub struct Submitted {
 pub struct ReferralSummary {
     pub id: i64,
     pub reference: String,
-    pub pathway: String,
+    pub pathway: crate::domain::triage::Pathway,
     pub status: crate::domain::workflow::Status,
     pub hospital_id: i64,
     pub hospital_name: String,
@@ -363,7 +363,7 @@ pub async fn get_referral(#[server(default)] id: String) -> Result<ReferralDetai
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DraftSummary {
     pub id: i64,
-    pub pathway: String,
+    pub pathway: crate::domain::triage::Pathway,
     /// The patient's name when already entered: the doctor's own list, never a URL or mail.
     pub patient: Option<String>,
     pub updated_local: String,
@@ -373,7 +373,7 @@ pub struct DraftSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DraftView {
     pub id: i64,
-    pub pathway: String,
+    pub pathway: crate::domain::triage::Pathway,
     pub form: std::collections::BTreeMap<String, Vec<String>>,
     pub revision: i64,
     pub updated_at: i64,

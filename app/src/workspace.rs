@@ -13,7 +13,7 @@ pub struct QueueRow {
     pub id: i64,
     pub reference: String,
     pub hospital: String,
-    pub pathway: String,
+    pub pathway: crate::domain::triage::Pathway,
     pub status: crate::domain::workflow::Status,
     /// SCAI stage with its modifier, e.g. `D` or `E (A)`.
     pub scai: Option<String>,
@@ -157,7 +157,7 @@ pub struct Kpis {
     /// `2026-11` and count.
     pub per_month: Vec<(String, usize)>,
     pub per_hospital: Vec<(String, usize)>,
-    pub per_pathway: Vec<(String, usize)>,
+    pub per_pathway: Vec<(crate::domain::triage::Pathway, usize)>,
     pub decided: usize,
     pub accepted: usize,
     pub declined: usize,

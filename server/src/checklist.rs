@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use ecmo_referral_app::domain::checklist::{self, MAX_GASES, STEPS};
 use ecmo_referral_app::error::AppError;
-use ecmo_referral_app::pages::checklist::{pathway_of, REVIEW};
+use ecmo_referral_app::pages::checklist::REVIEW;
 use ecmo_referral_app::ssr::accounts::RequestIdentity;
 use ecmo_referral_app::ssr::drafts::Form as DraftForm;
 use ecmo_referral_app::ssr::pending::{self, PendingPost};
@@ -147,7 +147,7 @@ pub async fn apply_step(
     // Moving on with impossible values or unconfirmed unusual ones in this step shows them
     // first; missing answers do not stop the doctor from going on.
     if go == "next" {
-        let pathway = pathway_of(&draft.pathway);
+        let pathway = draft.pathway;
         let checked = checklist::check(
             &checklist::form_to_json(pathway, &draft.form),
             to_local(now_ms()),

@@ -158,21 +158,8 @@ pub fn reference(year: i32, number: i64) -> String {
     format!("ECMO-{year}-{number:04}")
 }
 
-/// The pathway of a stored code (`vv`, `va`, `ecpr`); anything else reads as VV.
-pub fn pathway_from_code(code: &str) -> Pathway {
-    match code {
-        "ecpr" => Pathway::Ecpr,
-        "va" => Pathway::Va,
-        _ => Pathway::Vv,
-    }
-}
-
 pub fn pathway_code(pathway: Pathway) -> &'static str {
-    match pathway {
-        Pathway::Vv => "vv",
-        Pathway::Va => "va",
-        Pathway::Ecpr => "ecpr",
-    }
+    pathway.code()
 }
 
 #[cfg(test)]

@@ -216,12 +216,32 @@ fn flag(id: &str) -> Flag {
 
 // ---------------------------------------------------------------- inputs
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The referral's pathway, stored and sent as `vv`, `va` or `ecpr`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Pathway {
     Vv,
     Va,
     Ecpr,
+}
+
+impl Pathway {
+    /// The pathway's stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Pathway::Vv => "vv",
+            Pathway::Va => "va",
+            Pathway::Ecpr => "ecpr",
+        }
+    }
+
+    /// The pathway with the stored code `code`, if there is one.
+    pub fn from_code(code: &str) -> Option<Pathway> {
+        [Pathway::Vv, Pathway::Va, Pathway::Ecpr]
+            .into_iter()
+            .find(|p| p.code() == code)
+    }
 }
 
 /// One blood gas. Pressures in mmHg (converted at the edge); FiO2 as a fraction.

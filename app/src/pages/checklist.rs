@@ -24,10 +24,6 @@ pub const REVIEW: usize = STEPS.len();
 /// Blood-gas rows offered at first: the spec asks for a series, typically three or more.
 const MIN_GAS_ROWS: usize = 3;
 
-pub fn pathway_of(code: &str) -> Pathway {
-    crate::domain::referral::pathway_from_code(code)
-}
-
 fn step_title(step: usize, lang: Lang) -> String {
     let key = STEPS.get(step).map_or("review", |s| s.key);
     question_label(key, lang)
@@ -117,7 +113,7 @@ fn DraftContent() -> impl IntoView {
                             {error.map(|code| view! { <p class="form-error" role="alert">{save_error(&code, lang.get_untracked())}</p> })}
                             <ChecklistStep
                                 draft_id=d.draft.id
-                                pathway=d.draft.pathway.clone()
+                                pathway=d.draft.pathway
                                 step
                                 form=d.draft.form.clone()
                                 rules=d.rules.clone()
@@ -161,7 +157,7 @@ enum SaveState {
 #[allow(clippy::too_many_arguments)]
 fn ChecklistStep(
     draft_id: i64,
-    pathway: String,
+    pathway: Pathway,
     step: usize,
     form: Form,
     rules: RuleSet,
@@ -175,7 +171,6 @@ fn ChecklistStep(
 ) -> impl IntoView {
     crate::island_hydrated();
     let lang = use_lang();
-    let pathway = pathway_of(&pathway);
     let offset = now_ms - now_local_ms;
     let initial = form.clone();
     let form_state = RwSignal::new(form);
@@ -1185,7 +1180,7 @@ pub fn Answers(data: serde_json::Map<String, Value>) -> impl IntoView {
 #[component]
 fn Review(d: DraftPageData, check: bool) -> impl IntoView {
     let lang = use_lang();
-    let pathway = pathway_of(&d.draft.pathway);
+    let pathway = d.draft.pathway;
     let offset = d.now_ms - d.now_local_ms;
     let checked = checklist::check(
         &checklist::form_to_json(pathway, &d.draft.form),

@@ -169,7 +169,7 @@ fn Acknowledge() -> impl IntoView {
                     let link = format!("/referrals/{}", v.referral_id);
                     view! {
                         <h1>{tr("Potrditev prejema", "Acknowledge")}" "{v.reference.clone()}</h1>
-                        <p class="lead">{v.hospital.clone()}" · "{v.pathway.to_uppercase()}</p>
+                        <p class="lead">{v.hospital.clone()}" · "{v.pathway.code().to_uppercase()}</p>
                         {match v.acknowledged.clone() {
                             Some((by, at)) => view! {
                                 <p class="notice" data-testid="already-acknowledged">{move || match lang.get() {

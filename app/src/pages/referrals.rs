@@ -7,6 +7,7 @@ use crate::components::forms::{
 };
 use crate::domain::i18n::Lang;
 use crate::domain::policy::Action;
+use crate::domain::triage::Pathway;
 use crate::pages::account::Guarded;
 use crate::referrals::*;
 use crate::site::use_site_info;
@@ -29,11 +30,11 @@ fn CallNow(#[prop(into)] label: Signal<String>) -> impl IntoView {
     })
 }
 
-fn pathway_label(pathway: &str, lang: Lang) -> &'static str {
-    match (pathway, lang) {
-        ("ecpr", _) => "ECPR",
-        ("va", _) => "VA-ECMO",
-        _ => "VV-ECMO",
+fn pathway_label(pathway: Pathway) -> &'static str {
+    match pathway {
+        Pathway::Ecpr => "ECPR",
+        Pathway::Va => "VA-ECMO",
+        Pathway::Vv => "VV-ECMO",
     }
 }
 
@@ -73,7 +74,7 @@ pub fn OpenReferrals() -> impl IntoView {
             {move || list.get().and_then(Result::ok).map(|items| {
                 let open: Vec<ReferralSummary> = items
                     .into_iter()
-                    .filter(|r| crate::domain::workflow::is_open(crate::domain::referral::pathway_from_code(&r.pathway), r.status))
+                    .filter(|r| crate::domain::workflow::is_open(r.pathway, r.status))
                     .collect();
                 (!open.is_empty()).then(|| view! {
                     <section class="open-referrals" aria-labelledby="open-referrals-title" data-testid="open-referrals">
@@ -83,7 +84,7 @@ pub fn OpenReferrals() -> impl IntoView {
                                 let status = r.status;
                                 view! {
                                     <li>
-                                        <a href=format!("/referrals/{}", r.id)>{format!("{} · {}", r.reference, pathway_label(&r.pathway, lang.get_untracked()))}</a>
+                                        <a href=format!("/referrals/{}", r.id)>{format!("{} · {}", r.reference, pathway_label(r.pathway))}</a>
                                         " — "<strong>{move || status_label(status, lang.get())}</strong>
                                         " · "<span class="muted">{move || match lang.get() {
                                             Lang::Sl => format!("poslano {}", r.submitted_local),
@@ -347,11 +348,11 @@ fn ReferralList() -> impl IntoView {
                             <tbody>
                                 {items.into_iter().map(|r| {
                                     let status = r.status;
-                                    let pathway = r.pathway.clone();
+                                    let pathway = r.pathway;
                                     view! {
                                         <tr>
                                             <td><a href=format!("/referrals/{}", r.id)>{r.reference}</a></td>
-                                            <td>{move || pathway_label(&pathway, lang.get())}</td>
+                                            <td>{pathway_label(pathway)}</td>
                                             <td>{r.hospital_name}</td>
                                             <td>{r.submitted_local}</td>
                                             <td>{move || status_label(status, lang.get())}</td>
@@ -567,17 +568,13 @@ fn referral_view(
     let followups = (!print).then(|| followup_view(&d, lang));
     let chart = (!d.pf_series.is_empty()).then(|| view! { <PfChart points=d.pf_series.clone() /> });
     let snapshots = d.snapshots.clone();
-    let ecpr = s.pathway == "ecpr";
+    let ecpr = s.pathway == Pathway::Ecpr;
     let stage_e = d
         .evaluation
         .scai
         .is_some_and(|s| s.stage == crate::domain::triage::ScaiStage::E);
     let status = s.status;
-    let live = !print
-        && crate::domain::workflow::is_open(
-            crate::domain::referral::pathway_from_code(&s.pathway),
-            s.status,
-        );
+    let live = !print && crate::domain::workflow::is_open(s.pathway, s.status);
     let checklist_data = (!ecpr).then(|| d.data.as_object().cloned()).flatten();
     let data: Vec<(String, Value)> = d
         .data
@@ -620,7 +617,7 @@ fn referral_view(
         // (outside the island: with scripts, a noscript's content is text, not markup).
         {(live && acknowledgement(&d.events).is_none()).then(|| view! { <noscript><meta http-equiv="refresh" content="60" /></noscript> })}
         <dl class="facts">
-            <dt>{tr("Pot", "Pathway")}</dt><dd>{move || pathway_label(&d.summary.pathway, lang.get())}</dd>
+            <dt>{tr("Pot", "Pathway")}</dt><dd>{pathway_label(d.summary.pathway)}</dd>
             <dt>{tr("Stanje", "Status")}</dt><dd data-testid="status">{move || status_label(status, lang.get())}</dd>
             <dt>{tr("Bolnišnica", "Hospital")}</dt><dd>{d.summary.hospital_name.clone()}</dd>
             <dt>{tr("Poslano", "Submitted")}</dt><dd>{d.summary.submitted_local.clone()}</dd>
@@ -675,7 +672,7 @@ fn referral_view(
 fn followup_view(d: &ReferralDetail, lang: Signal<Lang>) -> impl IntoView {
     let id = d.summary.id.to_string();
     let can_update = d.can_update;
-    let checklist = d.summary.pathway != "ecpr";
+    let checklist = d.summary.pathway != Pathway::Ecpr;
     let message = ServerAction::<PostReferralMessage>::new();
     let message_error = action_error(message);
     let withdraw = ServerAction::<WithdrawReferral>::new();

@@ -6,7 +6,7 @@ use crate::components::forms::{
 };
 use crate::domain::i18n::Lang;
 use crate::domain::policy::Action;
-use crate::domain::triage::{Flag, Severity};
+use crate::domain::triage::{Flag, Pathway, Severity};
 use crate::domain::workflow::{self as wf};
 use crate::error::AppError;
 use crate::pages::account::Guarded;
@@ -15,11 +15,11 @@ use crate::workspace::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-fn pathway_label(pathway: &str) -> &'static str {
+fn pathway_label(pathway: Pathway) -> &'static str {
     match pathway {
-        "ecpr" => "ECPR",
-        "va" => "VA-ECMO",
-        _ => "VV-ECMO",
+        Pathway::Ecpr => "ECPR",
+        Pathway::Va => "VA-ECMO",
+        Pathway::Vv => "VV-ECMO",
     }
 }
 
@@ -113,8 +113,8 @@ fn QueueFilters(filter: QueueFilter, hospitals: Vec<(i64, String)>) -> impl Into
             <label>{tr("Pot", "Pathway")}" "
                 <select name="pathway">
                     <option value="">{tr("vse", "all")}</option>
-                    {["ecpr", "va", "vv"].into_iter().map(|p| view! {
-                        <option value=p selected={filter.pathway == p}>{pathway_label(p)}</option>
+                    {[Pathway::Ecpr, Pathway::Va, Pathway::Vv].into_iter().map(|p| view! {
+                        <option value=p.code() selected={filter.pathway == p.code()}>{pathway_label(p)}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -257,7 +257,7 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
 #[component]
 fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> impl IntoView {
     let l = lang.get_untracked();
-    let urgent = row.pathway == "ecpr"
+    let urgent = row.pathway == Pathway::Ecpr
         || row
             .scai
             .as_deref()
@@ -279,7 +279,7 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
         <tr class:urgent=urgent class:overdue=overdue data-testid=format!("queue-row-{}", row.reference)>
             <td data-label=if l == Lang::Sl { "Napotitev" } else { "Referral" }>
                 <a href=format!("/referrals/{}", row.id)><strong>{row.reference.clone()}</strong></a>
-                <br />{pathway_label(&row.pathway)}{row.scai.clone().map(|s| format!(" · SCAI {s}"))}
+                <br />{pathway_label(row.pathway)}{row.scai.clone().map(|s| format!(" · SCAI {s}"))}
                 <br /><span class="muted">{row.hospital.clone()}</span>
             </td>
             <td data-label=if l == Lang::Sl { "Zastavice" } else { "Flags" }>
@@ -797,7 +797,7 @@ fn kpi_view(k: Kpis, lang: Lang) -> impl IntoView {
     let pathways: Vec<(String, usize)> = k
         .per_pathway
         .iter()
-        .map(|(p, n)| (pathway_label(p).to_owned(), *n))
+        .map(|(p, n)| (pathway_label(*p).to_owned(), *n))
         .collect();
     view! {
         <form method="get" novalidate=true action="/kpi" class="filters no-print" data-testid="kpi-range">

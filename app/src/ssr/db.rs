@@ -127,6 +127,18 @@ pub fn decode_status(
     })
 }
 
+/// A stored pathway code: one this version does not know is damage (logged, and an
+/// error), never read as another pathway.
+pub fn decode_pathway(
+    code: &str,
+    row: i64,
+) -> Result<crate::domain::triage::Pathway, crate::error::AppError> {
+    crate::domain::triage::Pathway::from_code(code).ok_or_else(|| {
+        tracing::error!(row, pathway = code, "stored pathway is unknown");
+        crate::error::AppError::Internal
+    })
+}
+
 /// A SQLite URL that creates the file when missing (unless it names a mode itself).
 pub fn sqlite_create_url(url: &str) -> String {
     if url.contains("mode=") {

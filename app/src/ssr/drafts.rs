@@ -4,11 +4,11 @@
 use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::RequestIdentity;
+use super::db::decode_pathway;
 use super::referrals::Referrals;
 use super::time::local_display;
 use crate::domain::checklist;
 use crate::domain::policy::Action;
-use crate::domain::triage::Pathway;
 use crate::error::AppError;
 use crate::referrals::{DraftSummary, DraftView, Submitted};
 use serde_json::json;
@@ -167,7 +167,7 @@ impl Referrals {
         );
         Ok(DraftView {
             id,
-            pathway,
+            pathway: decode_pathway(&pathway, id)?,
             form: stored_form(&form, id)?,
             revision,
             updated_at,
@@ -220,7 +220,7 @@ impl Referrals {
         tx.commit().await?;
         Ok(DraftView {
             id,
-            pathway,
+            pathway: decode_pathway(&pathway, id)?,
             form,
             revision: revision + 1,
             updated_at: now,
@@ -255,23 +255,22 @@ impl Referrals {
         .bind(user.hospital_id.unwrap_or(-1))
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|(id, pathway, form, updated_at)| {
                 // The list still shows a draft whose form does not decode; opening it says so.
                 let form: Form = serde_json::from_str(&form).unwrap_or_default();
-                DraftSummary {
+                Ok(DraftSummary {
                     id,
-                    pathway,
+                    pathway: decode_pathway(&pathway, id)?,
                     patient: form
                         .get("patient_name")
                         .and_then(|v| v.first())
                         .filter(|s| !s.trim().is_empty())
                         .cloned(),
                     updated_local: local_display(updated_at),
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Sends a draft as a referral. Sending it again (a double click, a retry) returns the
@@ -296,11 +295,7 @@ impl Referrals {
         if owner != user_id || discarded.is_some() {
             return Err(AppError::NotFound);
         }
-        let pathway = if pathway == "va" {
-            Pathway::Va
-        } else {
-            Pathway::Vv
-        };
+        let pathway = decode_pathway(&pathway, id)?;
         let form = stored_form(&form, id)?;
         let body = checklist::form_to_json(pathway, &form);
         self.submit_from(identity, &key, &body, Some(id)).await

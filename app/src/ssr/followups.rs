@@ -103,7 +103,7 @@ impl Referrals {
         }
         Ok(Target {
             hospital_id,
-            pathway: crate::domain::referral::pathway_from_code(&pathway),
+            pathway: super::db::decode_pathway(&pathway, id)?,
             status: super::db::decode_status(&status, id)?,
             version,
             data: decode_json(&data, "referral answers", id)?,

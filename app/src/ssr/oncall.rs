@@ -331,7 +331,9 @@ impl Referrals {
             serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         let evaluation =
             serde_json::from_str(&evaluation).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        let pathway = crate::domain::referral::pathway_from_code(&pathway);
+        let pathway = crate::domain::triage::Pathway::from_code(&pathway).ok_or_else(|| {
+            sqlx::Error::Decode(format!("stored pathway {pathway:?} is unknown").into())
+        })?;
         Ok(Some(Notice {
             id,
             reference,
@@ -464,7 +466,7 @@ impl Referrals {
             referral_id: id,
             reference,
             hospital,
-            pathway,
+            pathway: super::db::decode_pathway(&pathway, id)?,
             acknowledged: at.map(|at| (by.unwrap_or_default(), local_display(at))),
         })
     }
@@ -529,7 +531,7 @@ impl Referrals {
         if moved {
             let current = super::workflow::Current {
                 hospital_id,
-                pathway: crate::domain::referral::pathway_from_code(&pathway),
+                pathway: super::db::decode_pathway(&pathway, id)?,
                 status,
             };
             let mut detail = serde_json::Map::new();

@@ -146,7 +146,7 @@ fn summary(row: SummaryRow) -> Result<ReferralSummary, AppError> {
     Ok(ReferralSummary {
         id,
         reference,
-        pathway,
+        pathway: crate::ssr::db::decode_pathway(&pathway, id)?,
         status: decode_status(&status, id)?,
         hospital_id,
         hospital_name,
@@ -517,7 +517,7 @@ impl Referrals {
             json!({}),
         );
         let followups = self.followups(identity, id, row.4, status).await?;
-        let pathway = referral::pathway_from_code(&row.2);
+        let pathway = crate::ssr::db::decode_pathway(&row.2, id)?;
         let steps = events
             .iter()
             .rev()

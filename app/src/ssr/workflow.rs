@@ -6,7 +6,7 @@
 use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
 use super::accounts::RequestIdentity;
-use super::db::{decode_json, decode_status};
+use super::db::{decode_json, decode_pathway, decode_status};
 use super::notify::{Kind, Recipient};
 use super::oncall::person;
 use super::referrals::Referrals;
@@ -14,7 +14,6 @@ use super::time::{from_local, local_display, to_local};
 use crate::domain::checklist::{format_local, parse_local};
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
-use crate::domain::referral::pathway_from_code;
 use crate::domain::triage::{Evaluation, Pathway, Severity};
 use crate::domain::workflow::{self as wf, Refusal, Status, TransitionInput};
 use crate::error::AppError;
@@ -73,7 +72,7 @@ impl Referrals {
         row.map(|(hospital_id, pathway, status)| {
             Ok(Current {
                 hospital_id,
-                pathway: pathway_from_code(&pathway),
+                pathway: decode_pathway(&pathway, id)?,
                 status: decode_status(&status, id)?,
             })
         })
@@ -608,7 +607,7 @@ impl Referrals {
             rows: read
                 .rows
                 .iter()
-                .map(|(row, status, evaluation)| queue_row(row.clone(), *status, evaluation, now))
+                .map(|(row, decoded, evaluation)| queue_row(row.clone(), *decoded, evaluation, now))
                 .collect(),
             hospitals: read.hospitals.clone(),
             capacity: read.capacity.clone(),
@@ -636,8 +635,11 @@ impl Referrals {
             .into_iter()
             .map(|row| {
                 let evaluation = decode_json(&row.5, "referral evaluation", row.0)?;
-                let status = decode_status(&row.4, row.0)?;
-                Ok((row, status, evaluation))
+                let decoded = (
+                    decode_status(&row.4, row.0)?,
+                    decode_pathway(&row.3, row.0)?,
+                );
+                Ok((row, decoded, evaluation))
             })
             .collect::<Result<Vec<_>, AppError>>()?;
         let hospitals: Vec<(i64, String)> =
@@ -1057,7 +1059,8 @@ type QueueKey = (String, String, String, Option<i64>);
 /// waiting times are worked out per view).
 #[derive(Debug)]
 struct QueueRead {
-    rows: Vec<(QueueDbRow, Status, Evaluation)>,
+    /// Each row with its state and pathway decoded.
+    rows: Vec<(QueueDbRow, (Status, Pathway), Evaluation)>,
     truncated: bool,
     hospitals: Vec<(i64, String)>,
     capacity: Capacity,
@@ -1096,7 +1099,7 @@ fn kpis(from: String, to: String, rows: &[KpiRow]) -> Result<Kpis, AppError> {
     use std::collections::BTreeMap;
     let mut months: BTreeMap<String, usize> = BTreeMap::new();
     let mut hospitals: BTreeMap<String, usize> = BTreeMap::new();
-    let mut pathways: BTreeMap<String, usize> = BTreeMap::new();
+    let mut pathways: BTreeMap<Pathway, usize> = BTreeMap::new();
     let (mut ack, mut decision, mut departure) = (Vec::new(), Vec::new(), Vec::new());
     let mut k = Kpis {
         from,
@@ -1109,7 +1112,11 @@ fn kpis(from: String, to: String, rows: &[KpiRow]) -> Result<Kpis, AppError> {
             .entry(format_local(to_local(*submitted))[..7].to_owned())
             .or_default() += 1;
         *hospitals.entry(hospital.clone()).or_default() += 1;
-        *pathways.entry(pathway.clone()).or_default() += 1;
+        let pathway = Pathway::from_code(pathway).ok_or_else(|| {
+            tracing::error!(%reference, pathway, "stored pathway is unknown");
+            AppError::Internal
+        })?;
+        *pathways.entry(pathway).or_default() += 1;
         let minutes = |t: &Option<i64>| t.map(|t| (t - submitted) as f64 / MINUTE_MS as f64);
         ack.extend(minutes(acked));
         decision.extend(minutes(decided));
@@ -1245,12 +1252,17 @@ type QueueDbRow = (
     Option<String>,
 );
 
-fn queue_row(row: QueueDbRow, status: Status, evaluation: &Evaluation, now: i64) -> QueueRow {
+fn queue_row(
+    row: QueueDbRow,
+    (status, pathway): (Status, Pathway),
+    evaluation: &Evaluation,
+    now: i64,
+) -> QueueRow {
     let (
         id,
         reference,
         hospital,
-        pathway,
+        _pathway_as_stored,
         _status_as_stored,
         _evaluation_as_stored,
         submitted_at,

@@ -448,3 +448,14 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_pathway_is_stored_and_sent_by_its_code_and_an_unknown_code_is_none() {
+    for pathway in [Pathway::Vv, Pathway::Va, Pathway::Ecpr] {
+        assert_eq!(Pathway::from_code(pathway.code()), Some(pathway));
+        assert_eq!(serde_json::to_value(pathway).unwrap(), pathway.code());
+    }
+    assert_eq!(Pathway::from_code("VV"), None);
+    assert_eq!(Pathway::from_code(""), None);
+    assert_eq!(Pathway::from_code("ecmo"), None);
+}
