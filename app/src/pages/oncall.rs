@@ -68,7 +68,26 @@ fn Roster() -> impl IntoView {
                     view! {
                         <section class="oncall-now" data-testid="oncall-now">
                             <h2>{tr("Zdaj dežura", "On call now")}</h2>
-                            <p class="lead">{now.unwrap_or_else(|| tr("Nihče — obvestila gredo na naslov ekipe.", "Nobody — notifications go to the team address.")().to_owned())}</p>
+                            // Where alerts go when nobody is on call, as the server sends them: the
+                            // team address, else every active ECMO clinician, else nobody.
+                            {match (now, r.team_email.is_empty(), r.clinicians.is_empty()) {
+                                (Some(now), _, _) => view! { <p class="lead">{now}</p> }.into_any(),
+                                (None, false, _) => view! {
+                                    <p class="lead" data-testid="nobody-on-call">{tr("Nihče — obvestila gredo na naslov ekipe ", "Nobody — notifications go to the team address ")()}<strong>{r.team_email.clone()}</strong>"."</p>
+                                }.into_any(),
+                                (None, true, false) => view! {
+                                    <p class="lead" data-testid="nobody-on-call">{tr(
+                                        "Nihče, naslova ekipe pa ni — obvestila gredo vsem aktivnim zdravnikom ECMO.",
+                                        "Nobody, and there is no team address — notifications go to every active ECMO clinician."
+                                    )}</p>
+                                }.into_any(),
+                                (None, true, true) => view! {
+                                    <p class="form-error" role="alert" data-testid="nobody-on-call">{tr(
+                                        "Nihče, ni naslova ekipe in ni aktivnega zdravnika ECMO — obvestila ne dosežejo nikogar. Vpišite dežurstvo ali naslov ekipe.",
+                                        "Nobody, no team address and no active ECMO clinician — alerts reach no one. Add a shift or set the team address."
+                                    )}</p>
+                                }.into_any(),
+                            }}
                             <h2>{tr("Naslednji", "Next")}</h2>
                             <p>{next.unwrap_or_else(|| "—".into())}</p>
                             <p>{tr("Naslov ekipe: ", "Team address: ")}<strong data-testid="team-email">{if r.team_email.is_empty() { "—".to_owned() } else { r.team_email.clone() }}</strong></p>

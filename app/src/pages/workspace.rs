@@ -777,23 +777,25 @@ fn kpi_view(k: Kpis, lang: Lang) -> impl IntoView {
             k.to_departure.clone(),
         ),
     ];
-    let interval_bars: Vec<(String, f64)> = intervals
+    // An interval nobody has reached yet (n = 0) has no bar: "no data", never a 0.
+    let interval_bars: Vec<(String, Option<f64>)> = intervals
         .iter()
         .flat_map(|(name, i)| {
             [
                 (
                     format!("{name}: {}", if sl { "mediana" } else { "median" }),
-                    i.median_min.unwrap_or(0.0),
+                    i.median_min,
                 ),
-                (format!("{name}: P90"), i.p90_min.unwrap_or(0.0)),
+                (format!("{name}: P90"), i.p90_min),
             ]
         })
         .collect();
     let count = |v: &[(String, usize)]| {
         v.iter()
-            .map(|(l, n)| (l.clone(), *n as f64))
+            .map(|(l, n)| (l.clone(), Some(*n as f64)))
             .collect::<Vec<_>>()
     };
+    let no_data = if sl { "ni podatkov" } else { "no data" };
     let pathways: Vec<(String, usize)> = k
         .per_pathway
         .iter()
@@ -823,42 +825,74 @@ fn kpi_view(k: Kpis, lang: Lang) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <BarChart title=if sl { "Časi v minutah" } else { "Times in minutes" }.to_owned() bars=interval_bars unit="min" />
-        <BarChart title=if sl { "Napotitve po mesecih" } else { "Referrals per month" }.to_owned() bars=count(&k.per_month) unit="" />
-        <BarChart title=if sl { "Napotitve po poteh" } else { "Referrals per pathway" }.to_owned() bars=count(&pathways) unit="" />
-        <BarChart title=if sl { "Napotitve po bolnišnicah" } else { "Referrals per hospital" }.to_owned() bars=count(&k.per_hospital) unit="" />
+        <BarChart title=if sl { "Časi v minutah" } else { "Times in minutes" }.to_owned() bars=interval_bars unit="min" no_data />
+        <BarChart title=if sl { "Napotitve po mesecih" } else { "Referrals per month" }.to_owned() bars=count(&k.per_month) unit="" no_data />
+        <BarChart title=if sl { "Napotitve po poteh" } else { "Referrals per pathway" }.to_owned() bars=count(&pathways) unit="" no_data />
+        <BarChart title=if sl { "Napotitve po bolnišnicah" } else { "Referrals per hospital" }.to_owned() bars=count(&k.per_hospital) unit="" no_data />
     }
 }
 
 /// Horizontal bars drawn as SVG on the server: readable without JavaScript, in print and
-/// on a phone (each label sits on its own line above its bar).
+/// on a phone (each label sits on its own line above its bar). A value that does not exist
+/// (`None`: nobody reached that point in the range) has no bar and says `no_data`.
 #[component]
-fn BarChart(title: String, bars: Vec<(String, f64)>, unit: &'static str) -> impl IntoView {
+fn BarChart(
+    title: String,
+    bars: Vec<(String, Option<f64>)>,
+    unit: &'static str,
+    no_data: &'static str,
+) -> impl IntoView {
     const ROW: f64 = 40.0;
     const WIDTH: f64 = 480.0;
-    const VALUE_ROOM: f64 = 60.0;
-    let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0);
+    const VALUE_ROOM: f64 = 90.0;
+    let max = bars
+        .iter()
+        .filter_map(|b| b.1)
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
     let height = ROW * bars.len().max(1) as f64 + 4.0;
     let scale = (WIDTH - VALUE_ROOM) / max;
     let described = bars
         .iter()
-        .map(|(l, v)| format!("{l}: {v:.0} {unit}"))
+        .map(|(l, v)| match v {
+            Some(v) => format!("{l}: {v:.0} {unit}"),
+            None => format!("{l}: {no_data}"),
+        })
         .collect::<Vec<_>>()
         .join("; ");
+    if bars.is_empty() {
+        return view! {
+            <figure class="chart">
+                <figcaption>{title}</figcaption>
+                <p class="chart-empty" data-testid="chart-empty">{no_data}</p>
+            </figure>
+        }
+        .into_any();
+    }
     view! {
         <figure class="chart">
             <figcaption>{title.clone()}</figcaption>
             <svg viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=format!("{title}: {described}") class="bar-chart">
                 {bars.into_iter().enumerate().map(|(i, (label, value))| {
                     let y = 2.0 + i as f64 * ROW;
-                    let width = (value * scale).max(1.0);
+                    let bar = value.map(|value| {
+                        let width = (value * scale).max(1.0);
+                        view! {
+                            <rect x="0" y={y + 19.0} width=width height="14" class="chart-bar" />
+                            <text x={width + 6.0} y={y + 31.0} class="chart-value">{format!("{value:.0}")}</text>
+                        }
+                    });
+                    let missing = value.is_none().then(|| view! {
+                        <text x="0" y={y + 31.0} class="chart-value chart-no-data">{no_data}</text>
+                    });
                     view! {
                         <text x="0" y={y + 14.0} class="chart-label">{label}</text>
-                        <rect x="0" y={y + 19.0} width=width height="14" class="chart-bar" />
-                        <text x={width + 6.0} y={y + 31.0} class="chart-value">{format!("{value:.0}")}</text>
+                        {bar}
+                        {missing}
                     }
                 }).collect_view()}
             </svg>
         </figure>
     }
+    .into_any()
 }

@@ -557,6 +557,55 @@ async fn with_nobody_on_call_the_team_is_told_and_the_admins_warned(kind: DbKind
     app.stop().await;
 }
 
+/// With nobody on call the roster page says where alerts go, as the server sends them: the
+/// team address, else every active ECMO clinician, else (a warning) nobody.
+#[tokio::test]
+async fn the_roster_says_where_alerts_go_when_nobody_is_on_call() {
+    let app = spawn_app(DbKind::Sqlite, None, &[]).await;
+    app.create_user("admin@centre.test", &["admin"], None).await;
+    let admin = app.browser();
+    assert_eq!(
+        app.sign_in(&admin, "admin@centre.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let notice = || async {
+        let html = admin
+            .get(format!("{}/roster", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        html.split("data-testid=\"nobody-on-call\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let nobody = notice().await;
+    assert!(nobody.contains("ne dosežejo nikogar"), "{nobody}");
+    app.create_user("clinician@centre.test", &["ecmo_clinician"], None)
+        .await;
+    let everyone = notice().await;
+    assert!(
+        everyone.contains("vsem aktivnim zdravnikom ECMO") && !everyone.contains("naslov ekipe "),
+        "{everyone}"
+    );
+    let set = app
+        .call(
+            &admin,
+            "/api/roster/team-email",
+            &[("email", "ecmo-tim@centre.test")],
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let team = notice().await;
+    assert!(team.contains("ecmo-tim@centre.test"), "{team}");
+    app.stop().await;
+}
+
 crate::on_both_databases!(
     the_on_call_is_told_then_the_backup_then_the_team_until_acknowledged,
     a_restart_and_a_second_instance_escalate_once,

@@ -570,6 +570,51 @@ async fn figures_follow_every_change(kind: DbKind) {
 /// Page views are written to the audit trail in batches: the referral's page lists them
 /// before their batch is written, lists the newest 50 of a longer trail with the count of
 /// all, and none is lost when the server stops.
+/// The figures page draws no bar where there is no data: an interval nobody has reached
+/// says so instead of a "0" bar.
+async fn a_figure_without_data_has_no_bar(kind: DbKind) {
+    let c = cast(kind).await;
+    let page = |c: &Cast| {
+        let (client, url) = (c.clinician.clone(), format!("{}/kpi", c.app.address));
+        async move {
+            let html = client.get(url).send().await.unwrap().text().await.unwrap();
+            let times = html
+                .split("class=\"kpi-times\"")
+                .nth(1)
+                .and_then(|rest| rest.split("</figure>").next())
+                .unwrap_or_default()
+                .to_owned();
+            (
+                times.matches("chart-no-data").count(),
+                times.matches("class=\"chart-bar\"").count(),
+            )
+        }
+    };
+    // Nothing yet: three intervals, median and P90 each, all without data; the counts
+    // say so instead of drawing an empty chart.
+    assert_eq!(page(&c).await, (6, 0));
+    let html = c
+        .clinician
+        .get(format!("{}/kpi", c.app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("data-testid=\"chart-empty\"").count(), 3);
+    let id = submit(&c, Pathway::Vv, "key-nodata-0001").await;
+    assert_eq!(
+        step(&c, &c.clinician, id, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    // Acknowledged, not decided, no team sent: two bars, four without data.
+    assert_eq!(page(&c).await, (4, 2));
+    c.app.stop().await;
+}
+
 async fn views_are_kept_and_listed(kind: DbKind) {
     let c = cast(kind).await;
     let id = submit(&c, Pathway::Vv, "key-views-0001").await;
@@ -1367,5 +1412,6 @@ crate::on_both_databases!(
     the_referrers_page_follows_and_streams_end_with_access,
     the_pre_transfer_checklist_reaches_the_centre,
     figures_follow_every_change,
+    a_figure_without_data_has_no_bar,
     views_are_kept_and_listed,
 );
