@@ -328,6 +328,61 @@ pub fn may_follow(pathway: Pathway, from: Status, to: Status) -> bool {
     next_states(pathway, from).contains(&to)
 }
 
+/// The states a step may pass through without asking anything: a clinician who decides on
+/// an alert nobody has acknowledged yet has acknowledged it and consulted.
+const IMPLIED: &[Status] = &[Status::Acknowledged, Status::UnderConsultation];
+
+/// The states a step from `from` to `to` writes, in order, `to` last: the diagram's own step
+/// when it has one; from a new or acknowledged referral, also the shortest way through the
+/// states that carry nothing (acknowledged, under consultation), so that a decision made on
+/// the phone is recorded in one step and the timeline stays complete. `None` when `to`
+/// cannot be reached so.
+pub fn route(pathway: Pathway, from: Status, to: Status) -> Option<Vec<Status>> {
+    if may_follow(pathway, from, to) {
+        return Some(vec![to]);
+    }
+    let starts = matches!(
+        from,
+        Status::Submitted | Status::EcprAlert | Status::Acknowledged
+    );
+    if !starts || to == Status::Withdrawn {
+        return None;
+    }
+    let mut paths: Vec<Vec<Status>> = vec![Vec::new()];
+    for _ in 0..IMPLIED.len() {
+        let mut longer = Vec::new();
+        for path in paths {
+            let at = path.last().copied().unwrap_or(from);
+            for step in next_states(pathway, at) {
+                if !IMPLIED.contains(&step) || path.contains(&step) {
+                    continue;
+                }
+                let mut through = path.clone();
+                through.push(step);
+                if may_follow(pathway, step, to) {
+                    through.push(to);
+                    return Some(through);
+                }
+                longer.push(through);
+            }
+        }
+        paths = longer;
+    }
+    None
+}
+
+/// Every state a step from `from` may reach (see [`route`]): the diagram's steps first,
+/// then the decisions reached through the states that carry nothing.
+pub fn reachable(pathway: Pathway, from: Status) -> Vec<Status> {
+    let mut all = next_states(pathway, from);
+    for state in STATES {
+        if !all.contains(state) && route(pathway, from, *state).is_some() {
+            all.push(*state);
+        }
+    }
+    all
+}
+
 /// What a transition carries besides its target, as typed in a form or sent as JSON.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -397,8 +452,9 @@ fn needs_reason(to: Status) -> bool {
     )
 }
 
-/// Checks a transition from `from` and returns what the timeline stores with it. `now_local`
-/// is the centre's wall clock in milliseconds, for the review time.
+/// Checks a step from `from` (the diagram's own, or a decision through the states that
+/// carry nothing: see [`route`]) and returns what the timeline stores with its target.
+/// `now_local` is the centre's wall clock in milliseconds, for the review time.
 pub fn check(
     pathway: Pathway,
     from: Status,
@@ -418,9 +474,9 @@ pub fn check(
         known(&mut errors, "to", input.to.trim(), &names);
         return Err(Refusal::Invalid(errors));
     };
-    if !may_follow(pathway, from, to) {
+    if route(pathway, from, to).is_none() {
         return Err(Refusal::NotAllowed {
-            allowed: next_states(pathway, from),
+            allowed: reachable(pathway, from),
         });
     }
     let mut errors = FieldErrors::default();

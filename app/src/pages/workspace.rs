@@ -572,8 +572,10 @@ fn step_form(
             </div>
         }
     });
+    // Under consultation a decision is what comes next: its form is open.
+    let open = status == wf::Status::UnderConsultation && wf::DECISIONS.contains(&to);
     view! {
-        <details class="step" data-testid=step_id>
+        <details class="step" data-testid=step_id open=open>
             <summary>{label.clone()}</summary>
             // The browser's own check stays here: a refused step would come back with its
             // form folded (the page is not an island), its message out of sight.

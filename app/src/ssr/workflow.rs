@@ -30,6 +30,9 @@ const QUEUE_LIMIT: usize = 200;
 const MINUTE_MS: i64 = 60_000;
 const DAY_MS: i64 = 86_400_000;
 
+/// The timeline detail's mark of a state passed through on the way to a decision.
+const IMPLIED: &str = "implied";
+
 /// What a step needs to know about the referral it moves.
 pub(crate) struct Current {
     pub hospital_id: i64,
@@ -106,10 +109,26 @@ impl Referrals {
             .map_err(|r| refusal(current.status, r))?;
         // Checked: the target is a known state.
         let to = to.ok_or(AppError::Internal)?;
+        let route = wf::route(current.pathway, current.status, to).ok_or(AppError::Internal)?;
         let _turn = self.db.write_turn().await;
         let mut tx = self.db.begin().await?;
-        self.apply(&mut tx, identity, id, &current, to, detail, now)
-            .await?;
+        // A decision through the states that carry nothing writes each of them, at the same
+        // time, so that the timeline and the figures stay complete.
+        let mut at = current;
+        for step in route {
+            let mut carried = if step == to {
+                detail.clone()
+            } else {
+                Map::new()
+            };
+            carried.insert("from".into(), json!(at.status));
+            if step != to {
+                carried.insert(IMPLIED.into(), json!(true));
+            }
+            self.apply(&mut tx, identity, id, &at, step, carried, now)
+                .await?;
+            at.status = step;
+        }
         tx.commit().await?;
         self.wake_outbox();
         self.changes.referral_written(now);
@@ -184,6 +203,8 @@ impl Referrals {
                 .execute(&mut *conn)
                 .await?;
         }
+        // A state passed through on the way to a decision tells nobody: the decision does.
+        let implied = detail.contains_key(IMPLIED);
         let detail = Value::Object(detail);
         sqlx::query(
             "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
@@ -215,7 +236,7 @@ impl Referrals {
                 .contains(&to)
                 .then_some(Kind::Decision { state: to }),
         };
-        if let Some(kind) = kind {
+        if let Some(kind) = kind.filter(|_| !implied) {
             self.tell_referrer(conn, id, kind, now).await?;
         }
         Ok(())
@@ -706,7 +727,7 @@ impl Referrals {
         .is_ok()
             && wf::is_open(pathway, status);
         let next: Vec<Status> = if centre {
-            wf::next_states(pathway, status)
+            wf::reachable(pathway, status)
         } else if may_withdraw {
             vec![Status::Withdrawn]
         } else {

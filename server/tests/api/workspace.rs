@@ -266,7 +266,9 @@ async fn every_transition_over_http(kind: DbKind) {
             .to_owned();
             for to in path.iter() {
                 if probed.insert(state.clone()) {
-                    let allowed = next_states(pathway, wf::Status::parse(&state).unwrap());
+                    // Decisions reached through the states that carry nothing are allowed
+                    // too (see `a_decision_is_one_step`).
+                    let allowed = wf::reachable(pathway, wf::Status::parse(&state).unwrap());
                     for wrong in STATES.iter().filter(|s| !allowed.contains(s)) {
                         let (status, body) =
                             step(&c, &c.clinician, id, body_for(wrong.as_str())).await;
@@ -570,6 +572,76 @@ async fn figures_follow_every_change(kind: DbKind) {
 /// Page views are written to the audit trail in batches: the referral's page lists them
 /// before their batch is written, lists the newest 50 of a longer trail with the count of
 /// all, and none is lost when the server stops.
+/// A decision made on the phone is recorded in one step from a new referral: the states
+/// passed through are written with the same time, the figures count it acknowledged and
+/// decided at once, and the referrer hears of the decision alone.
+async fn a_decision_is_one_step(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Vv, "key-onestep-0001").await;
+    let (status, body) = step(
+        &c,
+        &c.clinician,
+        id,
+        json!({ "to": "ACCEPTED_MOBILE_TEAM", "eta_min": 40, "team": "Dr Novak" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let shown = detail(&c, &c.referrer, id).await;
+    assert_eq!(shown["summary"]["status"], "ACCEPTED_MOBILE_TEAM");
+    let steps: Vec<(String, i64)> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] != "submitted")
+        .map(|e| {
+            (
+                e["status"].as_str().unwrap().to_owned(),
+                e["at"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let states: Vec<&str> = steps.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        states,
+        ["ACKNOWLEDGED", "UNDER_CONSULTATION", "ACCEPTED_MOBILE_TEAM"]
+    );
+    assert!(steps.iter().all(|(_, at)| *at == steps[0].1));
+    let (acknowledged, decided, decision): (Option<i64>, Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT acknowledged_at, decided_at, decision FROM referrals WHERE id = $1")
+            .bind(id)
+            .fetch_one(&c.app.db.pool)
+            .await
+            .unwrap();
+    assert!(acknowledged.is_some());
+    assert_eq!(acknowledged, decided);
+    assert_eq!(decision.as_deref(), Some("ACCEPTED_MOBILE_TEAM"));
+    let kinds: Vec<(String,)> = sqlx::query_as(
+        "SELECT kind FROM outbox WHERE kind IN ('referral_acknowledged', 'referral_decision') ORDER BY id",
+    )
+    .fetch_all(&c.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds.into_iter().map(|k| k.0).collect::<Vec<_>>(),
+        ["referral_decision"]
+    );
+    // A decision that needs more than it was given is refused whole: nothing moves.
+    let other = submit(&c, Pathway::Vv, "key-onestep-0002").await;
+    let (status, _) = step(
+        &c,
+        &c.clinician,
+        other,
+        json!({ "to": "DECLINED_WITH_ADVICE" }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        detail(&c, &c.clinician, other).await["summary"]["status"],
+        "SUBMITTED"
+    );
+    c.app.stop().await;
+}
+
 /// The figures page draws no bar where there is no data: an interval nobody has reached
 /// says so instead of a "0" bar.
 async fn a_figure_without_data_has_no_bar(kind: DbKind) {
@@ -1413,5 +1485,6 @@ crate::on_both_databases!(
     the_pre_transfer_checklist_reaches_the_centre,
     figures_follow_every_change,
     a_figure_without_data_has_no_bar,
+    a_decision_is_one_step,
     views_are_kept_and_listed,
 );

@@ -148,14 +148,14 @@ fn field_errors(result: Result<Map<String, Value>, Refusal>) -> Vec<String> {
 fn an_invalid_target_names_the_allowed_ones() {
     let refused = check(
         Pathway::Vv,
-        Status::Submitted,
+        Status::InTransit,
         &to(Status::AcceptedTransfer),
         NOW,
     );
     assert_eq!(
         refused,
         Err(Refusal::NotAllowed {
-            allowed: vec![Status::Acknowledged, Status::Withdrawn]
+            allowed: vec![Status::Arrived]
         })
     );
     assert_eq!(
@@ -335,5 +335,61 @@ fn every_state_and_code_has_words_in_both_languages() {
     assert_ne!(
         state_label(Status::DeclinedWithAdvice, Lang::Sl),
         state_label(Status::DeclinedWithAdvice, Lang::En)
+    );
+}
+
+#[test]
+fn a_decision_on_a_new_or_acknowledged_referral_is_one_step() {
+    use Status::*;
+    assert_eq!(
+        route(Pathway::Vv, Submitted, AcceptedMobileTeam),
+        Some(vec![Acknowledged, UnderConsultation, AcceptedMobileTeam])
+    );
+    assert_eq!(
+        route(Pathway::Va, Acknowledged, DeclinedWithAdvice),
+        Some(vec![UnderConsultation, DeclinedWithAdvice])
+    );
+    assert_eq!(
+        route(Pathway::Vv, Submitted, InfoRequested),
+        Some(vec![Acknowledged, InfoRequested])
+    );
+    // The diagram's own step stays one state.
+    assert_eq!(
+        route(Pathway::Vv, Acknowledged, UnderConsultation),
+        Some(vec![UnderConsultation])
+    );
+    assert_eq!(
+        route(Pathway::Ecpr, EcprAlert, AcceptedEcpr),
+        Some(vec![AcceptedEcpr])
+    );
+    // Only from a new or acknowledged referral, only through states that carry nothing.
+    assert_eq!(route(Pathway::Vv, InfoRequested, AcceptedTransfer), None);
+    assert_eq!(route(Pathway::Vv, Submitted, TransferScheduled), None);
+    assert_eq!(route(Pathway::Vv, Submitted, EcmoStarted), None);
+    assert_eq!(route(Pathway::Ecpr, Submitted, AcceptedEcpr), None);
+    // Every reachable state has a route, and the diagram's steps come first.
+    for pathway in [Pathway::Vv, Pathway::Va, Pathway::Ecpr] {
+        for from in STATES {
+            let reach = reachable(pathway, *from);
+            let direct = next_states(pathway, *from);
+            assert_eq!(&reach[..direct.len()], &direct[..]);
+            for to in &reach {
+                let steps = route(pathway, *from, *to).unwrap();
+                assert_eq!(steps.last(), Some(to));
+                let mut at = *from;
+                for step in steps {
+                    assert!(
+                        may_follow(pathway, at, step),
+                        "{from} -> {to} via {at} -> {step}"
+                    );
+                    at = step;
+                }
+            }
+        }
+    }
+    // A one-step decision is checked as the decision.
+    assert_eq!(
+        field_errors(check(Pathway::Vv, Submitted, &to(DeclinedWithAdvice), NOW)),
+        ["advice", "reason_code"]
     );
 }
