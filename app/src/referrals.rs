@@ -93,6 +93,8 @@ pub struct ReferralDetail {
     pub decision_target_min: i64,
     pub events: Vec<ReferralEvent>,
     pub workflow: crate::workspace::WorkflowView,
+    /// The server's clock when this was read (milliseconds), for the case clock.
+    pub read_at: i64,
 }
 
 #[cfg(feature = "ssr")]

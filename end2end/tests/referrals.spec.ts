@@ -70,6 +70,23 @@ test("an ECPR alert from sign-in to confirmation, by keyboard alone", async ({ p
   await expect(page.locator("dl.facts").last()).toContainText("NMP Celje, reanimobil 1");
 });
 
+test("the case clock counts from the collapse and the referral, and moves on by itself", async ({ page }) => {
+  await signInWithKeyboard(page);
+  await page.goto("/referrals/new/ecpr");
+  await fillAlert(page);
+  await page.getByRole("button", { name: "Pošlji ECPR alarm" }).click();
+  await expect(page.getByTestId("confirmation")).toBeVisible();
+  // Right at page load (the server counted it), then moving with the browser's clock.
+  await page.clock.install();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("clock-collapse")).toHaveText("20 min");
+  await expect(page.getByTestId("clock-referral")).toHaveText("0 min");
+  await page.clock.fastForward("05:00");
+  await expect(page.getByTestId("clock-referral")).toHaveText("5 min");
+  await expect(page.getByTestId("clock-collapse")).toHaveText("25 min");
+});
+
 test("a double-clicked submit makes one referral", async ({ page }) => {
   await signInWithKeyboard(page);
   const before = await referralCount(page);

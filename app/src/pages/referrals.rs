@@ -13,6 +13,7 @@ use crate::referrals::*;
 use crate::site::use_site_info;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The centre's number as a large call button.
@@ -524,6 +525,101 @@ fn arrival_clock(at_local: &str, minutes: i64) -> Option<String> {
     Some(format!("{:02}:{:02}", total / 60, total % 60))
 }
 
+/// A moment the case clock counts from.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ClockMark {
+    Referral,
+    Acknowledged,
+    Decided,
+    /// ECPR: the collapse, as the alert estimated it (minutes before the alert).
+    Collapse,
+}
+
+/// The case clock's moments, each with the minutes since it when the page was read.
+fn case_marks(d: &ReferralDetail) -> Vec<(ClockMark, i64)> {
+    use crate::domain::workflow::{Status, DECISIONS};
+    let minutes = |at: i64| (d.read_at - at).max(0) / 60_000;
+    let first = |wanted: &dyn Fn(Status) -> bool| {
+        d.events
+            .iter()
+            .filter(|e| e.status.is_some_and(wanted))
+            .map(|e| e.at)
+            .min()
+    };
+    let mut marks = Vec::new();
+    if d.summary.pathway == Pathway::Ecpr {
+        if let Some(before) = d.data.get("minutes_since_collapse").and_then(Value::as_f64) {
+            let at = d.summary.submitted_at - (before * 60_000.0).round() as i64;
+            marks.push((ClockMark::Collapse, minutes(at)));
+        }
+    }
+    marks.push((ClockMark::Referral, minutes(d.summary.submitted_at)));
+    if let Some(at) = first(&|s| s == Status::Acknowledged) {
+        marks.push((ClockMark::Acknowledged, minutes(at)));
+    }
+    if let Some(at) = first(&|s| DECISIONS.contains(&s)) {
+        marks.push((ClockMark::Decided, minutes(at)));
+    }
+    marks
+}
+
+/// Minutes as a clinician reads them: `12 min`, `2 h 05 min`, `3 d 4 h`.
+fn elapsed_text(minutes: i64) -> String {
+    let minutes = minutes.max(0);
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h {:02} min", m / 60, m % 60),
+        m => format!("{} d {} h", m / 1440, (m % 1440) / 60),
+    }
+}
+
+/// The case clock: how long since the collapse (ECPR), the referral, its acknowledgement
+/// and the decision — what every ECPR decision turns on. Right at page load without
+/// scripts (the server counted it); while the case is open it moves on with the browser's
+/// clock every 30 s.
+#[island(lazy)]
+fn CaseClock(marks: Vec<(ClockMark, i64)>, live: bool) -> impl IntoView {
+    crate::island_hydrated();
+    let lang = use_lang();
+    // Minutes the browser has counted since the page was read.
+    let more = RwSignal::new(0_i64);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if live {
+            let loaded = js_sys::Date::now();
+            let _ = set_interval_with_handle(
+                move || more.set(((js_sys::Date::now() - loaded) / 60_000.0).floor() as i64),
+                std::time::Duration::from_secs(30),
+            );
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = live;
+    });
+    view! {
+        <dl class="case-clock" data-testid="case-clock" aria-live="off">
+            {marks.into_iter().map(|(mark, minutes)| {
+                let label = move || match (mark, lang.get()) {
+                    (ClockMark::Collapse, Lang::Sl) => "Od zastoja",
+                    (ClockMark::Collapse, Lang::En) => "Since collapse",
+                    (ClockMark::Referral, Lang::Sl) => "Od napotitve",
+                    (ClockMark::Referral, Lang::En) => "Since referral",
+                    (ClockMark::Acknowledged, Lang::Sl) => "Od potrditve prejema",
+                    (ClockMark::Acknowledged, Lang::En) => "Since acknowledgement",
+                    (ClockMark::Decided, Lang::Sl) => "Od odločitve",
+                    (ClockMark::Decided, Lang::En) => "Since the decision",
+                };
+                let testid = format!("clock-{}", format!("{mark:?}").to_lowercase());
+                view! {
+                    <div>
+                        <dt>{label}</dt>
+                        <dd data-testid=testid>{move || elapsed_text(minutes + more.get())}</dd>
+                    </div>
+                }
+            }).collect_view()}
+        </dl>
+    }
+}
+
 /// A timeline entry: the step (a state's name for state changes) and what it carried.
 fn event_text(e: &ReferralEvent, lang: Lang) -> String {
     use crate::domain::workflow as wf;
@@ -602,6 +698,7 @@ fn referral_view(
             </section>
         })}
         {(!is_new).then(|| view! { <h1>{d.summary.reference.clone()}</h1> })}
+        {(!print).then(|| view! { <CaseClock marks=case_marks(&d) live /> })}
         <crate::pages::workspace::DecisionPanel detail=full.clone() />
         {(!print).then(|| view! { <crate::pages::workspace::CentreActions detail=full.clone() /> })}
         {(!print).then(|| view! {
@@ -659,7 +756,10 @@ fn referral_view(
         <ol class="timeline">
             {d.events.into_iter().map(|e| view! {
                 <li>
-                    <span class="time">{e.at_local.clone()}</span>" "{event_text(&e, lang.get_untracked())}{e.actor.clone().map(|a| format!(" — {a}"))}
+                    <span class="time">{e.at_local.clone()}</span>
+                    // The case clock's times, step by step: how long after the referral.
+                    {(e.kind != "submitted").then(|| view! { " " <span class="muted" data-testid="after-referral">{format!("(+{})", elapsed_text((e.at - s.submitted_at) / 60_000))}</span> })}
+                    " "{event_text(&e, lang.get_untracked())}{e.actor.clone().map(|a| format!(" — {a}"))}
                     {e.detail.get("advice").and_then(Value::as_str).map(|a| view! { <p class="advice">{a.to_owned()}</p> })}
                     {e.detail.get("note").and_then(Value::as_str).map(|n| view! { <p class="note internal">{tr("Interno: ", "Internal: ")}{n.to_owned()}</p> })}
                 </li>

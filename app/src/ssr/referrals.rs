@@ -572,6 +572,7 @@ impl Referrals {
                 })
                 .collect::<Result<_, AppError>>()?,
             workflow,
+            read_at: self.clock.now_ms(),
         })
     }
 }

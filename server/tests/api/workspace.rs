@@ -642,6 +642,85 @@ async fn a_decision_is_one_step(kind: DbKind) {
     c.app.stop().await;
 }
 
+/// The case clock: on the referral's page, for the referrer and the centre alike, the time
+/// since the collapse (ECPR), the referral, the acknowledgement and the decision, counted
+/// by the server at page load (right without scripts); the timeline says how long after
+/// the referral each step came.
+async fn the_case_clock_counts_from_collapse_referral_acknowledgement_and_decision(kind: DbKind) {
+    let c = cast(kind).await;
+    let id = submit(&c, Pathway::Ecpr, "key-clock-0001").await;
+    let clock = |who: reqwest::Client, app_address: String| async move {
+        let html = who
+            .get(format!("{app_address}/referrals/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let read = |mark: &str| {
+            html.split(&format!("data-testid=\"clock-{mark}\">"))
+                .nth(1)
+                .and_then(|rest| rest.split('<').next())
+                .map(str::to_owned)
+        };
+        let after: Vec<String> = html
+            .split("data-testid=\"after-referral\"")
+            .skip(1)
+            .filter_map(|rest| {
+                let text = rest.split_once('>')?.1;
+                text.split('<').next().map(str::to_owned)
+            })
+            .collect();
+        (
+            [
+                read("collapse"),
+                read("referral"),
+                read("acknowledged"),
+                read("decided"),
+            ],
+            after,
+        )
+    };
+    let (marks, _) = clock(c.referrer.clone(), c.app.address.clone()).await;
+    assert_eq!(
+        marks,
+        [Some("15 min".into()), Some("0 min".into()), None, None]
+    );
+    c.app.clock.advance(12 * 60_000);
+    assert_eq!(
+        step(&c, &c.clinician, id, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    c.app.clock.advance(3 * 60_000);
+    assert_eq!(
+        step(
+            &c,
+            &c.clinician,
+            id,
+            json!({ "to": "ACCEPTED_ECPR", "eta_min": 20 })
+        )
+        .await
+        .0,
+        200
+    );
+    c.app.clock.advance(60 * 60_000);
+    let (marks, after) = clock(c.clinician.clone(), c.app.address.clone()).await;
+    assert_eq!(
+        marks,
+        [
+            Some("1 h 30 min".into()),
+            Some("1 h 15 min".into()),
+            Some("1 h 03 min".into()),
+            Some("1 h 00 min".into()),
+        ]
+    );
+    assert_eq!(after, ["(+12 min)", "(+15 min)"]);
+    c.app.stop().await;
+}
+
 /// The figures page draws no bar where there is no data: an interval nobody has reached
 /// says so instead of a "0" bar.
 async fn a_figure_without_data_has_no_bar(kind: DbKind) {
@@ -1486,5 +1565,6 @@ crate::on_both_databases!(
     figures_follow_every_change,
     a_figure_without_data_has_no_bar,
     a_decision_is_one_step,
+    the_case_clock_counts_from_collapse_referral_acknowledgement_and_decision,
     views_are_kept_and_listed,
 );
