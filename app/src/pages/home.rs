@@ -1,7 +1,6 @@
 //! The landing page: what the service is for and the three pathways.
 use crate::accounts::use_current_user;
 use crate::components::forms::{tr, use_lang};
-use crate::domain::triage::Pathway;
 use crate::i18n::*;
 use crate::referrals::list_drafts;
 use leptos::prelude::*;
@@ -88,11 +87,7 @@ fn MyDrafts() -> impl IntoView {
                     <h2 id="drafts-title">{tr("Vaši neposlani osnutki", "Your unsent drafts")}</h2>
                     <ul>
                         {items.into_iter().map(|d| {
-                            let pathway = match d.pathway {
-                                Pathway::Vv => "VV-ECMO",
-                                Pathway::Va => "VA-ECMO",
-                                Pathway::Ecpr => "ECPR",
-                            };
+                            let pathway = crate::pages::workspace::pathway_label(d.pathway);
                             let patient = d.patient.clone().unwrap_or_else(|| match lang.get_untracked() {
                                 crate::domain::i18n::Lang::Sl => "bolnik še ni vpisan".into(),
                                 crate::domain::i18n::Lang::En => "patient not entered yet".into(),

@@ -31,13 +31,7 @@ fn CallNow(#[prop(into)] label: Signal<String>) -> impl IntoView {
     })
 }
 
-fn pathway_label(pathway: Pathway) -> &'static str {
-    match pathway {
-        Pathway::Ecpr => "ECPR",
-        Pathway::Va => "VA-ECMO",
-        Pathway::Vv => "VV-ECMO",
-    }
-}
+use crate::pages::workspace::pathway_label;
 
 fn status_label(status: crate::domain::workflow::Status, lang: Lang) -> String {
     crate::domain::workflow::state_label(status, lang)

@@ -15,7 +15,8 @@ use crate::workspace::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-fn pathway_label(pathway: Pathway) -> &'static str {
+/// A pathway as the pages name it.
+pub(crate) fn pathway_label(pathway: Pathway) -> &'static str {
     match pathway {
         Pathway::Ecpr => "ECPR",
         Pathway::Va => "VA-ECMO",

@@ -21,12 +21,16 @@ async fn signed_in_referrer(app: &TestApp, email: &str, hospital: &str) -> reqwe
     client
 }
 
-async fn referral_count(app: &TestApp) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM referrals")
+async fn rows_in(app: &TestApp, table: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
     n
+}
+
+async fn referral_count(app: &TestApp) -> i64 {
+    rows_in(app, "referrals").await
 }
 
 async fn the_examples_make_referrals_with_their_flags_and_scores(kind: DbKind) {
@@ -942,11 +946,7 @@ async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
 }
 
 async fn kept_posts(app: &TestApp) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pending_posts")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-    n
+    rows_in(app, "pending_posts").await
 }
 
 /// The ECPR alert form is a plain form (its page downloads no script). One the centre
