@@ -31,6 +31,23 @@ pub struct QueueRow {
     pub target_min: Option<i64>,
     pub overdue: bool,
     pub assignee: Option<String>,
+    /// Age, sex, reason and the figure the pathway turns on.
+    pub triage: crate::domain::triage_line::TriageLine,
+    /// ECPR: minutes since the collapse at the time the queue was read.
+    pub since_collapse_min: Option<i64>,
+}
+
+impl QueueRow {
+    /// Whether the referral waits on the centre now: past its target, in SCAI stage D or
+    /// E, or an ECPR alert.
+    pub fn needs_decision_now(&self) -> bool {
+        self.overdue
+            || self.pathway == crate::domain::triage::Pathway::Ecpr
+            || self
+                .scai
+                .as_deref()
+                .is_some_and(|s| s.starts_with('D') || s.starts_with('E'))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -40,6 +57,8 @@ pub struct QueueFilter {
     pub pathway: String,
     pub hospital: String,
     pub mine: bool,
+    /// Only the referrals that need a decision now ([`QueueRow::needs_decision_now`]).
+    pub urgent: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -192,13 +211,16 @@ pub async fn get_queue(
     #[server(default)] pathway: String,
     #[server(default)] hospital: String,
     #[server(default)] mine: String,
+    #[server(default)] urgent: String,
 ) -> Result<QueueView, AppError> {
     use crate::accounts::server;
+    let ticked = |value: &str| !value.is_empty() && value != "false";
     let filter = QueueFilter {
         status,
         pathway,
         hospital,
-        mine: !mine.is_empty() && mine != "false",
+        mine: ticked(&mine),
+        urgent: ticked(&urgent),
     };
     let result = async { referrals()?.queue(&server::identity(), &filter).await }.await;
     server::respond(result)

@@ -15,6 +15,7 @@ pub mod roster;
 pub mod rules;
 pub mod scores;
 pub mod triage;
+pub mod triage_line;
 pub mod units;
 pub mod validation;
 pub mod workflow;

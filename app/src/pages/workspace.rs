@@ -4,9 +4,12 @@
 use crate::components::forms::{
     action_error, text, tr, use_lang, FieldMessages, FormError, Submit,
 };
+use crate::domain::derived::Sex;
 use crate::domain::i18n::Lang;
+use crate::domain::labels::value_label;
 use crate::domain::policy::Action;
 use crate::domain::triage::{Flag, Pathway, Severity};
+use crate::domain::triage_line::{Figure, Trend, TriageLine};
 use crate::domain::workflow::{self as wf};
 use crate::error::AppError;
 use crate::pages::account::Guarded;
@@ -54,6 +57,9 @@ fn filter_from_query() -> QueueFilter {
         pathway: q.get("pathway").unwrap_or_default(),
         hospital: q.get("hospital").unwrap_or_default(),
         mine: q.get("mine").is_some_and(|m| !m.is_empty() && m != "false"),
+        urgent: q
+            .get("urgent")
+            .is_some_and(|m| !m.is_empty() && m != "false"),
     })
 }
 
@@ -72,6 +78,7 @@ fn QueueView() -> impl IntoView {
                     f.pathway,
                     f.hospital,
                     if f.mine { "1".into() } else { String::new() },
+                    if f.urgent { "1".into() } else { String::new() },
                 )
                 .await
             }
@@ -128,6 +135,7 @@ fn QueueFilters(filter: QueueFilter, hospitals: Vec<(i64, String)>) -> impl Into
                 </select>
             </label>
             <label class="check"><input type="checkbox" name="mine" value="1" checked=filter.mine />" "{tr("samo moje", "mine only")}</label>
+            <label class="check"><input type="checkbox" name="urgent" value="1" checked=filter.urgent data-testid="filter-urgent" />" "{tr("potrebna odločitev zdaj", "needs a decision now")}</label>
             <button type="submit" class="button button-secondary">{tr("Prikaži", "Show")}</button>
         </form>
     }
@@ -173,8 +181,16 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
     let refresh = move || {
         let f = filter.clone();
         leptos::task::spawn_local(async move {
-            let mine = if f.mine { "1".into() } else { String::new() };
-            match get_queue(f.status, f.pathway, f.hospital, mine).await {
+            let tick = |on: bool| if on { "1".to_owned() } else { String::new() };
+            match get_queue(
+                f.status,
+                f.pathway,
+                f.hospital,
+                tick(f.mine),
+                tick(f.urgent),
+            )
+            .await
+            {
                 Ok(view) => {
                     let now = browser_now();
                     fetched_at.set(now);
@@ -269,6 +285,14 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
         .map(|id| flag_text(id, l))
         .collect::<Vec<_>>();
     let (read, target) = (row.waiting_min, row.target_min);
+    let who = who_text(&row.triage, l);
+    let figure = row.triage.figure.clone();
+    let collapse = row.since_collapse_min;
+    let figure_line = move || {
+        figure
+            .as_ref()
+            .map(|f| figure_text(f, collapse.map(|m| m + since_fetch.get()), l))
+    };
     let waited = move || read + since_fetch.get();
     let overdue = move || target.is_some_and(|t| waited() > t);
     let waiting = move || match (target, l) {
@@ -282,6 +306,11 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
                 <a href=format!("/referrals/{}", row.id)><strong>{row.reference.clone()}</strong></a>
                 <br />{pathway_label(row.pathway)}{row.scai.clone().map(|s| format!(" · SCAI {s}"))}
                 <br /><span class="muted">{row.hospital.clone()}</span>
+                <span class="triage-line" data-testid="triage-line">
+                    {(!who.is_empty()).then(|| view! { <span data-testid="triage-who">{who.clone()}</span> })}
+                    {row.triage.reason.clone().map(|r| view! { <span class="triage-reason" data-testid="triage-reason">{r}</span> })}
+                    {move || figure_line().map(|text| view! { <span class="triage-figure" data-testid="triage-figure">{text}</span> })}
+                </span>
             </td>
             <td data-label=if l == Lang::Sl { "Zastavice" } else { "Flags" }>
                 {(row.indications > 0).then(|| view! { <span class="badge indication">{match l { Lang::Sl => format!("indikacij: {}", row.indications), Lang::En => format!("indications: {}", row.indications) }}</span> })}
@@ -300,6 +329,111 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
             </td>
         </tr>
     }
+}
+
+/// Age and sex as the triage line gives them: `47 let · Ž`, `47 y · F`.
+fn who_text(line: &TriageLine, lang: Lang) -> String {
+    let age = line.age_years.map(|a| match lang {
+        Lang::Sl => format!("{} let", a.floor()),
+        Lang::En => format!("{} y", a.floor()),
+    });
+    let sex = line.sex.map(|s| match (s, lang) {
+        (Sex::Male, _) => "M",
+        (Sex::Female, Lang::Sl) => "Ž",
+        (Sex::Female, Lang::En) => "F",
+    });
+    [age, sex.map(str::to_owned)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A figure with at most one decimal, with a decimal comma in Slovene.
+fn one_decimal(x: f64, lang: Lang) -> String {
+    let text = format!("{}", (x * 10.0).round() / 10.0);
+    match lang {
+        Lang::Sl => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+/// The figure the pathway turns on, as one line: `P/F 45 mmHg ↓ · < 80 for 6,5 h`,
+/// `laktat 6,8 mmol/L ↑ · 2 zdravili, VIS 35`, `kolaps pred 34 min · brez pretoka 2 min`.
+fn figure_text(figure: &Figure, since_collapse_min: Option<i64>, lang: Lang) -> String {
+    let sl = lang == Lang::Sl;
+    let arrow = |t: &Option<Trend>| t.map(|t| format!(" {}", t.arrow())).unwrap_or_default();
+    let mut parts = Vec::new();
+    match figure {
+        Figure::Oxygenation {
+            pf_mmhg,
+            trend,
+            under_80_h,
+            under_50_h,
+        } => {
+            parts.push(format!("P/F {} mmHg{}", pf_mmhg.round(), arrow(trend)));
+            for (limit, hours) in [(50, under_50_h), (80, under_80_h)] {
+                if let Some(h) = hours {
+                    parts.push(match sl {
+                        true => format!("< {limit} že {} h", one_decimal(*h, lang)),
+                        false => format!("< {limit} for {} h", one_decimal(*h, lang)),
+                    });
+                    break;
+                }
+            }
+        }
+        Figure::Perfusion {
+            lactate_mmol_l,
+            trend,
+            vasoactives,
+            vis,
+        } => {
+            if let Some(l) = lactate_mmol_l {
+                let name = if sl { "laktat" } else { "lactate" };
+                parts.push(format!(
+                    "{name} {} mmol/L{}",
+                    one_decimal(*l, lang),
+                    arrow(trend)
+                ));
+            }
+            let drugs = match (sl, vasoactives) {
+                (true, 0) => "brez vazoaktivnih zdravil".to_owned(),
+                (true, 1) => "1 vazoaktivno zdravilo".to_owned(),
+                (true, 2) => "2 vazoaktivni zdravili".to_owned(),
+                (true, n @ (3 | 4)) => format!("{n} vazoaktivna zdravila"),
+                (true, n) => format!("{n} vazoaktivnih zdravil"),
+                (false, 0) => "no vasoactives".to_owned(),
+                (false, 1) => "1 vasoactive".to_owned(),
+                (false, n) => format!("{n} vasoactives"),
+            };
+            parts.push(match vis {
+                Some(v) if *vasoactives > 0 => format!("{drugs}, VIS {}", v.round()),
+                _ => drugs,
+            });
+        }
+        Figure::Arrest {
+            no_flow_min,
+            rhythm,
+            ..
+        } => {
+            if let Some(m) = since_collapse_min {
+                parts.push(match sl {
+                    true => format!("kolaps pred {m} min"),
+                    false => format!("collapse {m} min ago"),
+                });
+            }
+            if let Some(n) = no_flow_min {
+                parts.push(match sl {
+                    true => format!("brez pretoka {} min", one_decimal(*n, lang)),
+                    false => format!("no-flow {} min", one_decimal(*n, lang)),
+                });
+            }
+            if rhythm != "unknown" {
+                parts.push(value_label(rhythm, lang));
+            }
+        }
+    }
+    parts.join(" · ")
 }
 
 // ---------------------------------------------------------------- capacity

@@ -15,6 +15,7 @@ use crate::domain::checklist::{format_local, parse_local};
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
 use crate::domain::triage::{Evaluation, Pathway, Severity};
+use crate::domain::triage_line::{triage_line, Figure, TriageLine};
 use crate::domain::workflow::{self as wf, Refusal, Status, TransitionInput};
 use crate::error::AppError;
 use crate::workspace::{
@@ -542,8 +543,9 @@ impl Referrals {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let mut errors = FieldErrors::default();
         let mut sql = String::from(
-            "SELECT r.id, r.reference, h.name, r.pathway, r.status, r.evaluation, r.submitted_at, \
-             r.acknowledged_at, r.decided_at, r.acknowledge_target_min, r.decision_target_min, u.name \
+            "SELECT r.id, r.reference, h.name AS hospital, r.pathway, r.status, r.evaluation, r.data, \
+             r.submitted_at, r.acknowledged_at, r.decided_at, r.acknowledge_target_min, \
+             r.decision_target_min, u.name AS assignee \
              FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
              LEFT JOIN users u ON u.id = r.assigned_to WHERE ",
         );
@@ -628,7 +630,8 @@ impl Referrals {
             rows: read
                 .rows
                 .iter()
-                .map(|(row, decoded, evaluation)| queue_row(row.clone(), *decoded, evaluation, now))
+                .map(|entry| queue_row(entry, now))
+                .filter(|row| !filter.urgent || row.needs_decision_now())
                 .collect(),
             hospitals: read.hospitals.clone(),
             capacity: read.capacity.clone(),
@@ -655,12 +658,15 @@ impl Referrals {
         let rows = rows
             .into_iter()
             .map(|row| {
-                let evaluation = decode_json(&row.5, "referral evaluation", row.0)?;
-                let decoded = (
-                    decode_status(&row.4, row.0)?,
-                    decode_pathway(&row.3, row.0)?,
-                );
-                Ok((row, decoded, evaluation))
+                let pathway = decode_pathway(&row.pathway, row.id)?;
+                let data: Map<String, Value> = decode_json(&row.data, "referral data", row.id)?;
+                Ok(QueueEntry {
+                    status: decode_status(&row.status, row.id)?,
+                    evaluation: decode_json(&row.evaluation, "referral evaluation", row.id)?,
+                    triage: triage_line(pathway, &data, row.submitted_at),
+                    pathway,
+                    row,
+                })
             })
             .collect::<Result<Vec<_>, AppError>>()?;
         let hospitals: Vec<(i64, String)> =
@@ -1080,8 +1086,7 @@ type QueueKey = (String, String, String, Option<i64>);
 /// waiting times are worked out per view).
 #[derive(Debug)]
 struct QueueRead {
-    /// Each row with its state and pathway decoded.
-    rows: Vec<(QueueDbRow, (Status, Pathway), Evaluation)>,
+    rows: Vec<QueueEntry>,
     truncated: bool,
     hospitals: Vec<(i64, String)>,
     capacity: Capacity,
@@ -1258,51 +1263,57 @@ fn decision_view(at: i64, state: Status, d: &Map<String, Value>) -> DecisionView
 
 /// id, reference, hospital, pathway, status, evaluation, submitted, acknowledged, decided,
 /// acknowledge target, decision target, assignee
-type QueueDbRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    i64,
-    Option<String>,
-);
+/// A queue row as stored, with the referral's current answers for the triage line.
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct QueueDbRow {
+    id: i64,
+    reference: String,
+    hospital: String,
+    pathway: String,
+    status: String,
+    evaluation: String,
+    data: String,
+    submitted_at: i64,
+    acknowledged_at: Option<i64>,
+    decided_at: Option<i64>,
+    acknowledge_target_min: i64,
+    decision_target_min: i64,
+    assignee: Option<String>,
+}
 
-fn queue_row(
+/// A queue row decoded once per read of the database (the times move per view).
+#[derive(Debug)]
+struct QueueEntry {
     row: QueueDbRow,
-    (status, pathway): (Status, Pathway),
-    evaluation: &Evaluation,
-    now: i64,
-) -> QueueRow {
-    let (
-        id,
-        reference,
-        hospital,
-        _pathway_as_stored,
-        _status_as_stored,
-        _evaluation_as_stored,
-        submitted_at,
-        acked,
-        decided,
-        ack_min,
-        decision_min,
-        assignee,
-    ) = row;
-    let waiting_min = (now - submitted_at).max(0) / MINUTE_MS;
-    let target_min = match (acked, decided) {
-        (None, _) => Some(ack_min),
-        (Some(_), None) if !wf::DECISIONS.contains(&status) => Some(decision_min),
+    status: Status,
+    pathway: Pathway,
+    evaluation: Evaluation,
+    triage: TriageLine,
+}
+
+fn queue_row(entry: &QueueEntry, now: i64) -> QueueRow {
+    let QueueEntry {
+        row,
+        status,
+        pathway,
+        evaluation,
+        triage,
+    } = entry;
+    let (status, pathway) = (*status, *pathway);
+    let waiting_min = (now - row.submitted_at).max(0) / MINUTE_MS;
+    let target_min = match (row.acknowledged_at, row.decided_at) {
+        (None, _) => Some(row.acknowledge_target_min),
+        (Some(_), None) if !wf::DECISIONS.contains(&status) => Some(row.decision_target_min),
+        _ => None,
+    };
+    let since_collapse_min = match &triage.figure {
+        Some(Figure::Arrest { collapse_at, .. }) => Some((now - collapse_at).max(0) / MINUTE_MS),
         _ => None,
     };
     QueueRow {
-        id,
-        reference,
-        hospital,
+        id: row.id,
+        reference: row.reference.clone(),
+        hospital: row.hospital.clone(),
         pathway,
         status,
         scai: evaluation.scai.map(|s| s.label()),
@@ -1326,12 +1337,14 @@ fn queue_row(
                     .map(|r| format!("{} {r}", score_name(&s.score)))
             })
             .collect(),
-        submitted_at,
-        submitted_local: local_display(submitted_at),
+        submitted_at: row.submitted_at,
+        submitted_local: local_display(row.submitted_at),
         waiting_min,
         overdue: target_min.is_some_and(|t| waiting_min > t),
         target_min,
-        assignee,
+        assignee: row.assignee.clone(),
+        triage: triage.clone(),
+        since_collapse_min,
     }
 }
 

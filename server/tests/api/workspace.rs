@@ -982,6 +982,53 @@ async fn the_queue_is_ordered_and_live(kind: DbKind) {
         vec![ecpr, vv, va]
     };
     assert_eq!(queue(vec![]).await, expected, "VA stage {va_stage}");
+    // Each row carries its triage line: age, sex, reason and the pathway's figure.
+    let view: Value = c
+        .app
+        .call(&c.clinician, "/api/queue/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = |id: i64| {
+        view["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let vv_line = &row(vv)["triage"];
+    assert_eq!(vv_line["age_years"], 46.0);
+    assert_eq!(vv_line["sex"], "male");
+    assert_eq!(vv_line["reason"], "Severe influenza A pneumonia with ARDS");
+    // P/F 55.5, 53.3 and 52 mmHg at 06:00, 10:00 and 14:00: under 80 for 8 h, steady.
+    assert_eq!(vv_line["figure"]["kind"], "oxygenation");
+    assert_eq!(vv_line["figure"]["pf_mmhg"], 52.0);
+    assert_eq!(vv_line["figure"]["trend"], "steady");
+    assert_eq!(vv_line["figure"]["under_80_h"], 8.0);
+    assert_eq!(vv_line["figure"]["under_50_h"], Value::Null);
+    let va_line = &row(va)["triage"];
+    assert_eq!(va_line["sex"], "female");
+    assert_eq!(va_line["figure"]["kind"], "perfusion");
+    assert_eq!(va_line["figure"]["lactate_mmol_l"], 6.3);
+    assert_eq!(va_line["figure"]["trend"], "rising");
+    assert_eq!(va_line["figure"]["vasoactives"], 2);
+    assert_eq!(va_line["figure"]["vis"], 47.5);
+    let ecpr_row = row(ecpr);
+    assert_eq!(ecpr_row["triage"]["figure"]["kind"], "arrest");
+    assert_eq!(ecpr_row["triage"]["figure"]["rhythm"], "vf_pvt");
+    assert_eq!(ecpr_row["since_collapse_min"], 15);
+    assert_eq!(row(vv)["since_collapse_min"], Value::Null);
+    // Needing a decision now: the ECPR alert, and the VA referral in SCAI D or E.
+    let urgent_first = queue(vec![("urgent", "1".into())]).await;
+    assert_eq!(urgent_first[0], ecpr);
+    assert_eq!(
+        urgent_first.contains(&va),
+        matches!(va_stage.as_str(), "D" | "E")
+    );
+    assert!(!urgent_first.contains(&vv));
     assert_eq!(queue(vec![("pathway", "vv".into())]).await, vec![vv]);
     let celje = c.app.hospital_id("SB Celje").await;
     assert_eq!(queue(vec![("hospital", celje.to_string())]).await.len(), 3);
@@ -1026,6 +1073,16 @@ async fn the_queue_is_ordered_and_live(kind: DbKind) {
     assert_eq!(view["rows"][0]["overdue"], true);
     assert_eq!(view["rows"][0]["target_min"], 15);
     assert_eq!(view["rows"][0]["assignee"], "Test Person");
+    // Overdue, it needs a decision now; the collapse is 20 min further back.
+    assert!(queue(vec![("urgent", "1".into())]).await.contains(&vv));
+    let view: Value = c
+        .app
+        .call(&c.clinician, "/api/queue/get", &[("pathway", "ecpr")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["rows"][0]["since_collapse_min"], 35);
     // A withdrawn referral leaves the open queue but stays findable.
     assert_eq!(
         step(
