@@ -31,6 +31,7 @@ pub struct QueueRow {
     pub target_min: Option<i64>,
     pub overdue: bool,
     pub assignee: Option<String>,
+    pub assigned_to_me: bool,
     /// Age, sex, reason and the figure the pathway turns on.
     pub triage: crate::domain::triage_line::TriageLine,
     /// ECPR: minutes since the collapse at the time the queue was read.

@@ -148,3 +148,92 @@ test("the queue and the figures without JavaScript, on a phone", async ({ browse
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
   await context.close();
 });
+
+test("the queue triages at a glance on a phone and a desk; keys acknowledge and assign; an acceptance takes three taps", async ({ newPage }) => {
+  // Three referrals through the API, as a hospital's system would send them.
+  const referrer = await newPage();
+  await signIn(referrer);
+  const send = async (data: Record<string, unknown>) => {
+    const sent = await referrer.request.post("/api/v1/referrals", {
+      headers: { "idempotency-key": `e2e-triage-${data.pathway}-${Date.now()}` },
+      data,
+    });
+    expect(sent.status()).toBe(201);
+    return (await sent.json()).reference as string;
+  };
+  const gas = (taken_at: string, pao2_kpa: number, lactate_mmol_l?: number) =>
+    ({ taken_at, site: "arterial", pao2_kpa, fio2: 1, ...(lactate_mmol_l ? { lactate_mmol_l } : {}) });
+  const vv = await send({
+    pathway: "vv", discussion: "ARDS, VV-ECMO?", callback_phone: "03 423 3000", age_years: 46, sex: "male",
+    primary_diagnosis: "Gripa A, ARDS", blood_gases: [gas("2026-11-20T06:00", 9.0), gas("2026-11-20T12:00", 6.0)],
+  });
+  const va = await send({
+    pathway: "va", discussion: "Šok, VA-ECMO?", callback_phone: "02 321 1000", age_years: 58, sex: "female",
+    primary_diagnosis: "STEMI, kardiogeni šok", weight_kg: 70, noradrenaline: 0.4, dobutamine: 7.5,
+    blood_gases: [gas("2026-11-20T11:00", 12.5, 4.1), gas("2026-11-20T13:00", 11.8, 6.3)],
+  });
+  const ecpr = await send({
+    pathway: "ecpr", callback_phone: "+386 41 123 456", location: "NMP Celje", age_years: 50,
+    minutes_since_collapse: 12, no_flow_min: 2, collapse: "witnessed_bystander_cpr", initial_rhythm: "vf_pvt", known: [],
+  });
+
+  const centre = await newPage();
+  await signInCentre(centre);
+  await centre.clock.install();
+  const row = (reference: string) => centre.getByTestId(`queue-row-${reference}`);
+  const figure = (reference: string) => row(reference).getByTestId("triage-figure");
+  for (const width of [375, 1280]) {
+    await centre.setViewportSize({ width, height: 900 });
+    await centre.goto("/queue");
+    await expect(centre.locator("html[data-hydrated]")).toHaveCount(1);
+    await expect(row(vv).getByTestId("triage-who")).toHaveText("46 let · M");
+    await expect(row(vv).getByTestId("triage-reason")).toHaveText("Gripa A, ARDS");
+    await expect(figure(vv)).toHaveText("P/F 45 mmHg ↓ · < 80 že 6 h");
+    await expect(row(va).getByTestId("triage-who")).toHaveText("58 let · Ž");
+    await expect(figure(va)).toHaveText("laktat 6,3 mmol/L ↑ · 2 vazoaktivni zdravili, VIS 48");
+    await expect(figure(ecpr)).toHaveText(/^kolaps pred 1[23] min · brez pretoka 2 min · VF \/ pVT$/);
+    expect(await centre.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  }
+  // The minutes since collapse move on without a reload.
+  await centre.evaluate(() => ((window as unknown as { mark: number }).mark = 1));
+  await centre.clock.fastForward("05:00");
+  await centre.clock.runFor(31_000);
+  await expect(figure(ecpr)).toContainText(/kolaps pred 1[78] min/);
+  expect(await centre.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(1);
+  // Only what needs a decision now: the ECPR alert is there, the fresh VV referral is not.
+  await centre.goto("/queue?urgent=1");
+  await expect(row(ecpr)).toBeVisible();
+  await expect(row(vv)).toHaveCount(0);
+
+  // Keys: the VV referral's row takes the focus, `a` acknowledges it and `m` assigns it.
+  await centre.goto("/queue");
+  await expect(centre.locator("html[data-hydrated]")).toHaveCount(1);
+  await expect(centre.getByTestId("queue-keys")).toBeVisible();
+  await row(vv).locator("a.queue-link").focus();
+  await centre.keyboard.press("a");
+  await expect(row(vv).getByTestId("queue-status")).toHaveText("Prejem potrjen", { timeout: 10_000 });
+  await row(vv).locator("a.queue-link").focus();
+  await centre.keyboard.press("m");
+  await expect(row(vv)).toContainText("E2E Administrator", { timeout: 10_000 });
+  // `j` moves to the next row, `k` back.
+  await centre.locator("tr[data-queue-row]").nth(0).locator("a.queue-link").focus();
+  await centre.keyboard.press("j");
+  await expect(centre.locator("tr[data-queue-row]").nth(1).locator("a.queue-link")).toBeFocused();
+  await centre.keyboard.press("k");
+  await expect(centre.locator("tr[data-queue-row]").nth(0).locator("a.queue-link")).toBeFocused();
+
+  // Accepting the VA referral with the mobile team from the queue: three taps (typing aside).
+  await row(va).getByTestId("quick-ack").click(); // 1
+  await expect(row(va).getByTestId("queue-status")).toHaveText("Prejem potrjen", { timeout: 10_000 });
+  await row(va).locator("a.queue-link").click(); // 2
+  const accept = centre.getByTestId("step-ACCEPTED_MOBILE_TEAM");
+  await expect(accept).toHaveAttribute("open", "");
+  await accept.getByLabel("Predviden prihod (min)").fill("40");
+  await accept.getByLabel("Ekipa (kdo pride)").fill("Dr. Novak");
+  await accept.getByTestId("do-ACCEPTED_MOBILE_TEAM").click(); // 3
+  await expect(centre.getByTestId("status")).toHaveText("Sprejet – pride mobilna ECMO ekipa");
+  const timeline = centre.getByTestId("timeline");
+  await expect(timeline).toContainText("prejem potrjen");
+  await expect(timeline).toContainText("V obravnavi (posvet)");
+  await expect(timeline).toContainText("Sprejet – pride mobilna ECMO ekipa");
+});

@@ -747,7 +747,7 @@ fn referral_view(
         {followups}
         <crate::pages::workspace::AuditTrail detail=full />
         <h2>{tr("Časovnica", "Timeline")}</h2>
-        <ol class="timeline">
+        <ol class="timeline" data-testid="timeline">
             {d.events.into_iter().map(|e| view! {
                 <li>
                     <span class="time">{e.at_local.clone()}</span>

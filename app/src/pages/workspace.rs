@@ -160,6 +160,8 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
     let truncated = RwSignal::new(initial.truncated);
     let live = RwSignal::new(Live::Off);
     let error = RwSignal::new(None::<AppError>);
+    // Whether the keys work (they need the script).
+    let keys = RwSignal::new(false);
     // Minutes since the rows were read, added to their waiting times.
     let fetched_at = RwSignal::new(0.0_f64);
     let clock = RwSignal::new(0.0_f64);
@@ -229,6 +231,10 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
                 move || clock.set(browser_now()),
                 std::time::Duration::from_secs(30),
             );
+            let listener = window_event_listener(leptos::ev::keydown, queue_key);
+            // The listener lives as long as the page.
+            std::mem::forget(listener);
+            keys.set(true);
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = &refresh;
@@ -245,6 +251,13 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
             }}
         </p>
         {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message(lang.get())}</p> })}
+        <p class="muted keys-hint" data-testid="queue-keys" hidden=move || !keys.get()>
+            {move || if lang.get() == Lang::Sl { "Tipke: " } else { "Keys: " }}
+            <kbd>"j"</kbd>" / "<kbd>"k"</kbd>{move || if lang.get() == Lang::Sl { " naslednja / prejšnja, " } else { " next / previous, " }}
+            <kbd>"Enter"</kbd>{move || if lang.get() == Lang::Sl { " odpri, " } else { " open, " }}
+            <kbd>"a"</kbd>{move || if lang.get() == Lang::Sl { " potrdi prejem, " } else { " acknowledge, " }}
+            <kbd>"m"</kbd>{move || if lang.get() == Lang::Sl { " prevzemi" } else { " assign to me" }}
+        </p>
         <div class="queue-wrap">
             <table class="queue" data-testid="queue">
                 <thead>
@@ -256,7 +269,7 @@ fn QueueLive(initial: QueueView, filter: QueueFilter) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|r| (r.id, r.status, r.waiting_min, r.assignee.clone()) let:row>
+                    <For each=move || rows.get() key=|r| (r.id, r.status, r.waiting_min, r.assignee.clone(), r.assigned_to_me) let:row>
                         <QueueRowView row lang since_fetch />
                     </For>
                 </tbody>
@@ -301,9 +314,9 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
         (None, _) => format!("{} min", waited()),
     };
     view! {
-        <tr class:urgent=urgent class:overdue=overdue data-testid=format!("queue-row-{}", row.reference)>
+        <tr class:urgent=urgent class:overdue=overdue data-queue-row="" data-testid=format!("queue-row-{}", row.reference)>
             <td data-label=if l == Lang::Sl { "Napotitev" } else { "Referral" }>
-                <a href=format!("/referrals/{}", row.id)><strong>{row.reference.clone()}</strong></a>
+                <a href=format!("/referrals/{}", row.id) class="queue-link"><strong>{row.reference.clone()}</strong></a>
                 <br />{pathway_label(row.pathway)}{row.scai.clone().map(|s| format!(" · SCAI {s}"))}
                 <br /><span class="muted">{row.hospital.clone()}</span>
                 <span class="triage-line" data-testid="triage-line">
@@ -323,12 +336,116 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
                 {move || overdue().then(|| view! { <br /><strong class="overdue-label">{if l == Lang::Sl { "zamuda" } else { "overdue" }}</strong> })}
                 <br /><span class="muted">{row.submitted_local.clone()}</span>
             </td>
-            <td data-label=if l == Lang::Sl { "Stanje" } else { "Status" } data-testid="queue-status">
-                {wf::state_label(row.status, l)}
+            <td data-label=if l == Lang::Sl { "Stanje" } else { "Status" }>
+                <span data-testid="queue-status">{wf::state_label(row.status, l)}</span>
                 <br /><span class="muted">{row.assignee.clone().unwrap_or_else(|| if l == Lang::Sl { "nedodeljeno".into() } else { "unassigned".into() })}</span>
+                <QuickActions id=row.id status=row.status assigned_to_me=row.assigned_to_me lang=l />
             </td>
         </tr>
     }
+}
+
+/// Acknowledge and assign from the queue, without opening the referral; with scripts the
+/// queue stays (and shows the change when the server announces it), without them the
+/// post lands on the referral's page.
+#[component]
+fn QuickActions(id: i64, status: wf::Status, assigned_to_me: bool, lang: Lang) -> impl IntoView {
+    let acknowledge = ServerAction::<TransitionReferral>::new();
+    let assign = ServerAction::<AssignReferral>::new();
+    let ack_error = action_error(acknowledge);
+    let assign_error = action_error(assign);
+    let may_acknowledge = matches!(status, wf::Status::Submitted | wf::Status::EcprAlert);
+    let sl = lang == Lang::Sl;
+    view! {
+        <div class="quick-actions">
+            {may_acknowledge.then(|| view! {
+                <ActionForm action=acknowledge attr:class="inline-form">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <input type="hidden" name="to" value=wf::Status::Acknowledged.as_str() />
+                    <input type="hidden" name="from" value=status.as_str() />
+                    <button type="submit" class="button" data-key="a" data-testid="quick-ack"
+                        aria-keyshortcuts="a" disabled=move || acknowledge.pending().get()>
+                        {if sl { "Potrdi prejem" } else { "Acknowledge" }}
+                    </button>
+                </ActionForm>
+            })}
+            {(!assigned_to_me).then(|| view! {
+                <ActionForm action=assign attr:class="inline-form">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <button type="submit" class="button button-secondary" data-key="m" data-testid="quick-assign"
+                        aria-keyshortcuts="m" disabled=move || assign.pending().get()>
+                        {if sl { "Prevzemi" } else { "Assign to me" }}
+                    </button>
+                </ActionForm>
+            })}
+            <FormError error=ack_error />
+            <FormError error=assign_error />
+        </div>
+    }
+}
+
+/// The queue's keys: `j`/`k` move to the next or previous referral, `a` acknowledges and
+/// `m` assigns the current one (the row holding the focus, else the first); typing in a
+/// field or with a modifier is left alone.
+#[cfg(feature = "hydrate")]
+fn queue_key(event: web_sys::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
+        return;
+    }
+    let typing = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| {
+            matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                || el.closest("[contenteditable]").ok().flatten().is_some()
+        });
+    if typing {
+        return;
+    }
+    let document = document();
+    let Ok(list) = document.query_selector_all("tr[data-queue-row]") else {
+        return;
+    };
+    let rows: Vec<web_sys::Element> = (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let active = document.active_element();
+    let current = active
+        .as_ref()
+        .and_then(|a| rows.iter().position(|r| r.contains(Some(a))));
+    let go = |index: usize| {
+        if let Some(link) = rows[index]
+            .query_selector("a.queue-link")
+            .ok()
+            .flatten()
+            .and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = link.focus();
+        }
+    };
+    let press = |key: &str| {
+        let row = &rows[current.unwrap_or(0)];
+        if let Some(button) = row
+            .query_selector(&format!("button[data-key=\"{key}\"]"))
+            .ok()
+            .flatten()
+            .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            button.click();
+        }
+    };
+    match event.key().as_str() {
+        "j" => go(current.map_or(0, |i| (i + 1).min(rows.len() - 1))),
+        "k" => go(current.map_or(0, |i| i.saturating_sub(1))),
+        "a" => press("a"),
+        "m" => press("m"),
+        _ => return,
+    }
+    event.prevent_default();
 }
 
 /// Age and sex as the triage line gives them: `47 let · Ž`, `47 y · F`.
@@ -372,11 +489,12 @@ fn figure_text(figure: &Figure, since_collapse_min: Option<i64>, lang: Lang) -> 
             under_50_h,
         } => {
             parts.push(format!("P/F {} mmHg{}", pf_mmhg.round(), arrow(trend)));
+            // The strictest threshold held over more than one sample.
             for (limit, hours) in [(50, under_50_h), (80, under_80_h)] {
-                if let Some(h) = hours {
+                if let Some(h) = hours.filter(|h| *h > 0.0) {
                     parts.push(match sl {
-                        true => format!("< {limit} že {} h", one_decimal(*h, lang)),
-                        false => format!("< {limit} for {} h", one_decimal(*h, lang)),
+                        true => format!("< {limit} že {} h", one_decimal(h, lang)),
+                        false => format!("< {limit} for {} h", one_decimal(h, lang)),
                     });
                     break;
                 }
@@ -707,8 +825,13 @@ fn step_form(
             </div>
         }
     });
-    // Under consultation a decision is what comes next: its form is open.
-    let open = status == wf::Status::UnderConsultation && wf::DECISIONS.contains(&to);
+    // Under consultation a decision is what comes next: its form is open; once
+    // acknowledged, the acceptances are (a decision made on the phone is one step).
+    let open = match status {
+        wf::Status::UnderConsultation => wf::DECISIONS.contains(&to),
+        wf::Status::Acknowledged => wf::ACCEPTED.contains(&to),
+        _ => false,
+    };
     view! {
         <details class="step" data-testid=step_id open=open>
             <summary>{label.clone()}</summary>

@@ -545,7 +545,7 @@ impl Referrals {
         let mut sql = String::from(
             "SELECT r.id, r.reference, h.name AS hospital, r.pathway, r.status, r.evaluation, r.data, \
              r.submitted_at, r.acknowledged_at, r.decided_at, r.acknowledge_target_min, \
-             r.decision_target_min, u.name AS assignee \
+             r.decision_target_min, r.assigned_to, u.name AS assignee \
              FROM referrals r JOIN hospitals h ON h.id = r.hospital_id \
              LEFT JOIN users u ON u.id = r.assigned_to WHERE ",
         );
@@ -630,7 +630,7 @@ impl Referrals {
             rows: read
                 .rows
                 .iter()
-                .map(|entry| queue_row(entry, now))
+                .map(|entry| queue_row(entry, user.id, now))
                 .filter(|row| !filter.urgent || row.needs_decision_now())
                 .collect(),
             hospitals: read.hospitals.clone(),
@@ -1278,6 +1278,7 @@ struct QueueDbRow {
     decided_at: Option<i64>,
     acknowledge_target_min: i64,
     decision_target_min: i64,
+    assigned_to: Option<i64>,
     assignee: Option<String>,
 }
 
@@ -1291,7 +1292,7 @@ struct QueueEntry {
     triage: TriageLine,
 }
 
-fn queue_row(entry: &QueueEntry, now: i64) -> QueueRow {
+fn queue_row(entry: &QueueEntry, me: i64, now: i64) -> QueueRow {
     let QueueEntry {
         row,
         status,
@@ -1343,6 +1344,7 @@ fn queue_row(entry: &QueueEntry, now: i64) -> QueueRow {
         overdue: target_min.is_some_and(|t| waiting_min > t),
         target_min,
         assignee: row.assignee.clone(),
+        assigned_to_me: row.assigned_to == Some(me),
         triage: triage.clone(),
         since_collapse_min,
     }
