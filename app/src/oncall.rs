@@ -32,6 +32,43 @@ pub struct RosterView {
     /// Active ECMO clinicians, for the shift form.
     pub clinicians: Vec<(i64, String)>,
     pub can_manage: bool,
+    /// Today and the coming Monday in the centre's zone (`YYYY-MM-DD`), the planning
+    /// forms' defaults.
+    pub today: String,
+    pub next_monday: String,
+}
+
+/// One shift of a plan, as the preview lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedView {
+    /// `1. 12. 2026 08:00 – 1. 12. 2026 20:00`
+    pub label: String,
+    pub primary: String,
+    pub backup: Option<String>,
+}
+
+/// A plan of shifts for a period: what it makes and, against the roster as it is, where
+/// it overlaps existing shifts and what it leaves uncovered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanView {
+    pub shifts: Vec<PlannedView>,
+    pub overlaps: Vec<String>,
+    pub gaps: Vec<String>,
+    /// Whether the shifts were written (else a preview).
+    pub saved: bool,
+}
+
+/// A planning form's fields as typed: dates `YYYY-MM-DD`, times `HH:MM`, and per week of
+/// the rotation the user ids of the day and night physicians and the backup.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanInput {
+    pub from_date: String,
+    pub to_date: String,
+    pub day_start: String,
+    pub night_start: String,
+    pub day: Vec<String>,
+    pub night: Vec<String>,
+    pub backup: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,6 +133,74 @@ pub async fn add_shift(
     }
     .await;
     server::answer(result, "/roster?saved=1")
+}
+
+/// Checks a plan of shifts for a period and, with `save`, writes it. Week fields arrive
+/// as indexed lists (`day[0]`, `night[1]`, …).
+#[server(endpoint = "roster/plan")]
+pub async fn plan_shifts(
+    #[server(default)] from_date: String,
+    #[server(default)] to_date: String,
+    #[server(default)] day_start: String,
+    #[server(default)] night_start: String,
+    #[server(default)] day: Vec<String>,
+    #[server(default)] night: Vec<String>,
+    #[server(default)] backup: Vec<String>,
+    #[server(default)] save: String,
+) -> Result<PlanView, AppError> {
+    use crate::accounts::server;
+    let input = PlanInput {
+        from_date,
+        to_date,
+        day_start,
+        night_start,
+        day,
+        night,
+        backup,
+    };
+    let save = !save.is_empty();
+    let result = async {
+        service()?
+            .plan_shifts(&server::identity(), &input, save)
+            .await
+    }
+    .await;
+    if !save {
+        return server::respond(result);
+    }
+    let next = result
+        .as_ref()
+        .map(|v| format!("/roster?planned={}", v.shifts.len()))
+        .unwrap_or_default();
+    server::answer(result, &next)
+}
+
+/// Copies last week's shifts (the seven days before `week_start`) one week on.
+#[server(endpoint = "roster/copy-week")]
+pub async fn copy_week(#[server(default)] week_start: String) -> Result<usize, AppError> {
+    use crate::accounts::server;
+    let result = async { service()?.copy_week(&server::identity(), &week_start).await }.await;
+    let next = result
+        .as_ref()
+        .map(|n| format!("/roster?copied={n}"))
+        .unwrap_or_default();
+    server::answer(result, &next)
+}
+
+/// The reader's calendar address (a path), made on first use.
+#[server(endpoint = "roster/calendar-link")]
+pub async fn calendar_link() -> Result<String, AppError> {
+    use crate::accounts::server;
+    let result = async { service()?.calendar_link(&server::identity(), false).await }.await;
+    server::respond(result)
+}
+
+/// A new calendar address; the old one stops working.
+#[server(endpoint = "roster/calendar-renew")]
+pub async fn renew_calendar_link() -> Result<String, AppError> {
+    use crate::accounts::server;
+    let result = async { service()?.calendar_link(&server::identity(), true).await }.await;
+    server::answer(result, "/roster?renewed=1#calendar")
 }
 
 #[server(endpoint = "roster/delete")]

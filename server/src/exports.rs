@@ -70,3 +70,24 @@ pub async fn kpis(
         .await?;
     Ok(csv(&name, body))
 }
+
+/// `GET /calendar/{token}.ics`: a clinician's shifts for their calendar program, which
+/// has no session; the token is the key. An unknown token is not found.
+pub async fn calendar(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
+    if token.is_empty() || token.len() > 100 {
+        return Err(AppError::NotFound.into());
+    }
+    let body = state.referrals.calendar_feed(token).await?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -325,6 +325,7 @@ pub fn route_list() -> Vec<(http::Method, String)> {
         (http::Method::GET, "/resume".to_owned()),
         (http::Method::GET, "/referrals/{id}/audit.csv".to_owned()),
         (http::Method::GET, "/kpi.csv".to_owned()),
+        (http::Method::GET, "/calendar/{file}".to_owned()),
     ];
     routes.extend(crate::api::route_list());
     for route in page_routes() {
@@ -375,6 +376,7 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/resume", get(crate::checklist::resume))
         .route("/referrals/{id}/audit.csv", get(crate::exports::referral_audit))
         .route("/kpi.csv", get(crate::exports::kpis))
+        .route("/calendar/{file}", get(crate::exports::calendar))
         .merge(crate::api::routes())
         .route(
             "/api/{*fn_name}",

@@ -84,6 +84,14 @@ pub enum FieldError {
     BeforeAdmission,
     /// A shift must end after it starts, within a week.
     ShiftLength,
+    /// A date without a time, `YYYY-MM-DD`.
+    NotADate,
+    /// A time of day, `HH:MM`.
+    NotATime,
+    /// A planned period ends on or after its first day and lasts at most `max_days`.
+    PlanLength {
+        max_days: i64,
+    },
     /// An implausible value the user has not confirmed yet.
     Unconfirmed {
         warning: super::validation::Warning,
@@ -185,6 +193,12 @@ impl FieldError {
             (Self::BeforeAdmission, Lang::Sl) => "ne more biti več kot dan pred sprejemom v bolnišnico".into(),
             (Self::ShiftLength, Lang::En) => "must be after the start and at most 7 days later".into(),
             (Self::ShiftLength, Lang::Sl) => "mora biti po začetku in največ 7 dni kasneje".into(),
+            (Self::NotADate, Lang::En) => "must be a date, e.g. 2026-12-01".into(),
+            (Self::NotADate, Lang::Sl) => "mora biti datum, npr. 2026-12-01".into(),
+            (Self::NotATime, Lang::En) => "must be a time of day, e.g. 08:00".into(),
+            (Self::NotATime, Lang::Sl) => "mora biti ura, npr. 08:00".into(),
+            (Self::PlanLength { max_days }, Lang::En) => format!("must be on or after the first day and at most {max_days} days later"),
+            (Self::PlanLength { max_days }, Lang::Sl) => format!("mora biti na prvi dan ali pozneje in največ {max_days} dni kasneje"),
             (Self::Unconfirmed { warning }, _) => warning.message(lang),
             (Self::OwnAccount, Lang::En) => "you cannot do this to your own account: ask another administrator".into(),
             (Self::OwnAccount, Lang::Sl) => "tega ne morete storiti lastnemu računu: prosite drugega skrbnika".into(),

@@ -42,9 +42,9 @@ pub struct ShiftInput {
 /// An account to notify.
 #[derive(Clone, Debug)]
 pub(super) struct Person {
-    id: i64,
+    pub(super) id: i64,
     email: String,
-    name: String,
+    pub(super) name: String,
     lang: Lang,
 }
 
@@ -77,7 +77,59 @@ pub(super) async fn person(
 }
 
 /// Active users with `role`, optionally only those who chose the optional notification `kind`.
-async fn people_with(
+/// The centre's date today (`weeks` = 0) or of the coming Monday (`weeks` = 1), as
+/// `YYYY-MM-DD`.
+fn local_date(now: i64, weeks: i64) -> String {
+    let local = super::time::to_local(now);
+    let midnight = local - local.rem_euclid(DAY_MS);
+    // 1 January 1970 was a Thursday: days since then, plus 3, modulo 7 is 0 on Mondays.
+    let weekday = (midnight / DAY_MS + 3).rem_euclid(7);
+    let day = if weeks == 0 {
+        midnight
+    } else {
+        midnight + (7 - weekday) * DAY_MS
+    };
+    crate::domain::checklist::format_local(day)[..10].to_owned()
+}
+
+/// A shift to write, in wall-clock milliseconds of the centre's zone.
+pub(crate) struct NewShift<'a> {
+    pub starts_local: i64,
+    pub ends_local: i64,
+    pub primary: i64,
+    pub backup: Option<i64>,
+    pub perfusionist: &'a str,
+    pub coordinator: &'a str,
+}
+
+/// Writes one shift (its instants from the wall-clock times, across daylight-saving
+/// changes); every way of adding shifts comes through here.
+pub(crate) async fn insert_shift(
+    conn: &mut AnyConnection,
+    shift: &NewShift<'_>,
+    created_by: i64,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO oncall_shifts (starts_at, ends_at, starts_local, ends_local, primary_user_id, backup_user_id, \
+         perfusionist, coordinator, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(from_local(shift.starts_local))
+    .bind(from_local(shift.ends_local))
+    .bind(crate::domain::checklist::format_local(shift.starts_local))
+    .bind(crate::domain::checklist::format_local(shift.ends_local))
+    .bind(shift.primary)
+    .bind(shift.backup)
+    .bind(shift.perfusionist)
+    .bind(shift.coordinator)
+    .bind(created_by)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+pub(super) async fn people_with(
     conn: &mut AnyConnection,
     role: Role,
     optional: Option<&str>,
@@ -700,6 +752,8 @@ impl Referrals {
             team_email_is_default: set.is_none(),
             clinicians,
             can_manage: authorize(identity, Action::ManageRoster).is_ok(),
+            today: local_date(now, 0),
+            next_monday: local_date(now, 1),
         })
     }
 
@@ -765,21 +819,19 @@ impl Referrals {
         }
         let now = self.clock.now_ms();
         let mut tx = self.db.begin().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO oncall_shifts (starts_at, ends_at, starts_local, ends_local, primary_user_id, backup_user_id, \
-             perfusionist, coordinator, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        let id = insert_shift(
+            &mut tx,
+            &NewShift {
+                starts_local: starts,
+                ends_local: ends,
+                primary,
+                backup,
+                perfusionist: input.perfusionist.trim(),
+                coordinator: input.coordinator.trim(),
+            },
+            admin.id,
+            now,
         )
-        .bind(from_local(starts))
-        .bind(from_local(ends))
-        .bind(crate::domain::checklist::format_local(starts))
-        .bind(crate::domain::checklist::format_local(ends))
-        .bind(primary)
-        .bind(backup)
-        .bind(input.perfusionist.trim())
-        .bind(input.coordinator.trim())
-        .bind(admin.id)
-        .bind(now)
-        .fetch_one(&mut *tx)
         .await?;
         audit::record(
             &mut tx,

@@ -184,6 +184,20 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
             [401, 403, 403, 403, 404],
         ),
         form("/api/roster/team-email", &[("email", "")], ADMIN_ONLY),
+        form("/api/roster/plan", &[], [401, 403, 403, 403, 422]),
+        form(
+            "/api/roster/copy-week",
+            &[("week_start", "")],
+            [401, 403, 403, 403, 422],
+        ),
+        form("/api/roster/calendar-link", &[], [401, 403, 403, 200, 200]),
+        form("/api/roster/calendar-renew", &[], [401, 403, 403, 200, 200]),
+        // A calendar program has no session: the token is the key, and a wrong one is
+        // not found for anyone.
+        Case {
+            path: "/calendar/not-a-token.ics".to_owned(),
+            ..case("GET", "/calendar/{file}", [404, 404, 404, 404, 404])
+        },
         form(
             "/api/referrals/acknowledge-view",
             &[("id", &referral)],

@@ -606,7 +606,244 @@ async fn the_roster_says_where_alerts_go_when_nobody_is_on_call() {
     app.stop().await;
 }
 
+async fn shift_count(app: &TestApp) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM oncall_shifts")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    n
+}
+
+/// A month of a day-and-night pattern in one form (previewed first, with its overlaps and
+/// gaps), last week copied, and each clinician's shifts as an iCalendar feed that a
+/// calendar parser reads back.
+async fn a_month_is_planned_in_one_form_and_read_from_a_calendar(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let c = centre(&app).await;
+    app.clock
+        .set(from_local(parse_local("2026-11-25T12:00").unwrap()));
+    let (a, b) = (c.primary.to_string(), c.backup.to_string());
+    let plan = |save: bool, to_date: &'static str| {
+        let (a, b) = (a.clone(), b.clone());
+        let app = &app;
+        let admin = &c.admin;
+        async move {
+            let mut form = vec![
+                ("from_date", "2026-12-01".to_owned()),
+                ("to_date", to_date.to_owned()),
+                ("day_start", "08:00".to_owned()),
+                ("night_start", "20:00".to_owned()),
+                ("day[0]", a.clone()),
+                ("night[0]", b.clone()),
+                ("day[1]", b),
+                ("night[1]", a),
+                ("day[2]", String::new()),
+            ];
+            if save {
+                form.push(("save", "1".to_owned()));
+            }
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call(admin, "/api/roster/plan", &form).await
+        }
+    };
+    // The preview writes nothing: 31 days, two shifts each, back to back; the first
+    // night, before the first 08:00, is nobody's.
+    let preview = plan(false, "2026-12-31").await;
+    assert_eq!(preview.status(), 200);
+    let view: Value = preview.json().await.unwrap();
+    assert_eq!(view["shifts"].as_array().unwrap().len(), 62);
+    assert_eq!(view["saved"], false);
+    assert_eq!(view["overlaps"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        view["gaps"],
+        serde_json::json!(["1. 12. 2026 00:00 – 1. 12. 2026 08:00"])
+    );
+    assert_eq!(
+        view["shifts"][0]["label"],
+        "1. 12. 2026 08:00 – 1. 12. 2026 20:00"
+    );
+    assert_eq!(
+        view["shifts"][1]["label"],
+        "1. 12. 2026 20:00 – 2. 12. 2026 08:00"
+    );
+    assert_eq!(shift_count(&app).await, 0);
+    // A period too long, or a week with a night and no day, is refused field by field.
+    let refused = plan(false, "2027-03-01").await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert!(body.to_string().contains("to_date"), "{body}");
+    let half = app
+        .call(
+            &c.admin,
+            "/api/roster/plan",
+            &[
+                ("from_date", "2026-12-01"),
+                ("to_date", "2026-12-07"),
+                ("day_start", "8"),
+                ("night[0]", &b),
+            ],
+        )
+        .await;
+    assert_eq!(half.status(), 422);
+    let body: Value = half.json().await.unwrap();
+    assert!(body.to_string().contains("day_start"), "{body}");
+    assert!(body.to_string().contains("day[0]"), "{body}");
+    assert_eq!(shift_count(&app).await, 0);
+
+    // Saved in one post; the same plan again overlaps every shift.
+    assert_eq!(plan(true, "2026-12-31").await.status(), 200);
+    assert_eq!(shift_count(&app).await, 62);
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"shifts_planned".to_owned()));
+    let again: Value = plan(false, "2026-12-31").await.json().await.unwrap();
+    assert_eq!(again["overlaps"].as_array().unwrap().len(), 62);
+    // The week rotates: week 2 (8 December) has the second physician by day.
+    let (primary,): (i64,) = sqlx::query_as(
+        "SELECT primary_user_id FROM oncall_shifts WHERE starts_local = '2026-12-08T08:00'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(primary, c.backup);
+    // After the saved month a 24-h pattern from 09:00 leaves the hour after its last
+    // night uncovered, and says so.
+    let gap: Value = app
+        .call(
+            &c.admin,
+            "/api/roster/plan",
+            &[
+                ("from_date", "2027-01-01"),
+                ("to_date", "2027-01-02"),
+                ("day_start", "09:00"),
+                ("day[0]", &a),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        gap["gaps"],
+        serde_json::json!(["1. 1. 2027 08:00 – 1. 1. 2027 09:00"]),
+        "{gap}"
+    );
+    assert_eq!(gap["shifts"].as_array().unwrap().len(), 2);
+
+    // Last week copied one week on: the 14 shifts of 8–14 December to 15–21 December.
+    let copied = app
+        .call(
+            &c.admin,
+            "/api/roster/copy-week",
+            &[("week_start", "2026-12-15")],
+        )
+        .await;
+    assert_eq!(copied.status(), 200);
+    assert_eq!(copied.json::<Value>().await.unwrap(), 14);
+    assert_eq!(shift_count(&app).await, 76);
+    let bad = app
+        .call(
+            &c.admin,
+            "/api/roster/copy-week",
+            &[("week_start", "next week")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(shift_count(&app).await, 76);
+
+    // The physician's calendar: every shift of theirs, as on call or as backup.
+    let physician = app.browser();
+    assert_eq!(
+        app.sign_in(&physician, "oncall@centre.test", GOOD_PASSWORD)
+            .await,
+        200
+    );
+    let link: String = app
+        .call(&physician, "/api/roster/calendar-link", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = link.strip_prefix(ORIGIN).expect("an address on this site");
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{path}"
+    );
+    let feed = reqwest::get(format!("{}{path}", app.address))
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(feed.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let text = feed.text().await.unwrap();
+    let calendar: icalendar::Calendar = text.parse().expect("a calendar that parses");
+    let events: Vec<&icalendar::Event> = calendar
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .collect();
+    let (mine,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM oncall_shifts WHERE primary_user_id = $1 OR backup_user_id = $1",
+    )
+    .bind(c.primary)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(events.len() as i64, mine);
+    {
+        use icalendar::Component;
+        let first = events
+            .iter()
+            .min_by_key(|e| format!("{:?}", e.get_start()))
+            .unwrap();
+        assert_eq!(first.get_summary(), Some("Dežurstvo ECMO / ECMO on call"));
+        // 1 December 08:00 in Ljubljana is 07:00 UTC.
+        assert!(text.contains("DTSTART:20261201T070000Z"), "{text}");
+        assert!(first.get_uid().is_some_and(|u| u.starts_with("shift-")));
+    }
+    // The same address again; a new one stops the old.
+    let same: String = app
+        .call(&physician, "/api/roster/calendar-link", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(same, link);
+    assert_eq!(
+        app.call(&physician, "/api/roster/calendar-renew", &[])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        reqwest::get(format!("{}{path}", app.address))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        reqwest::get(format!("{}/calendar/nothing.ics", app.address))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // A referrer has no roster and no calendar.
+    assert_eq!(
+        app.call(&c.referrer, "/api/roster/calendar-link", &[])
+            .await
+            .status(),
+        403
+    );
+    app.stop().await;
+}
+
 crate::on_both_databases!(
+    a_month_is_planned_in_one_form_and_read_from_a_calendar,
     the_on_call_is_told_then_the_backup_then_the_team_until_acknowledged,
     a_restart_and_a_second_instance_escalate_once,
     mail_queued_while_smtp_is_down_arrives_once_when_it_returns,
