@@ -64,3 +64,35 @@ test("a shift on the roster: its physician is mailed a new referral and acknowle
   await expect(deliveries).toContainText("Nova napotitev (dežurni)");
   await expect(deliveries).toContainText("Center je prevzel");
 });
+
+test("a month of day and night shifts in one form: previewed with its gaps, saved, on a phone", async ({ newPage }) => {
+  const centre = await newPage({ viewport: { width: 375, height: 800 } });
+  await signInCentre(centre);
+  await centre.goto("/roster");
+  const form = centre.getByTestId("plan-form");
+  await form.getByLabel("Prvi dan").fill("2027-02-01");
+  await form.getByLabel("Zadnji dan").fill("2027-02-28");
+  await expect(form.getByLabel("Začetek dnevnega")).toHaveValue("08:00");
+  await expect(form.getByLabel("Začetek nočnega (prazno: 24 ur)")).toHaveValue("20:00");
+  await form.locator('select[name="day[0]"]').selectOption({ label: "E2E Administrator" });
+  await form.getByTestId("plan-preview-button").click();
+  // The preview is the page itself, reached with a plain GET: nothing is written yet.
+  await expect(centre).toHaveURL(/from_date=2027-02-01/);
+  const preview = centre.getByTestId("plan-preview");
+  await expect(preview.locator("h2")).toContainText("56");
+  await expect(centre.getByTestId("plan-gaps")).toContainText("1. 2. 2027 00:00 – 1. 2. 2027 08:00");
+  expect(await centre.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await preview.getByRole("button", { name: "Shrani načrt" }).click();
+  await expect(centre.getByTestId("roster-notice")).toHaveText("Shranjenih dežurstev: 56.");
+  // The physician's own calendar address is on the page.
+  await expect(centre.getByTestId("calendar-url")).toHaveValue(/\/calendar\/[A-Za-z0-9_-]+\.ics$/);
+  const address = new URL(await centre.getByTestId("calendar-url").inputValue());
+  const feed = await centre.request.get(address.pathname);
+  expect(feed.status()).toBe(200);
+  expect(await feed.text()).toContain("BEGIN:VEVENT");
+
+  // A bad plan says which field, in view, and changes nothing.
+  await centre.goto("/roster?from_date=2027-04-01&to_date=2027-03-01&day_start=08:00&night_start=&day%5B0%5D=");
+  await expect(centre.getByTestId("plan-error")).toContainText("Zadnji dan");
+  await expect(centre.getByTestId("plan-error")).toContainText("1. teden, dnevno dežurstvo");
+});
