@@ -36,6 +36,9 @@ pub struct QueueRow {
     pub triage: crate::domain::triage_line::TriageLine,
     /// ECPR: minutes since the collapse at the time the queue was read.
     pub since_collapse_min: Option<i64>,
+    /// Minutes since the acknowledgement and since the decision, when there were ones.
+    pub since_acknowledged_min: Option<i64>,
+    pub since_decided_min: Option<i64>,
 }
 
 impl QueueRow {

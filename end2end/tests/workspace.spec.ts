@@ -212,6 +212,7 @@ test("the queue triages at a glance on a phone and a desk; keys acknowledge and 
   await row(vv).locator("a.queue-link").focus();
   await centre.keyboard.press("a");
   await expect(row(vv).getByTestId("queue-status")).toHaveText("Prejem potrjen", { timeout: 10_000 });
+  await expect(row(vv).getByTestId("since-acknowledged")).toHaveText(/^prejem potrjen pred \d+ min$/);
   await row(vv).locator("a.queue-link").focus();
   await centre.keyboard.press("m");
   await expect(row(vv)).toContainText("E2E Administrator", { timeout: 10_000 });

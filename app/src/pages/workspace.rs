@@ -334,6 +334,18 @@ fn QueueRowView(row: QueueRow, lang: Signal<Lang>, since_fetch: Signal<i64>) -> 
             <td data-label=if l == Lang::Sl { "Čaka" } else { "Waiting" } class="waiting">
                 {waiting}
                 {move || overdue().then(|| view! { <br /><strong class="overdue-label">{if l == Lang::Sl { "zamuda" } else { "overdue" }}</strong> })}
+                {row.since_acknowledged_min.map(|m| view! {
+                    <br /><span data-testid="since-acknowledged">{move || match l {
+                        Lang::Sl => format!("prejem potrjen pred {} min", m + since_fetch.get()),
+                        Lang::En => format!("acknowledged {} min ago", m + since_fetch.get()),
+                    }}</span>
+                })}
+                {row.since_decided_min.map(|m| view! {
+                    <br /><span data-testid="since-decided">{move || match l {
+                        Lang::Sl => format!("odločeno pred {} min", m + since_fetch.get()),
+                        Lang::En => format!("decided {} min ago", m + since_fetch.get()),
+                    }}</span>
+                })}
                 <br /><span class="muted">{row.submitted_local.clone()}</span>
             </td>
             <td data-label=if l == Lang::Sl { "Stanje" } else { "Status" }>

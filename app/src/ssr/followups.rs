@@ -8,6 +8,7 @@ use super::accounts::RequestIdentity;
 use super::db::decode_json;
 use super::referrals::Referrals;
 use super::time::{from_local, local_display, to_local};
+use super::timeline::{self, Step};
 use crate::domain::checklist::{self, MAX_NOTE};
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
@@ -48,30 +49,6 @@ fn event(
     detail: Value,
 ) -> Event<'static> {
     Event::by(identity, action, "referral", id, detail)
-}
-
-async fn timeline(
-    conn: &mut AnyConnection,
-    id: i64,
-    at: i64,
-    actor: i64,
-    kind: &str,
-    status: Option<&str>,
-    detail: &Value,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(at)
-    .bind(actor)
-    .bind(kind)
-    .bind(status)
-    .bind(detail.to_string())
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Marks the referral changed at `now`, so that the live streams of its page and the
@@ -189,7 +166,18 @@ impl Referrals {
             .execute(&mut *tx)
             .await?;
         let detail = json!({ "version": version });
-        timeline(&mut tx, id, now, user_id, "updated", None, &detail).await?;
+        timeline::record(
+            &mut tx,
+            Step {
+                referral_id: id,
+                at: now,
+                actor: Some(user_id),
+                kind: "updated",
+                status: None,
+                detail: &detail,
+            },
+        )
+        .await?;
         audit::record(&mut tx, event(identity, "referral_updated", id, detail)).await?;
         let current = super::workflow::Current {
             hospital_id: target.hospital_id,
@@ -233,7 +221,18 @@ impl Referrals {
         .fetch_one(&mut *tx)
         .await?;
         let detail = json!({ "message_id": message_id });
-        timeline(&mut tx, id, now, user_id, "message", None, &detail).await?;
+        timeline::record(
+            &mut tx,
+            Step {
+                referral_id: id,
+                at: now,
+                actor: Some(user_id),
+                kind: "message",
+                status: None,
+                detail: &detail,
+            },
+        )
+        .await?;
         audit::record(
             &mut tx,
             event(identity, "referral_message_posted", id, detail),

@@ -14,4 +14,5 @@ pub mod referrals;
 pub mod roster;
 pub mod session;
 pub mod time;
+pub mod timeline;
 pub mod workflow;

@@ -12,6 +12,7 @@ use super::notify::{self, About, Contact, Kind, Recipient};
 use super::outbox;
 use super::referrals::Referrals;
 use super::time::{from_local, local_display};
+use super::timeline::{self, Step};
 use crate::domain::account::{roles_from_csv, Role};
 use crate::domain::checklist::parse_local;
 use crate::domain::fields::{FieldError, FieldErrors};
@@ -471,14 +472,17 @@ impl Referrals {
             .await?;
         let to = if backup.is_some() { "backup" } else { "team" };
         let detail = json!({ "level": new_level, "to": to, "waited_min": waited });
-        sqlx::query(
-            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
-             VALUES ($1, $2, NULL, 'escalated', NULL, $3)",
+        timeline::record(
+            &mut tx,
+            Step {
+                referral_id: id,
+                at: now,
+                actor: None,
+                kind: "escalated",
+                status: None,
+                detail: &detail,
+            },
         )
-        .bind(id)
-        .bind(now)
-        .bind(detail.to_string())
-        .execute(&mut *tx)
         .await?;
         audit::record(&mut tx, system_event("referral_escalated", id, detail)).await?;
         tx.commit().await?;

@@ -294,15 +294,17 @@ impl Referrals {
             }
             Err(e) => return Err(e.into()),
         };
-        sqlx::query(
-            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
-             VALUES ($1, $2, $3, 'submitted', $4, '{}')",
+        super::timeline::record(
+            &mut tx,
+            super::timeline::Step {
+                referral_id: id,
+                at: now,
+                actor: Some(user.id),
+                kind: "submitted",
+                status: Some(status),
+                detail: &serde_json::json!({}),
+            },
         )
-        .bind(id)
-        .bind(now)
-        .bind(user.id)
-        .bind(status.as_str())
-        .execute(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO referral_snapshots (referral_id, version, at, author_user_id, note, data, evaluation) \

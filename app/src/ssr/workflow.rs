@@ -11,6 +11,7 @@ use super::notify::{Kind, Recipient};
 use super::oncall::person;
 use super::referrals::Referrals;
 use super::time::{from_local, local_display, to_local};
+use super::timeline::{self, Step};
 use crate::domain::checklist::{format_local, parse_local};
 use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
@@ -207,17 +208,17 @@ impl Referrals {
         // A state passed through on the way to a decision tells nobody: the decision does.
         let implied = detail.contains_key(IMPLIED);
         let detail = Value::Object(detail);
-        sqlx::query(
-            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        timeline::record(
+            &mut *conn,
+            Step {
+                referral_id: id,
+                at: now,
+                actor,
+                kind: event_kind(to),
+                status: Some(to),
+                detail: &detail,
+            },
         )
-        .bind(id)
-        .bind(now)
-        .bind(actor)
-        .bind(event_kind(to))
-        .bind(to.as_str())
-        .bind(detail.to_string())
-        .execute(&mut *conn)
         .await?;
         let audited = json!({
             "from": current.status,
@@ -379,13 +380,17 @@ impl Referrals {
                 .await?;
             self.tell_centre(&mut tx, id, Kind::ReviewDue, &to, now)
                 .await?;
-            sqlx::query(
-                "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
-                 VALUES ($1, $2, NULL, 'review_due', NULL, '{}')",
+            timeline::record(
+                &mut tx,
+                Step {
+                    referral_id: id,
+                    at: now,
+                    actor: None,
+                    kind: "review_due",
+                    status: None,
+                    detail: &json!({}),
+                },
             )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
             .await?;
             audit::record(
                 &mut tx,
@@ -429,15 +434,17 @@ impl Referrals {
             .execute(&mut *tx)
             .await?;
         let detail = json!({ "previous": before });
-        sqlx::query(
-            "INSERT INTO referral_events (referral_id, at, actor_user_id, kind, status, detail) \
-             VALUES ($1, $2, $3, 'assigned', NULL, $4)",
+        timeline::record(
+            &mut tx,
+            Step {
+                referral_id: id,
+                at: now,
+                actor: Some(user.id),
+                kind: "assigned",
+                status: None,
+                detail: &detail,
+            },
         )
-        .bind(id)
-        .bind(now)
-        .bind(user.id)
-        .bind(detail.to_string())
-        .execute(&mut *tx)
         .await?;
         audit::record(
             &mut tx,
@@ -1347,6 +1354,8 @@ fn queue_row(entry: &QueueEntry, me: i64, now: i64) -> QueueRow {
         assigned_to_me: row.assigned_to == Some(me),
         triage: triage.clone(),
         since_collapse_min,
+        since_acknowledged_min: row.acknowledged_at.map(|at| (now - at).max(0) / MINUTE_MS),
+        since_decided_min: row.decided_at.map(|at| (now - at).max(0) / MINUTE_MS),
     }
 }
 

@@ -16,6 +16,7 @@ mod oncall;
 mod openapi;
 mod pages;
 mod referrals;
+mod schema;
 mod scores;
 mod shutdown;
 mod workspace;

@@ -1020,6 +1020,7 @@ async fn the_queue_is_ordered_and_live(kind: DbKind) {
     assert_eq!(ecpr_row["triage"]["figure"]["kind"], "arrest");
     assert_eq!(ecpr_row["triage"]["figure"]["rhythm"], "vf_pvt");
     assert_eq!(ecpr_row["since_collapse_min"], 15);
+    assert_eq!(ecpr_row["since_acknowledged_min"], Value::Null);
     assert_eq!(row(vv)["since_collapse_min"], Value::Null);
     // Needing a decision now: the ECPR alert, and the VA referral in SCAI D or E.
     let urgent_first = queue(vec![("urgent", "1".into())]).await;
@@ -1083,6 +1084,30 @@ async fn the_queue_is_ordered_and_live(kind: DbKind) {
         .await
         .unwrap();
     assert_eq!(view["rows"][0]["since_collapse_min"], 35);
+    // The case clock on the queue: minutes since the acknowledgement.
+    assert_eq!(
+        step(&c, &c.clinician, ecpr, json!({ "to": "ACKNOWLEDGED" }))
+            .await
+            .0,
+        200
+    );
+    c.app.clock.advance(3 * 60_000);
+    let view: Value = c
+        .app
+        .call(&c.clinician, "/api/queue/get", &[("pathway", "ecpr")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let acked = view["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == ecpr)
+        .cloned()
+        .unwrap();
+    assert_eq!(acked["since_acknowledged_min"], 3);
+    assert_eq!(acked["since_decided_min"], Value::Null);
     // A withdrawn referral leaves the open queue but stays findable.
     assert_eq!(
         step(
