@@ -81,13 +81,48 @@ pub struct AckView {
     pub acknowledged: Option<(String, String)>,
 }
 
+/// Where a notification's email stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Waiting for its first attempt.
+    Queued,
+    /// Attempted and waiting for the next attempt.
+    Retrying,
+    Sent,
+    /// Given up after its attempts; an administrator may send it again.
+    Failed,
+}
+
+impl DeliveryState {
+    /// The state of an outbox row from its stored status and attempts; `None` for a
+    /// status this version does not write.
+    pub fn from_stored(status: &str, attempts: i64) -> Option<Self> {
+        match (status, attempts) {
+            ("pending", 0) => Some(Self::Queued),
+            ("pending", _) => Some(Self::Retrying),
+            ("sent", _) => Some(Self::Sent),
+            ("failed", _) => Some(Self::Failed),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Retrying => "retrying",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryRow {
     pub id: i64,
     pub kind: String,
     pub recipient: String,
-    /// queued, retrying, sent or failed
-    pub status: String,
+    pub status: DeliveryState,
     pub attempts: i64,
     pub created_local: String,
     pub sent_local: Option<String>,

@@ -563,17 +563,16 @@ pub fn NotificationsPage() -> impl IntoView {
     }
 }
 
-fn status_label(status: &str, lang: crate::domain::i18n::Lang) -> &'static str {
-    let en = lang == crate::domain::i18n::Lang::En;
-    match (status, en) {
-        ("queued", true) => "queued",
-        ("queued", false) => "v vrsti",
-        ("retrying", true) => "retrying",
-        ("retrying", false) => "ponovni poskusi",
-        ("sent", true) => "sent",
-        ("sent", false) => "poslano",
-        (_, true) => "failed",
-        (_, false) => "neuspešno",
+fn status_label(status: DeliveryState, lang: Lang) -> &'static str {
+    match (status, lang) {
+        (DeliveryState::Queued, Lang::En) => "queued",
+        (DeliveryState::Queued, Lang::Sl) => "v vrsti",
+        (DeliveryState::Retrying, Lang::En) => "retrying",
+        (DeliveryState::Retrying, Lang::Sl) => "ponovni poskusi",
+        (DeliveryState::Sent, Lang::En) => "sent",
+        (DeliveryState::Sent, Lang::Sl) => "poslano",
+        (DeliveryState::Failed, Lang::En) => "failed",
+        (DeliveryState::Failed, Lang::Sl) => "neuspešno",
     }
 }
 
@@ -597,13 +596,13 @@ fn Deliveries() -> impl IntoView {
                             </tr></thead>
                             <tbody>
                                 {rows.into_iter().map(|d| {
-                                    let status = d.status.clone();
-                                    let failed = d.status == "failed";
+                                    let status = d.status;
+                                    let failed = d.status == DeliveryState::Failed;
                                     let id = d.id.to_string();
                                     view! {
-                                        <tr class=format!("delivery-{}", d.status)>
+                                        <tr class=format!("delivery-{}", d.status.code())>
                                             <td>{move || mail_kind_label(&d.kind, lang.get())}</td><td>{d.recipient}</td>
-                                            <td>{move || status_label(&status, lang.get())}</td>
+                                            <td>{move || status_label(status, lang.get())}</td>
                                             <td class="num">{d.attempts}</td>
                                             <td>{d.created_local}{d.sent_local.map(|s| format!(" → {s}"))}</td>
                                             <td>{d.last_error.unwrap_or_default()}</td>

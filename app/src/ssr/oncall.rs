@@ -22,7 +22,7 @@ use crate::domain::roster;
 use crate::domain::triage::{Evaluation, Pathway};
 use crate::domain::workflow as wf;
 use crate::error::AppError;
-use crate::oncall::{AckView, DeliveryRow, RosterView, ShiftView};
+use crate::oncall::{AckView, DeliveryRow, DeliveryState, RosterView, ShiftView};
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -925,27 +925,30 @@ impl Referrals {
         )
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(
-                |(id, kind, recipient, status, attempts, created, sent, error)| DeliveryRow {
-                    id,
-                    kind,
-                    recipient,
-                    status: match (status.as_str(), attempts) {
-                        ("pending", 0) => "queued",
-                        ("pending", _) => "retrying",
-                        ("sent", _) => "sent",
-                        _ => "failed",
-                    }
-                    .into(),
-                    attempts,
-                    created_local: local_display(created),
-                    sent_local: sent.map(local_display),
-                    last_error: error,
+                |(id, kind, recipient, status, attempts, created, sent, error)| {
+                    let Some(status) = DeliveryState::from_stored(&status, attempts) else {
+                        tracing::error!(
+                            outbox_id = id,
+                            status,
+                            "an outbox row's status is unknown"
+                        );
+                        return Err(AppError::Internal);
+                    };
+                    Ok(DeliveryRow {
+                        id,
+                        kind,
+                        recipient,
+                        status,
+                        attempts,
+                        created_local: local_display(created),
+                        sent_local: sent.map(local_display),
+                        last_error: error,
+                    })
                 },
             )
-            .collect())
+            .collect()
     }
 
     /// Queues a failed message again, from its first attempt.
@@ -956,7 +959,7 @@ impl Referrals {
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
              WHERE id = $2 AND status = 'failed'",
         )
-        .bind(super::time::now_ms())
+        .bind(self.clock.now_ms())
         .bind(id)
         .execute(&mut *tx)
         .await?

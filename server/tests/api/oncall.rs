@@ -842,7 +842,37 @@ async fn a_month_is_planned_in_one_form_and_read_from_a_calendar(kind: DbKind) {
     app.stop().await;
 }
 
+/// The notifications page reads each email's state as a type; a state this version does
+/// not know cannot be stored (the database's own check refuses it), so the page never has
+/// to guess one.
+async fn a_delivery_state_is_one_the_database_allows(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let c = centre(&app).await;
+    enqueue_mails(&app.db, 1, "someone@centre.test").await;
+    let list = app.call(&c.admin, "/api/notifications/list", &[]).await;
+    assert_eq!(list.status(), 200);
+    let rows: Value = list.json().await.unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["recipient"] == "someone@centre.test")
+        .cloned()
+        .unwrap();
+    assert!(
+        matches!(row["status"].as_str(), Some("queued" | "retrying" | "sent")),
+        "{row}"
+    );
+    let refused =
+        sqlx::query("UPDATE outbox SET status = 'lost' WHERE recipient = 'someone@centre.test'")
+            .execute(&app.db.pool)
+            .await;
+    assert!(refused.is_err(), "an unknown state was stored");
+    app.stop().await;
+}
+
 crate::on_both_databases!(
+    a_delivery_state_is_one_the_database_allows,
     a_month_is_planned_in_one_form_and_read_from_a_calendar,
     the_on_call_is_told_then_the_backup_then_the_team_until_acknowledged,
     a_restart_and_a_second_instance_escalate_once,
