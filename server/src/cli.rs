@@ -39,6 +39,58 @@ pub enum Command {
         #[arg(long)]
         hospital: Option<String>,
     },
+    /// Copy the SQLite database, while the server runs, to a new file (checked before it
+    /// is named). PostgreSQL: use pg_dump.
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a checked backup. Refused while a server uses it;
+    /// the replaced file is kept as `<database>.before-restore`.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
+}
+
+/// `backup --to FILE` and `restore --from FILE`.
+pub async fn backup_or_restore(command: &Command) -> ExitCode {
+    let database_url = match Settings::database_url_from_env() {
+        Ok(url) => url,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let url = database_url.expose_secret();
+    let (done, result) = match command {
+        Command::Backup { to } => (
+            "backup written to",
+            crate::backup::backup(url, to).await.map(|s| (s, to)),
+        ),
+        Command::Restore { from } => (
+            "database restored from",
+            crate::backup::restore(url, from).await.map(|s| (s, from)),
+        ),
+        _ => return ExitCode::from(2),
+    };
+    match result {
+        Ok((summary, file)) => {
+            println!(
+                "{done} {}: {} bytes, schema {}, {} referrals, {} accounts, integrity ok",
+                file.display(),
+                summary.bytes,
+                summary.schema_version,
+                summary.referrals,
+                summary.users
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 pub async fn create_user(

@@ -20,6 +20,15 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The newest SQLite schema version this build knows.
+pub fn latest_sqlite_migration() -> i64 {
+    SQLITE_MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or_default()
+}
+
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     let migrator = match db.backend {
         Backend::Sqlite => &SQLITE_MIGRATIONS,

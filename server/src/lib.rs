@@ -2,6 +2,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod checklist;
 pub mod cli;
 pub mod config;

@@ -31,6 +31,9 @@ async fn serve() -> ExitCode {
     {
         return cli::create_user(email, name, role, hospital.as_deref()).await;
     }
+    if let Some(command @ (Command::Backup { .. } | Command::Restore { .. })) = &cli.command {
+        return cli::backup_or_restore(command).await;
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {

@@ -43,6 +43,8 @@ pub struct Application {
     shutdown: CancellationToken,
     state: AppState,
     sessions: SessionDb,
+    /// Held while the server runs: a restore refuses a SQLite database in use.
+    _in_use: Option<std::fs::File>,
 }
 
 impl Application {
@@ -52,6 +54,8 @@ impl Application {
 
     /// Builds the application with a given clock (tests move it to pass escalation windows).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let in_use = crate::backup::hold_while_serving(settings.database_url.expose_secret())
+            .map_err(|e| anyhow::anyhow!("cannot take the database's lock file: {e}"))?;
         let db = db::open(settings.database_url.expose_secret()).await?;
         if settings.demo {
             let accounts = demo::seed_if_empty(&db).await?;
@@ -158,6 +162,7 @@ impl Application {
             shutdown: CancellationToken::new(),
             state,
             sessions,
+            _in_use: in_use,
         })
     }
 
@@ -183,6 +188,8 @@ impl Application {
             shutdown,
             sessions,
             state,
+            // Held to the end of this function: the database is in use until the server stops.
+            _in_use: _held,
         } = self;
         let worker_task = tokio::spawn(worker.run(shutdown.clone()));
         let sweeper = tokio::spawn(sessions.continuously_delete_expired(Duration::from_secs(600)));
