@@ -153,8 +153,12 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
+    /// Logs the cause once, with the place of the operation that failed (the `?` that
+    /// converted it), so that an operator can tell which query it was.
+    #[track_caller]
     fn from(error: sqlx::Error) -> Self {
-        tracing::error!(error = %error, "database error");
+        let at = std::panic::Location::caller();
+        tracing::error!(error = %error, operation = %format_args!("{}:{}", at.file(), at.line()), "database error");
         Self::Internal
     }
 }
