@@ -74,6 +74,10 @@ pub fn hold_while_serving(url: &str) -> Result<Option<File>, BackupError> {
         Err(BackupError::NotSqlite | BackupError::NoFile) => return Ok(None),
         Err(e) => return Err(e),
     };
+    // The lock is taken before the database is opened, so its folder may not exist yet.
+    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     let file = File::options()
         .create(true)
         .truncate(false)

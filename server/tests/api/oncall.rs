@@ -559,8 +559,14 @@ async fn with_nobody_on_call_the_team_is_told_and_the_admins_warned(kind: DbKind
 
 /// With nobody on call the roster page says where alerts go, as the server sends them: the
 /// team address, else every active ECMO clinician, else (a warning) nobody.
-#[tokio::test]
-async fn the_roster_says_where_alerts_go_when_nobody_is_on_call() {
+#[test]
+fn the_roster_says_where_alerts_go_when_nobody_is_on_call() {
+    // On the runtime the server's own tests use (two workers), not a single thread
+    // shared by the server and the test.
+    runtime().block_on(roster_notice_without_anyone_on_call());
+}
+
+async fn roster_notice_without_anyone_on_call() {
     let app = spawn_app(DbKind::Sqlite, None, &[]).await;
     app.create_user("admin@centre.test", &["admin"], None).await;
     let admin = app.browser();
