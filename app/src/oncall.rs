@@ -222,19 +222,19 @@ pub async fn copy_week(#[server(default)] week_start: String) -> Result<usize, A
     server::answer(result, &next)
 }
 
-/// The reader's calendar address (a path), made on first use.
+/// The reader's calendar address, if they have made one.
 #[server(endpoint = "roster/calendar-link")]
-pub async fn calendar_link() -> Result<String, AppError> {
+pub async fn calendar_link() -> Result<Option<String>, AppError> {
     use crate::accounts::server;
-    let result = async { service()?.calendar_link(&server::identity(), false).await }.await;
+    let result = async { service()?.calendar_link(&server::identity()).await }.await;
     server::respond(result)
 }
 
-/// A new calendar address; the old one stops working.
+/// Makes the reader's calendar address; an earlier one stops working.
 #[server(endpoint = "roster/calendar-renew")]
 pub async fn renew_calendar_link() -> Result<String, AppError> {
     use crate::accounts::server;
-    let result = async { service()?.calendar_link(&server::identity(), true).await }.await;
+    let result = async { service()?.renew_calendar_link(&server::identity()).await }.await;
     server::answer(result, "/roster?renewed=1#calendar")
 }
 

@@ -84,7 +84,8 @@ test("a month of day and night shifts in one form: previewed with its gaps, save
   expect(await centre.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
   await preview.getByRole("button", { name: "Shrani načrt" }).click();
   await expect(centre.getByTestId("roster-notice")).toHaveText("Shranjenih dežurstev: 56.");
-  // The physician's own calendar address is on the page.
+  // The physician's own calendar address, made with one click.
+  await centre.getByTestId("calendar-renew").click();
   await expect(centre.getByTestId("calendar-url")).toHaveValue(/\/calendar\/[A-Za-z0-9_-]+\.ics$/);
   const address = new URL(await centre.getByTestId("calendar-url").inputValue());
   const feed = await centre.request.get(address.pathname);

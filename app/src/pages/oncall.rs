@@ -482,16 +482,21 @@ fn CalendarFeed() -> impl IntoView {
             )}</p>
             <Suspense fallback=move || view! { <p aria-busy="true">{tr("Nalagam…", "Loading…")}</p> }>
                 {move || link.get().map(|r| match r {
-                    Ok(url) => view! {
+                    Ok(Some(url)) => view! {
                         <label for="calendar-url">{tr("Naslov koledarja (.ics)", "Calendar address (.ics)")}</label>
                         <input id="calendar-url" type="text" readonly=true value=url.clone() data-testid="calendar-url" />
+                        <ActionForm attr:novalidate=true action=renew attr:class="inline-form">
+                            <button type="submit" class="link-button" data-testid="calendar-renew">{tr("Nov naslov (stari preneha delovati)", "New address (the old one stops working)")}</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Ok(None) => view! {
+                        <ActionForm attr:novalidate=true action=renew attr:class="inline-form">
+                            <button type="submit" class="button button-secondary" data-testid="calendar-renew">{tr("Pripravi naslov koledarja", "Make my calendar address")}</button>
+                        </ActionForm>
                     }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.message(lang.get_untracked())}</p> }.into_any(),
                 })}
             </Suspense>
-            <ActionForm attr:novalidate=true action=renew attr:class="inline-form">
-                <button type="submit" class="link-button" data-testid="calendar-renew">{tr("Nov naslov (stari preneha delovati)", "New address (the old one stops working)")}</button>
-            </ActionForm>
         </section>
     }
 }

@@ -183,12 +183,34 @@ impl Referrals {
         Ok(copied)
     }
 
-    /// The reader's calendar address (with its token), made on first use; `renew`
-    /// replaces the token, so the old address stops working.
+    /// The reader's calendar address (with its token), if they have made one. Reading
+    /// only: pages render it, and a page view never writes.
     pub async fn calendar_link(
         &self,
         identity: &RequestIdentity,
-        renew: bool,
+    ) -> Result<Option<String>, AppError> {
+        authorize(identity, Action::ViewCentreOperations)?;
+        let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
+        let kept: Option<(String,)> =
+            sqlx::query_as("SELECT token FROM calendar_feeds WHERE user_id = $1")
+                .bind(user.id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(kept.map(|(token,)| self.calendar_address(&token)))
+    }
+
+    fn calendar_address(&self, token: &str) -> String {
+        format!(
+            "{}/calendar/{token}.ics",
+            self.config.public_url.trim_end_matches('/')
+        )
+    }
+
+    /// Makes the reader's calendar address, replacing any earlier one (which stops
+    /// working).
+    pub async fn renew_calendar_link(
+        &self,
+        identity: &RequestIdentity,
     ) -> Result<String, AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
@@ -197,15 +219,6 @@ impl Referrals {
                 .bind(user.id)
                 .fetch_optional(&self.db.pool)
                 .await?;
-        let address = |token: &str| {
-            format!(
-                "{}/calendar/{token}.ics",
-                self.config.public_url.trim_end_matches('/')
-            )
-        };
-        if let (Some((token,)), false) = (&kept, renew) {
-            return Ok(address(token));
-        }
         let token = random_token();
         let mut tx = self.db.begin().await?;
         sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
@@ -234,7 +247,7 @@ impl Referrals {
         )
         .await?;
         tx.commit().await?;
-        Ok(address(&token))
+        Ok(self.calendar_address(&token))
     }
 
     /// The iCalendar feed behind a calendar address: the owner's shifts, as physician on
