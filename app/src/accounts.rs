@@ -1,160 +1,15 @@
 //! Accounts as the pages see them: the data that crosses the wire and the server functions
 //! behind the account pages. Each server function is thin: read the form, call one service
 //! in `ssr::accounts::service`, map the error.
-use crate::domain::account::{CurrentUser, Role};
-use crate::domain::i18n::Lang;
+use crate::domain::account::CurrentUser;
+#[cfg(feature = "ssr")]
+use crate::domain::account::Role;
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct HospitalOption {
-    pub id: i64,
-    pub name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HospitalRecord {
-    pub id: i64,
-    pub name: String,
-    pub city: String,
-    pub icu_phone: String,
-    /// Comma-separated, lower-case.
-    pub email_domains: String,
-    pub active: bool,
-    /// Still as seeded from the specification's list: the centre should confirm it.
-    pub seeded: bool,
-}
-
-impl HospitalRecord {
-    /// Whether an address belongs to one of the hospital's email domains (exactly, or a
-    /// subdomain of one).
-    pub fn accepts_email(&self, email: &str) -> bool {
-        let Some((_, domain)) = email.rsplit_once('@') else {
-            return false;
-        };
-        let domain = domain.to_lowercase();
-        self.email_domains
-            .split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .any(|d| domain == d || domain.ends_with(&format!(".{d}")))
-    }
-}
-
-/// Normalises a list of email domains typed by an administrator ("a.si, b.si" or one per
-/// line) into the stored comma-separated form; refuses anything that is not a domain.
-#[allow(clippy::result_unit_err)]
-pub fn parse_domains(text: &str) -> Result<String, ()> {
-    let mut domains = Vec::new();
-    for raw in text.split([',', ' ', '\n', '\r', ';']) {
-        let domain = raw.trim().trim_start_matches('@').to_lowercase();
-        if domain.is_empty() {
-            continue;
-        }
-        let labels_ok = domain.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !l.starts_with('-')
-        });
-        if !domain.contains('.') || !labels_ok || domain.len() > 253 {
-            return Err(());
-        }
-        if !domains.contains(&domain) {
-            domains.push(domain);
-        }
-    }
-    Ok(domains.join(","))
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct UserSummary {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub phone: String,
-    pub roles: Vec<Role>,
-    pub hospital_id: Option<i64>,
-    pub hospital_name: Option<String>,
-    pub active: bool,
-    pub email_confirmed: bool,
-    pub approved: bool,
-    pub invitation_pending: bool,
-    pub created_at: i64,
-}
-
-#[derive(Clone, Debug)]
-pub struct RegistrationInput {
-    pub email: String,
-    pub name: String,
-    pub phone: String,
-    pub hospital_id: Option<i64>,
-    pub password: String,
-    pub password_confirm: String,
-    pub language: Lang,
-}
-
-#[derive(Clone, Debug)]
-pub struct InvitationInput {
-    pub email: String,
-    pub name: String,
-    pub phone: String,
-    pub roles: Vec<Role>,
-    pub hospital_id: Option<i64>,
-    pub language: Lang,
-}
-
-#[derive(Clone, Debug)]
-pub struct ProfileInput {
-    pub name: String,
-    pub phone: String,
-    pub language: Lang,
-}
-
-#[derive(Clone, Debug)]
-pub struct RolesInput {
-    pub user_id: i64,
-    pub roles: Vec<Role>,
-    pub hospital_id: Option<i64>,
-}
-
-#[derive(Clone, Debug)]
-pub struct HospitalInput {
-    pub id: Option<i64>,
-    pub name: String,
-    pub city: String,
-    pub icu_phone: String,
-    pub email_domains: String,
-    pub active: bool,
-}
-
-/// The role choices of the admin forms: one select instead of checkboxes.
-pub const ROLE_CHOICES: &[&str] = &[
-    "referrer",
-    "ecmo_clinician",
-    "admin",
-    "admin,ecmo_clinician",
-];
-
-/// The choice of [`ROLE_CHOICES`] that names exactly `roles` (in any order), so that the
-/// role list shows what a user holds and "Change" never demotes them by accident.
-pub fn role_choice(roles: &[Role]) -> Option<&'static str> {
-    let held = crate::domain::account::roles_to_csv(roles);
-    ROLE_CHOICES.iter().copied().find(|choice| {
-        crate::domain::account::roles_to_csv(&crate::domain::account::roles_from_csv(choice))
-            == held
-    })
-}
-
-pub fn parse_language(code: &str) -> Lang {
-    if code == "en" {
-        Lang::En
-    } else {
-        Lang::Sl
-    }
-}
+#[cfg(feature = "ssr")]
+use crate::ssr::request;
+pub use crate::wire::accounts::*;
 
 /// The signed-in user, rendered into the first HTML and read back by the browser.
 pub fn use_current_user() -> Option<CurrentUser> {
@@ -164,7 +19,7 @@ pub fn use_current_user() -> Option<CurrentUser> {
     let user = SharedValue::new(|| {
         #[cfg(feature = "ssr")]
         {
-            server::identity().user
+            request::identity().user
         }
         #[cfg(not(feature = "ssr"))]
         {
@@ -178,80 +33,6 @@ pub fn use_current_user() -> Option<CurrentUser> {
 
 #[derive(Clone, Debug)]
 struct CurrentUserContext(Option<CurrentUser>);
-
-#[cfg(feature = "ssr")]
-pub mod server {
-    //! What server functions share: the services, who is asking, and how errors answer.
-    use crate::error::AppError;
-    use crate::ssr::accounts::service::Accounts;
-    use crate::ssr::accounts::RequestIdentity;
-    use leptos::prelude::*;
-
-    pub fn accounts() -> Result<Accounts, AppError> {
-        use_context::<Accounts>().ok_or(AppError::Internal)
-    }
-
-    pub fn identity() -> RequestIdentity {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<RequestIdentity>().cloned())
-            .unwrap_or_default()
-    }
-
-    pub async fn session() -> Result<tower_sessions::Session, AppError> {
-        leptos_axum::extract::<tower_sessions::Session>()
-            .await
-            .map_err(|_| AppError::Internal)
-    }
-
-    /// True for a plain HTML form post (no JavaScript): the answer is then a redirect.
-    pub fn from_html_form() -> bool {
-        use_context::<http::request::Parts>().is_some_and(|parts| {
-            parts
-                .headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-        })
-    }
-
-    /// Gives an error its HTTP status (and `Retry-After`) for script callers; a plain
-    /// form post keeps the redirect back to its page, which shows the error.
-    pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-        if let Err(error) = &result {
-            if !from_html_form() {
-                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    if let Ok(status) = http::StatusCode::from_u16(error.status()) {
-                        response.set_status(status);
-                    }
-                    if let AppError::TooManyAttempts { retry_after_secs } = error {
-                        if let Ok(value) =
-                            http::HeaderValue::from_str(&retry_after_secs.to_string())
-                        {
-                            response.insert_header(http::header::RETRY_AFTER, value);
-                        }
-                    }
-                }
-            }
-        }
-        result
-    }
-
-    /// Sends a plain form post on to `path`; script callers navigate themselves.
-    pub fn redirect_form(path: &str) {
-        if from_html_form() {
-            leptos_axum::redirect(path);
-        }
-    }
-
-    /// The answer of a server function: on success a plain form post goes on to `next`;
-    /// an error gets its status.
-    pub fn answer<T>(result: Result<T, AppError>, next: &str) -> Result<T, AppError> {
-        if result.is_ok() {
-            redirect_form(next);
-        }
-        respond(result)
-    }
-}
 
 #[cfg(feature = "ssr")]
 fn parse_id(field: &str, text: &str) -> Result<Option<i64>, AppError> {
@@ -308,9 +89,9 @@ pub async fn sign_in(
     #[server(default)] next: Option<String>,
 ) -> Result<String, AppError> {
     use crate::ssr::accounts::devices;
-    let accounts = server::accounts()?;
-    let session = server::session().await?;
-    let identity = server::identity();
+    let accounts = request::accounts()?;
+    let session = request::session().await?;
+    let identity = request::identity();
     let device = use_context::<http::request::Parts>().and_then(|parts| {
         parts
             .headers
@@ -338,34 +119,32 @@ pub async fn sign_in(
             safe_next(next.as_deref().unwrap_or("/"))
         });
     if let Ok(path) = &result {
-        server::redirect_form(path);
+        request::redirect_form(path);
     }
-    server::respond(result)
+    request::respond(result)
 }
 
 #[server(endpoint = "account/sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    let accounts = server::accounts()?;
-    let session = server::session().await?;
-    let result = accounts.sign_out(&session, &server::identity()).await;
-    server::answer(result, "/")
+    let accounts = request::accounts()?;
+    let session = request::session().await?;
+    let result = accounts.sign_out(&session, &request::identity()).await;
+    request::answer(result, "/")
 }
 
 #[server(endpoint = "account/sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    let accounts = server::accounts()?;
-    let session = server::session().await?;
+    let accounts = request::accounts()?;
+    let session = request::session().await?;
     let result = accounts
-        .sign_out_everywhere(&session, &server::identity())
+        .sign_out_everywhere(&session, &request::identity())
         .await;
-    server::answer(result, "/login?signed_out=everywhere")
+    request::answer(result, "/login?signed_out=everywhere")
 }
 
 #[server(endpoint = "account/hospitals")]
 pub async fn hospital_options() -> Result<Vec<HospitalOption>, AppError> {
-    let accounts = server::accounts()?;
-    let mut conn = accounts.db.pool.acquire().await?;
-    Ok(crate::ssr::accounts::store::hospital_options(&mut conn).await?)
+    request::accounts()?.hospital_options().await
 }
 
 #[server(endpoint = "account/register")]
@@ -379,7 +158,7 @@ pub async fn register(
     #[server(default)] language: String,
 ) -> Result<(), AppError> {
     let result = async {
-        let accounts = server::accounts()?;
+        let accounts = request::accounts()?;
         let input = RegistrationInput {
             email,
             name,
@@ -389,28 +168,28 @@ pub async fn register(
             password_confirm,
             language: parse_language(&language),
         };
-        accounts.register(&server::identity(), input).await
+        accounts.register(&request::identity(), input).await
     }
     .await;
-    server::answer(result, "/register?sent=1")
+    request::answer(result, "/register?sent=1")
 }
 
 #[server(endpoint = "account/confirm")]
 pub async fn confirm_email(#[server(default)] token: String) -> Result<bool, AppError> {
     let result = async {
-        server::accounts()?
-            .confirm_email(&server::identity(), &token)
+        request::accounts()?
+            .confirm_email(&request::identity(), &token)
             .await
     }
     .await;
     if let Ok(pending) = result {
-        server::redirect_form(if pending {
+        request::redirect_form(if pending {
             "/account/confirm?done=pending"
         } else {
             "/account/confirm?done=active"
         });
     }
-    server::respond(result)
+    request::respond(result)
 }
 
 #[server(endpoint = "account/accept-invitation")]
@@ -421,9 +200,9 @@ pub async fn accept_invitation(
 ) -> Result<(), AppError> {
     use crate::ssr::accounts::tokens::Purpose;
     let result = async {
-        server::accounts()?
+        request::accounts()?
             .set_password_with_link(
-                &server::identity(),
+                &request::identity(),
                 &token,
                 Purpose::Invitation,
                 password,
@@ -432,18 +211,18 @@ pub async fn accept_invitation(
             .await
     }
     .await;
-    server::answer(result, "/login?password_set=1")
+    request::answer(result, "/login?password_set=1")
 }
 
 #[server(endpoint = "account/forgot")]
 pub async fn forgot_password(#[server(default)] email: String) -> Result<(), AppError> {
     let result = async {
-        server::accounts()?
-            .request_password_reset(&server::identity(), &email)
+        request::accounts()?
+            .request_password_reset(&request::identity(), &email)
             .await
     }
     .await;
-    server::answer(result, "/account/forgot?sent=1")
+    request::answer(result, "/account/forgot?sent=1")
 }
 
 #[server(endpoint = "account/reset")]
@@ -454,9 +233,9 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     use crate::ssr::accounts::tokens::Purpose;
     let result = async {
-        server::accounts()?
+        request::accounts()?
             .set_password_with_link(
-                &server::identity(),
+                &request::identity(),
                 &token,
                 Purpose::PasswordReset,
                 password,
@@ -465,7 +244,7 @@ pub async fn reset_password(
             .await
     }
     .await;
-    server::answer(result, "/login?password_set=1")
+    request::answer(result, "/login?password_set=1")
 }
 
 #[server(endpoint = "account/profile")]
@@ -480,22 +259,22 @@ pub async fn update_profile(
             phone,
             language: parse_language(&language),
         };
-        server::accounts()?
-            .update_profile(&server::identity(), input)
+        request::accounts()?
+            .update_profile(&request::identity(), input)
             .await
     }
     .await;
-    server::answer(result, "/profile?saved=1")
+    request::answer(result, "/profile?saved=1")
 }
 
 #[server(endpoint = "admin/users")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     let result = async {
-        let users = server::accounts()?.users(&server::identity()).await?;
+        let users = request::accounts()?.users(&request::identity()).await?;
         Ok(users.iter().map(|u| u.summary()).collect())
     }
     .await;
-    server::respond(result)
+    request::respond(result)
 }
 
 #[server(endpoint = "admin/invite")]
@@ -516,10 +295,12 @@ pub async fn invite_user(
             hospital_id: parse_id("hospital_id", &hospital_id)?,
             language: parse_language(&language),
         };
-        server::accounts()?.invite(&server::identity(), input).await
+        request::accounts()?
+            .invite(&request::identity(), input)
+            .await
     }
     .await;
-    server::answer(result, "/admin/users?invited=1")
+    request::answer(result, "/admin/users?invited=1")
 }
 
 #[server(endpoint = "admin/user-active")]
@@ -529,22 +310,22 @@ pub async fn set_user_active(
 ) -> Result<(), AppError> {
     let result = async {
         let id = parse_id("user_id", &user_id)?.ok_or(AppError::NotFound)?;
-        server::accounts()?
-            .set_active(&server::identity(), id, active == "true")
+        request::accounts()?
+            .set_active(&request::identity(), id, active == "true")
             .await
     }
     .await;
-    server::answer(result, "/admin/users")
+    request::answer(result, "/admin/users")
 }
 
 #[server(endpoint = "admin/user-approve")]
 pub async fn approve_user(#[server(default)] user_id: String) -> Result<(), AppError> {
     let result = async {
         let id = parse_id("user_id", &user_id)?.ok_or(AppError::NotFound)?;
-        server::accounts()?.approve(&server::identity(), id).await
+        request::accounts()?.approve(&request::identity(), id).await
     }
     .await;
-    server::answer(result, "/admin/users")
+    request::answer(result, "/admin/users")
 }
 
 #[server(endpoint = "admin/user-roles")]
@@ -559,29 +340,19 @@ pub async fn change_roles(
             roles: parse_roles(&role),
             hospital_id: parse_id("hospital_id", &hospital_id)?,
         };
-        server::accounts()?
-            .set_roles(&server::identity(), input)
+        request::accounts()?
+            .set_roles(&request::identity(), input)
             .await
     }
     .await;
-    server::answer(result, "/admin/users")
+    request::answer(result, "/admin/users")
 }
 
 /// The hospitals with every field, and whether self-registration needs approval.
 #[server(endpoint = "admin/hospitals")]
 pub async fn list_hospitals() -> Result<(Vec<HospitalRecord>, bool), AppError> {
-    use crate::domain::policy::Action;
-    use crate::ssr::accounts::service::authorize;
-    let result = async {
-        authorize(&server::identity(), Action::ManageHospitals)?;
-        let accounts = server::accounts()?;
-        let mut conn = accounts.db.pool.acquire().await?;
-        let hospitals = crate::ssr::accounts::store::hospitals(&mut conn, false).await?;
-        drop(conn);
-        Ok((hospitals, accounts.requires_approval().await?))
-    }
-    .await;
-    server::respond(result)
+    let result = async { request::accounts()?.hospitals(&request::identity()).await }.await;
+    request::respond(result)
 }
 
 #[server(endpoint = "admin/hospital")]
@@ -602,12 +373,12 @@ pub async fn save_hospital(
             email_domains,
             active: active.is_some_and(|v| v == "on" || v == "true"),
         };
-        server::accounts()?
-            .save_hospital(&server::identity(), input)
+        request::accounts()?
+            .save_hospital(&request::identity(), input)
             .await
     }
     .await;
-    server::answer(result, "/admin/hospitals?saved=1")
+    request::answer(result, "/admin/hospitals?saved=1")
 }
 
 #[server(endpoint = "admin/registration-approval")]
@@ -616,12 +387,12 @@ pub async fn set_registration_approval(
 ) -> Result<(), AppError> {
     let result = async {
         let required = required.is_some_and(|v| v == "on" || v == "true");
-        server::accounts()?
-            .set_requires_approval(&server::identity(), required)
+        request::accounts()?
+            .set_requires_approval(&request::identity(), required)
             .await
     }
     .await;
-    server::answer(result, "/admin/hospitals?saved=1")
+    request::answer(result, "/admin/hospitals?saved=1")
 }
 
 #[cfg(test)]

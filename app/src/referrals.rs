@@ -2,100 +2,12 @@
 //! the referral pages. The JSON API calls the same service with the same checks.
 // A server function behind an HTML form takes one argument per form field.
 #![allow(clippy::too_many_arguments)]
-use crate::domain::triage::Evaluation;
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+
+pub use crate::wire::referrals::*;
+#[cfg(feature = "ssr")]
 use serde_json::Value;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct Submitted {
-    pub id: i64,
-    pub reference: String,
-    pub status: crate::domain::workflow::Status,
-    /// False when the same idempotency key had already made this referral.
-    pub created: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct ReferralSummary {
-    pub id: i64,
-    pub reference: String,
-    pub pathway: crate::domain::triage::Pathway,
-    pub status: crate::domain::workflow::Status,
-    pub hospital_id: i64,
-    pub hospital_name: String,
-    pub submitted_at: i64,
-    /// `submitted_at` in the centre's time zone, formatted on the server.
-    pub submitted_local: String,
-    pub acknowledge_target_min: i64,
-    pub indications: usize,
-    pub contraindications: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct ReferralEvent {
-    pub at: i64,
-    pub at_local: String,
-    pub kind: String,
-    pub status: Option<crate::domain::workflow::Status>,
-    pub actor: Option<String>,
-    /// What the step carried (reason code, advice, …); the centre's internal note only
-    /// for the centre.
-    pub detail: Value,
-}
-
-/// One version of a referral's data: the submission or an update.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct SnapshotSummary {
-    pub version: i64,
-    pub at_local: String,
-    pub author: String,
-    pub note: String,
-    /// Blood gases in this version.
-    pub gases: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct ReferralMessage {
-    pub id: i64,
-    pub at_local: String,
-    pub author: String,
-    /// True when written by the ECMO centre's staff.
-    pub from_centre: bool,
-    pub body: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct ReferralDetail {
-    pub summary: ReferralSummary,
-    /// The version the data and evaluation are of (1 = as submitted).
-    pub version: i64,
-    pub snapshots: Vec<SnapshotSummary>,
-    pub messages: Vec<ReferralMessage>,
-    /// Colleagues of the referring hospital who follow this referral.
-    pub followers: Vec<String>,
-    pub following: bool,
-    /// Whether the reader may add updates and withdraw it (its hospital's referrers).
-    pub can_update: bool,
-    /// P/F ratio (mmHg) over time: wall-clock milliseconds and value.
-    pub pf_series: Vec<(i64, f64)>,
-    /// The answers as submitted and checked.
-    pub data: Value,
-    pub evaluation: Evaluation,
-    pub rule_set_version: String,
-    pub decision_target_min: i64,
-    pub events: Vec<ReferralEvent>,
-    pub workflow: crate::workspace::WorkflowView,
-    /// The server's clock when this was read (milliseconds), for the case clock.
-    pub read_at: i64,
-}
 
 #[cfg(feature = "ssr")]
 fn referrals() -> Result<crate::ssr::referrals::Referrals, AppError> {
@@ -115,88 +27,7 @@ async fn keep_for_sign_in(post: &crate::ssr::pending::PendingPost) {
     };
     let secure = service.config.public_url.starts_with("https:");
     set_cookie(&pending::cookie(Some(&token), secure));
-    crate::accounts::server::redirect_form(&format!("/login?next={}", pending::RESUME));
-}
-
-/// A form value as JSON: empty is absent, a number stays a number, anything else stays
-/// text so that the checks can name it.
-#[cfg(feature = "ssr")]
-fn form_value(text: &str) -> Option<Value> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    match text.replace(',', ".").parse::<f64>() {
-        Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number),
-        _ => Some(Value::String(text.to_owned())),
-    }
-}
-
-/// The ECPR alert form as typed. A form the centre returns with a mistake is shown again
-/// with these values (a plain form post reloads its page; see `ssr::pending`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct EcprAlertValues {
-    pub callback_phone: String,
-    pub location: String,
-    pub age_years: String,
-    pub minutes_since_collapse: String,
-    pub collapse: String,
-    pub no_flow_min: String,
-    pub initial_rhythm: String,
-    pub etco2: String,
-    pub etco2_unit: String,
-    pub eta_min: String,
-    pub known_limitation_of_therapy: bool,
-    pub known_terminal_illness: bool,
-    pub known_hypothermia: bool,
-}
-
-impl EcprAlertValues {
-    /// The referral's answers: decimal commas accepted, EtCO2 under its unit's key.
-    #[cfg(feature = "ssr")]
-    fn body(&self) -> Value {
-        let mut body = serde_json::Map::new();
-        body.insert("pathway".into(), "ecpr".into());
-        for (key, text) in [
-            ("callback_phone", &self.callback_phone),
-            ("location", &self.location),
-            ("collapse", &self.collapse),
-            ("initial_rhythm", &self.initial_rhythm),
-        ] {
-            if !text.trim().is_empty() {
-                body.insert(key.into(), Value::String(text.trim().to_owned()));
-            }
-        }
-        for (key, text) in [
-            ("age_years", &self.age_years),
-            ("minutes_since_collapse", &self.minutes_since_collapse),
-            ("no_flow_min", &self.no_flow_min),
-            ("eta_min", &self.eta_min),
-        ] {
-            if let Some(value) = form_value(text) {
-                body.insert(key.into(), value);
-            }
-        }
-        if let Some(value) = form_value(&self.etco2) {
-            let key = if self.etco2_unit == "mmhg" {
-                "etco2_mmhg"
-            } else {
-                "etco2_kpa"
-            };
-            body.insert(key.into(), value);
-        }
-        let known: Vec<Value> = [
-            ("limitation_of_therapy", self.known_limitation_of_therapy),
-            ("terminal_illness", self.known_terminal_illness),
-            ("hypothermia", self.known_hypothermia),
-        ]
-        .into_iter()
-        .filter(|(_, ticked)| *ticked)
-        .map(|(key, _)| Value::String(key.into()))
-        .collect();
-        body.insert("known".into(), Value::Array(known));
-        Value::Object(body)
-    }
+    crate::ssr::request::redirect_form(&format!("/login?next={}", pending::RESUME));
 }
 
 /// The ECPR alert form. Decimal commas are accepted; EtCO2 comes with its unit.
@@ -217,7 +48,7 @@ pub async fn submit_ecpr_alert(
     #[server(default)] known_terminal_illness: Option<String>,
     #[server(default)] known_hypothermia: Option<String>,
 ) -> Result<Submitted, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let values = EcprAlertValues {
         callback_phone,
         location,
@@ -234,7 +65,7 @@ pub async fn submit_ecpr_alert(
         known_hypothermia: known_hypothermia.is_some(),
     };
     let body = values.body();
-    let identity = server::identity();
+    let identity = request::identity();
     let result = async {
         referrals()?
             .submit(&identity, &idempotency_key, &body)
@@ -252,7 +83,7 @@ pub async fn submit_ecpr_alert(
             };
             keep_for_sign_in(&post).await;
         }
-        Err(_) if server::from_html_form() => {
+        Err(_) if request::from_html_form() => {
             if let Some(user) = identity.user.as_ref() {
                 return_form(user.id, values).await;
             }
@@ -264,7 +95,7 @@ pub async fn submit_ecpr_alert(
         .as_ref()
         .map(|s| format!("/referrals/{}?new=1", s.id))
         .unwrap_or_default();
-    server::answer(result, &next)
+    request::answer(result, &next)
 }
 
 /// Keeps an ECPR alert form the centre returned with a mistake, for its page to show again
@@ -321,10 +152,10 @@ fn request_cookie(read: fn(&str) -> Option<&str>) -> Option<String> {
 /// it with a mistake (and it is younger than `pending::RETURNED_MS`); otherwise nothing.
 #[server(endpoint = "referrals/ecpr/returned")]
 pub async fn returned_ecpr_form() -> Result<Option<EcprAlertValues>, AppError> {
-    use crate::accounts::server;
     use crate::ssr::pending::{self, PendingPost};
+    use crate::ssr::request;
     let result = async {
-        let user = server::identity().user.ok_or(AppError::SignIn)?;
+        let user = request::identity().user.ok_or(AppError::SignIn)?;
         let Some(token) = request_cookie(pending::returned_token_from) else {
             return Ok(None);
         };
@@ -340,63 +171,25 @@ pub async fn returned_ecpr_form() -> Result<Option<EcprAlertValues>, AppError> {
         )
     }
     .await;
-    server::respond(result)
+    request::respond(result)
 }
 
 #[server(endpoint = "referrals/list")]
 pub async fn list_referrals() -> Result<Vec<ReferralSummary>, AppError> {
-    use crate::accounts::server;
-    let result = async { referrals()?.list(&server::identity()).await }.await;
-    server::respond(result)
+    use crate::ssr::request;
+    let result = async { referrals()?.list(&request::identity()).await }.await;
+    request::respond(result)
 }
 
 #[server(endpoint = "referrals/get")]
 pub async fn get_referral(#[server(default)] id: String) -> Result<ReferralDetail, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         let id = id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
-        referrals()?.get(&server::identity(), id).await
+        referrals()?.get(&request::identity(), id).await
     }
     .await;
-    server::respond(result)
-}
-
-/// A draft as the home page lists it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DraftSummary {
-    pub id: i64,
-    pub pathway: crate::domain::triage::Pathway,
-    /// The patient's name when already entered: the doctor's own list, never a URL or mail.
-    pub patient: Option<String>,
-    pub updated_local: String,
-}
-
-/// A draft with the form as typed: field name → the values posted under it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DraftView {
-    pub id: i64,
-    pub pathway: crate::domain::triage::Pathway,
-    pub form: std::collections::BTreeMap<String, Vec<String>>,
-    pub revision: i64,
-    pub updated_at: i64,
-    pub updated_local: String,
-    pub submitted_referral_id: Option<i64>,
-}
-
-/// What the checklist page needs: the draft, the rule set it is evaluated with, and the
-/// server's clock (the instant and the centre's wall-clock time).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DraftPageData {
-    pub draft: DraftView,
-    pub rules: crate::domain::rules::RuleSet,
-    pub now_ms: i64,
-    pub now_local_ms: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DraftSaved {
-    pub revision: i64,
-    pub updated_local: String,
+    request::respond(result)
 }
 
 #[cfg(feature = "ssr")]
@@ -407,10 +200,10 @@ fn parse_draft_id(id: &str) -> Result<i64, AppError> {
 /// Starts a VV or VA draft and opens its first step.
 #[server(endpoint = "referrals/draft-start")]
 pub async fn start_draft(#[server(default)] pathway: String) -> Result<i64, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
-            .create_draft(&server::identity(), pathway.trim())
+            .create_draft(&request::identity(), pathway.trim())
             .await
     }
     .await;
@@ -418,16 +211,16 @@ pub async fn start_draft(#[server(default)] pathway: String) -> Result<i64, AppE
         .as_ref()
         .map(|id| format!("/referrals/drafts/{id}"))
         .unwrap_or_default();
-    server::answer(result, &next)
+    request::answer(result, &next)
 }
 
 #[server(endpoint = "referrals/draft-get")]
 pub async fn get_draft(#[server(default)] id: String) -> Result<DraftPageData, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         let service = referrals()?;
         let draft = service
-            .draft(&server::identity(), parse_draft_id(&id)?)
+            .draft(&request::identity(), parse_draft_id(&id)?)
             .await?;
         let now_ms = crate::ssr::time::now_ms();
         Ok(DraftPageData {
@@ -438,14 +231,14 @@ pub async fn get_draft(#[server(default)] id: String) -> Result<DraftPageData, A
         })
     }
     .await;
-    server::respond(result)
+    request::respond(result)
 }
 
 #[server(endpoint = "referrals/drafts")]
 pub async fn list_drafts() -> Result<Vec<DraftSummary>, AppError> {
-    use crate::accounts::server;
-    let result = async { referrals()?.drafts(&server::identity()).await }.await;
-    server::respond(result)
+    use crate::ssr::request;
+    let result = async { referrals()?.drafts(&request::identity()).await }.await;
+    request::respond(result)
 }
 
 /// Saves what the doctor is typing, a moment after they stop. `form` is the JSON of the
@@ -456,7 +249,7 @@ pub async fn autosave_draft(
     #[server(default)] step: usize,
     #[server(default)] form: String,
 ) -> Result<DraftSaved, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         let fields: crate::ssr::drafts::Form = serde_json::from_str(&form).map_err(|_| {
             crate::domain::fields::FieldErrors::whole_body(
@@ -465,7 +258,7 @@ pub async fn autosave_draft(
         })?;
         let saved = referrals()?
             .save_draft(
-                &server::identity(),
+                &request::identity(),
                 parse_draft_id(&id)?,
                 Some(step),
                 fields,
@@ -477,17 +270,17 @@ pub async fn autosave_draft(
         })
     }
     .await;
-    server::respond(result)
+    request::respond(result)
 }
 
 /// Sends a draft. A plain form goes on to the confirmation, or back to the review with
 /// what is still missing.
 #[server(endpoint = "referrals/draft-submit")]
 pub async fn submit_draft(#[server(default)] id: String) -> Result<Submitted, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
-            .submit_draft(&server::identity(), parse_draft_id(&id)?)
+            .submit_draft(&request::identity(), parse_draft_id(&id)?)
             .await
     }
     .await;
@@ -497,19 +290,19 @@ pub async fn submit_draft(#[server(default)] id: String) -> Result<Submitted, Ap
         .as_ref()
         .map(|done| format!("/referrals/{}?new=1", done.id))
         .unwrap_or_default();
-    server::answer(result, &next)
+    request::answer(result, &next)
 }
 
 #[server(endpoint = "referrals/draft-discard")]
 pub async fn discard_draft(#[server(default)] id: String) -> Result<(), AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
-            .discard_draft(&server::identity(), parse_draft_id(&id)?)
+            .discard_draft(&request::identity(), parse_draft_id(&id)?)
             .await
     }
     .await;
-    server::answer(result, "/?discarded=1")
+    request::answer(result, "/?discarded=1")
 }
 
 #[cfg(feature = "ssr")]
@@ -533,7 +326,7 @@ pub async fn add_referral_update(
     #[server(default)] lactate_mmol_l: String,
     #[server(default)] confirm: String,
 ) -> Result<i64, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let mut gas = serde_json::Map::new();
     for (key, text) in [("taken_at", &taken_at), ("site", &site)] {
         if !text.trim().is_empty() {
@@ -576,12 +369,12 @@ pub async fn add_referral_update(
     let result = async {
         let id = parse_referral_id(&id)?;
         referrals()?
-            .add_update(&server::identity(), id, &Value::Object(body))
+            .add_update(&request::identity(), id, &Value::Object(body))
             .await
     }
     .await;
     let next = format!("/referrals/{}?updated=1#updates", id.trim());
-    server::answer(result, &next)
+    request::answer(result, &next)
 }
 
 #[server(endpoint = "referrals/message")]
@@ -589,14 +382,14 @@ pub async fn post_referral_message(
     #[server(default)] id: String,
     #[server(default)] body: String,
 ) -> Result<i64, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
-            .post_message(&server::identity(), parse_referral_id(&id)?, &body)
+            .post_message(&request::identity(), parse_referral_id(&id)?, &body)
             .await
     }
     .await;
-    server::answer(result, &format!("/referrals/{}#messages", id.trim()))
+    request::answer(result, &format!("/referrals/{}#messages", id.trim()))
 }
 
 /// Saves the pre-transfer checklist's ticks (`items`: the ticked keys).
@@ -605,14 +398,14 @@ pub async fn save_transfer_checklist(
     #[server(default)] id: String,
     #[server(default)] items: Vec<String>,
 ) -> Result<(), AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
-            .set_transfer_checks(&server::identity(), parse_referral_id(&id)?, &items)
+            .set_transfer_checks(&request::identity(), parse_referral_id(&id)?, &items)
             .await
     }
     .await;
-    server::answer(result, &format!("/referrals/{}#pre-transfer", id.trim()))
+    request::answer(result, &format!("/referrals/{}#pre-transfer", id.trim()))
 }
 
 #[server(endpoint = "referrals/withdraw")]
@@ -621,11 +414,11 @@ pub async fn withdraw_referral(
     #[server(default)] reason_code: String,
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
             .withdraw(
-                &server::identity(),
+                &request::identity(),
                 parse_referral_id(&id)?,
                 &reason_code,
                 &reason,
@@ -633,7 +426,7 @@ pub async fn withdraw_referral(
             .await
     }
     .await;
-    server::answer(result, &format!("/referrals/{}", id.trim()))
+    request::answer(result, &format!("/referrals/{}", id.trim()))
 }
 
 #[server(endpoint = "referrals/follow")]
@@ -641,16 +434,16 @@ pub async fn follow_referral(
     #[server(default)] id: String,
     #[server(default)] follow: String,
 ) -> Result<(), AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
             .set_following(
-                &server::identity(),
+                &request::identity(),
                 parse_referral_id(&id)?,
                 follow == "true",
             )
             .await
     }
     .await;
-    server::answer(result, &format!("/referrals/{}", id.trim()))
+    request::answer(result, &format!("/referrals/{}", id.trim()))
 }

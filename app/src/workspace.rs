@@ -5,199 +5,8 @@
 #![allow(clippy::too_many_arguments)]
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// One referral in the centre's queue.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct QueueRow {
-    pub id: i64,
-    pub reference: String,
-    pub hospital: String,
-    pub pathway: crate::domain::triage::Pathway,
-    pub status: crate::domain::workflow::Status,
-    /// SCAI stage with its modifier, e.g. `D` or `E (A)`.
-    pub scai: Option<String>,
-    pub indications: usize,
-    /// The ids of the contraindication flags (labels come from the flag catalogue).
-    pub contraindications: Vec<String>,
-    /// Scores with a result, e.g. `Murray 3.25`.
-    pub scores: Vec<String>,
-    pub submitted_at: i64,
-    pub submitted_local: String,
-    /// Minutes since submission at the time the queue was read.
-    pub waiting_min: i64,
-    /// The target the referral is measured against now: acknowledgement until
-    /// acknowledged, then the decision, then none.
-    pub target_min: Option<i64>,
-    pub overdue: bool,
-    pub assignee: Option<String>,
-    pub assigned_to_me: bool,
-    /// Age, sex, reason and the figure the pathway turns on.
-    pub triage: crate::domain::triage_line::TriageLine,
-    /// ECPR: minutes since the collapse at the time the queue was read.
-    pub since_collapse_min: Option<i64>,
-    /// Minutes since the acknowledgement and since the decision, when there were ones.
-    pub since_acknowledged_min: Option<i64>,
-    pub since_decided_min: Option<i64>,
-}
-
-impl QueueRow {
-    /// Whether the referral waits on the centre now: past its target, in SCAI stage D or
-    /// E, or an ECPR alert.
-    pub fn needs_decision_now(&self) -> bool {
-        self.overdue
-            || self.pathway == crate::domain::triage::Pathway::Ecpr
-            || self
-                .scai
-                .as_deref()
-                .is_some_and(|s| s.starts_with('D') || s.starts_with('E'))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct QueueFilter {
-    /// One state, `open` (default) or `all`.
-    pub status: String,
-    pub pathway: String,
-    pub hospital: String,
-    pub mine: bool,
-    /// Only the referrals that need a decision now ([`QueueRow::needs_decision_now`]).
-    pub urgent: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct QueueView {
-    pub rows: Vec<QueueRow>,
-    /// Hospitals for the filter: id and name.
-    pub hospitals: Vec<(i64, String)>,
-    pub capacity: Capacity,
-    /// True when more rows matched than are shown.
-    pub truncated: bool,
-}
-
-/// Whether the centre can take a new ECMO patient now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Capacity {
-    pub beds_available: bool,
-    pub team_available: bool,
-    pub note: String,
-    /// When and by whom it was last set (none: never set, available).
-    pub set_local: Option<String>,
-    pub set_by: Option<String>,
-}
-
-impl Capacity {
-    pub fn available() -> Self {
-        Self {
-            beds_available: true,
-            team_available: true,
-            note: String::new(),
-            set_local: None,
-            set_by: None,
-        }
-    }
-
-    pub fn at_capacity(&self) -> bool {
-        !(self.beds_available && self.team_available)
-    }
-}
-
-/// The centre's decision as the referrer reads it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct DecisionView {
-    pub state: crate::domain::workflow::Status,
-    pub at_local: String,
-    pub reason_code: Option<String>,
-    pub advice: String,
-    pub eta_min: Option<i64>,
-    pub team: String,
-    pub triggers: Vec<String>,
-    pub review_at: Option<String>,
-    pub centre: String,
-}
-
-/// What the centre asked for, while the referral waits for it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct InfoRequestView {
-    pub at_local: String,
-    pub fields: Vec<String>,
-    pub advice: String,
-}
-
-/// One entry of the audit trail of a referral.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct AuditRow {
-    pub at_local: String,
-    pub actor: String,
-    pub action: String,
-    pub client_addr: String,
-}
-
-/// The state machine's side of a referral's page.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct WorkflowView {
-    /// The steps the reader may take now.
-    pub next: Vec<crate::domain::workflow::Status>,
-    pub assignee: Option<String>,
-    pub assigned_to_me: bool,
-    /// Whether the reader works referrals at the centre.
-    pub centre: bool,
-    pub decision: Option<DecisionView>,
-    pub info_request: Option<InfoRequestView>,
-    /// For centre staff only: the newest reads and changes of this referral (at most 50,
-    /// oldest first).
-    pub audit: Vec<AuditRow>,
-    /// How many entries the referral's audit trail has in all (its CSV export lists them).
-    pub audit_total: u64,
-    /// The pre-transfer checklist applies (accepted for transfer or mobile team).
-    pub show_pre_transfer: bool,
-    /// Its items ticked so far, in the checklist's order.
-    pub transfer_checks: Vec<TransferCheck>,
-    /// Whether the reader may tick them (a doctor of the referring hospital).
-    pub may_check_transfer: bool,
-}
-
-/// One ticked item of the pre-transfer checklist.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-pub struct TransferCheck {
-    /// A key of `workflow::PRE_TRANSFER`.
-    pub item: String,
-    pub at_local: String,
-    pub by: String,
-}
-
-/// Quality figures over a date range.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Kpis {
-    pub from: String,
-    pub to: String,
-    pub total: usize,
-    /// `2026-11` and count.
-    pub per_month: Vec<(String, usize)>,
-    pub per_hospital: Vec<(String, usize)>,
-    pub per_pathway: Vec<(crate::domain::triage::Pathway, usize)>,
-    pub decided: usize,
-    pub accepted: usize,
-    pub declined: usize,
-    pub mobile_team: usize,
-    pub escalated: usize,
-    /// Minutes: median and 90th percentile with the number of referrals measured.
-    pub to_acknowledge: Interval,
-    pub to_decision: Interval,
-    pub to_departure: Interval,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    pub n: usize,
-    pub median_min: Option<f64>,
-    pub p90_min: Option<f64>,
-}
+pub use crate::wire::workspace::*;
 
 #[cfg(feature = "ssr")]
 fn referrals() -> Result<crate::ssr::referrals::Referrals, AppError> {
@@ -217,7 +26,7 @@ pub async fn get_queue(
     #[server(default)] mine: String,
     #[server(default)] urgent: String,
 ) -> Result<QueueView, AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let ticked = |value: &str| !value.is_empty() && value != "false";
     let filter = QueueFilter {
         status,
@@ -226,8 +35,8 @@ pub async fn get_queue(
         mine: ticked(&mine),
         urgent: ticked(&urgent),
     };
-    let result = async { referrals()?.queue(&server::identity(), &filter).await }.await;
-    server::respond(result)
+    let result = async { referrals()?.queue(&request::identity(), &filter).await }.await;
+    request::respond(result)
 }
 
 /// A step of the state machine from the referral's page. Checkboxes arrive as indexed
@@ -248,9 +57,9 @@ pub async fn transition_referral(
     #[server(default)] mode: String,
     #[server(default)] centre: String,
 ) -> Result<String, AppError> {
-    use crate::accounts::server;
     use crate::domain::fields::{FieldError, FieldErrors};
     use crate::domain::workflow::TransitionInput;
+    use crate::ssr::request;
     let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let result = async {
         let id = parse_id(&id)?;
@@ -277,7 +86,7 @@ pub async fn transition_referral(
             from: some(from),
         };
         referrals()?
-            .transition(&server::identity(), id, &input)
+            .transition(&request::identity(), id, &input)
             .await
             .map(|_| id)
     }
@@ -286,15 +95,15 @@ pub async fn transition_referral(
         .as_ref()
         .map(|id| format!("/referrals/{id}"))
         .unwrap_or_default();
-    server::answer(result.map(|_| next.clone()), &next)
+    request::answer(result.map(|_| next.clone()), &next)
 }
 
 #[server(endpoint = "referrals/assign")]
 pub async fn assign_referral(#[server(default)] id: String) -> Result<(), AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         let id = parse_id(&id)?;
-        referrals()?.assign_to_me(&server::identity(), id).await?;
+        referrals()?.assign_to_me(&request::identity(), id).await?;
         Ok(id)
     }
     .await;
@@ -302,14 +111,14 @@ pub async fn assign_referral(#[server(default)] id: String) -> Result<(), AppErr
         .as_ref()
         .map(|id| format!("/referrals/{id}"))
         .unwrap_or_default();
-    server::answer(result.map(|_| ()), &next)
+    request::answer(result.map(|_| ()), &next)
 }
 
 #[server(endpoint = "capacity/get")]
 pub async fn get_capacity() -> Result<Capacity, AppError> {
-    use crate::accounts::server;
-    let result = async { referrals()?.capacity(&server::identity()).await }.await;
-    server::respond(result)
+    use crate::ssr::request;
+    let result = async { referrals()?.capacity(&request::identity()).await }.await;
+    request::respond(result)
 }
 
 #[server(endpoint = "capacity/set")]
@@ -318,11 +127,11 @@ pub async fn set_capacity(
     #[server(default)] team_available: Option<String>,
     #[server(default)] note: String,
 ) -> Result<(), AppError> {
-    use crate::accounts::server;
+    use crate::ssr::request;
     let result = async {
         referrals()?
             .set_capacity(
-                &server::identity(),
+                &request::identity(),
                 beds_available.is_some(),
                 team_available.is_some(),
                 &note,
@@ -330,7 +139,7 @@ pub async fn set_capacity(
             .await
     }
     .await;
-    server::answer(result, "/queue")
+    request::answer(result, "/queue")
 }
 
 #[server(endpoint = "kpi/get")]
@@ -338,7 +147,7 @@ pub async fn get_kpis(
     #[server(default)] from: String,
     #[server(default)] to: String,
 ) -> Result<Kpis, AppError> {
-    use crate::accounts::server;
-    let result = async { referrals()?.kpis(&server::identity(), &from, &to).await }.await;
-    server::respond(result)
+    use crate::ssr::request;
+    let result = async { referrals()?.kpis(&request::identity(), &from, &to).await }.await;
+    request::respond(result)
 }

@@ -3,8 +3,15 @@
 use crate::domain::i18n::Lang;
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::pages::calculators::lang_of;
 use leptos::prelude::*;
+
+/// The language of a locale, as the domain's `Lang`.
+pub fn lang_of(locale: Locale) -> Lang {
+    match locale {
+        Locale::sl => Lang::Sl,
+        Locale::en => Lang::En,
+    }
+}
 
 /// The language on screen, as the domain's `Lang`.
 pub fn use_lang() -> Signal<Lang> {

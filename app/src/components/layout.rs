@@ -1,10 +1,10 @@
 //! The frame around every page: the centre's phone number, navigation, the language
 //! switch and, on demonstration installations, a banner that says so.
 use crate::accounts::use_current_user;
+use crate::accounts::SignOut;
 use crate::components::forms::tr;
 use crate::domain::policy::{permits, Action};
 use crate::i18n::*;
-use crate::pages::account::SignOutButton;
 use crate::site::{use_site_info, SiteInfo};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -131,5 +131,16 @@ fn LanguageSwitch() -> impl IntoView {
             {link(Locale::sl, "SL")}
             {link(Locale::en, "EN")}
         </span>
+    }
+}
+
+/// A form, not a link: signing out changes state, so it is a POST.
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let action = ServerAction::<SignOut>::new();
+    view! {
+        <ActionForm attr:novalidate=true action=action attr:class="inline-form">
+            <button type="submit" class="link-button" data-testid="sign-out">{tr("Odjava", "Sign out")}</button>
+        </ActionForm>
     }
 }

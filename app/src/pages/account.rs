@@ -6,6 +6,7 @@ use crate::accounts::*;
 use crate::components::forms::{
     action_error, text, tr, use_lang, Field, FieldMessages, FormError, Submit,
 };
+use crate::components::layout::SignOutButton;
 use crate::domain::i18n::Lang;
 use crate::domain::policy::{decide, Action, Decision};
 use leptos::prelude::*;
@@ -315,15 +316,4 @@ fn Profile() -> impl IntoView {
         </section>
     }
     .into_any()
-}
-
-/// A form, not a link: signing out changes state, so it is a POST.
-#[component]
-pub fn SignOutButton() -> impl IntoView {
-    let action = ServerAction::<SignOut>::new();
-    view! {
-        <ActionForm attr:novalidate=true action=action attr:class="inline-form">
-            <button type="submit" class="link-button" data-testid="sign-out">{tr("Odjava", "Sign out")}</button>
-        </ActionForm>
-    }
 }

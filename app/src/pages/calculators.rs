@@ -1,6 +1,7 @@
 //! `/calculators`: the four outcome scores, the VIS and the SCAI stage, updating as you type
 //! once the page is interactive, and computed by the server from the submitted form when
 //! JavaScript is off.
+use crate::components::forms::lang_of;
 use crate::domain::calculator::{
     format_figure, split_errors, FieldKind, FormField, Outcome, Score, SplitErrors,
 };
@@ -28,13 +29,6 @@ fn use_active_rules() -> Option<RuleSet> {
         }
     })
     .into_inner()
-}
-
-pub fn lang_of(locale: Locale) -> Lang {
-    match locale {
-        Locale::sl => Lang::Sl,
-        Locale::en => Lang::En,
-    }
 }
 
 #[component]

@@ -10,7 +10,7 @@ use super::time::local_display;
 use crate::domain::checklist;
 use crate::domain::policy::Action;
 use crate::error::AppError;
-use crate::referrals::{DraftSummary, DraftView, Submitted};
+use crate::wire::referrals::{DraftSummary, DraftView, Submitted};
 use serde_json::json;
 
 pub use crate::domain::checklist::Form;

@@ -14,7 +14,7 @@ use crate::domain::fields::{FieldError, FieldErrors};
 use crate::domain::policy::Action;
 use crate::domain::triage::{Evaluation, Pathway};
 use crate::error::AppError;
-use crate::referrals::{ReferralMessage, SnapshotSummary};
+use crate::wire::referrals::{ReferralMessage, SnapshotSummary};
 use serde_json::{json, Map, Value};
 use sqlx::AnyConnection;
 

@@ -11,6 +11,7 @@ pub mod oncall;
 pub mod outbox;
 pub mod pending;
 pub mod referrals;
+pub mod request;
 pub mod roster;
 pub mod session;
 pub mod time;

@@ -32,13 +32,13 @@ pub enum PendingPost {
         /// The form as typed, to show again if the alert is refused after sign-in (absent
         /// in posts kept by earlier versions).
         #[serde(default)]
-        values: Option<crate::referrals::EcprAlertValues>,
+        values: Option<crate::wire::referrals::EcprAlertValues>,
     },
     /// The ECPR alert form as typed, when the centre returned it with a mistake: the page
     /// it goes back to shows it again (see [`RETURNED_COOKIE`]). Never sent anywhere.
     ReturnedEcprForm {
         user_id: i64,
-        values: crate::referrals::EcprAlertValues,
+        values: crate::wire::referrals::EcprAlertValues,
     },
 }
 

@@ -9,11 +9,11 @@ use crate::domain::rules::RuleSet;
 use crate::domain::triage::{evaluate, Evaluation, Pathway, Severity};
 use crate::domain::workflow::Status;
 use crate::error::AppError;
-use crate::referrals::{ReferralDetail, ReferralEvent, ReferralSummary, Submitted};
 use crate::ssr::accounts::audit::{self, Event};
 use crate::ssr::accounts::service::authorize;
 use crate::ssr::accounts::RequestIdentity;
 use crate::ssr::db::{decode_json, decode_status, Db};
+use crate::wire::referrals::{ReferralDetail, ReferralEvent, ReferralSummary, Submitted};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -90,21 +90,6 @@ fn check_idempotency_key(key: &str) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(FieldErrors::single("idempotency_key", FieldError::InvalidKey).into())
-    }
-}
-
-fn audit_event(
-    identity: &RequestIdentity,
-    action: &'static str,
-    referral_id: Option<i64>,
-) -> Event<'static> {
-    Event {
-        actor: identity.user.as_ref().map(|u| u.id),
-        action,
-        subject_type: "referral",
-        subject_id: referral_id.map(|id| id.to_string()),
-        client_addr: identity.client_addr,
-        detail: json!({}),
     }
 }
 
@@ -331,7 +316,7 @@ impl Referrals {
         }
         audit::record(
             &mut tx,
-            audit_event(identity, "referral_submitted", Some(id)),
+            Event::by(identity, "referral_submitted", "referral", id, json!({})),
         )
         .await?;
         let notice = crate::ssr::oncall::Notice {

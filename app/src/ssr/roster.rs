@@ -16,7 +16,7 @@ use crate::domain::roster::{
     self, overlaps, Pattern, Planned, WeekCrew, MAX_PLAN_DAYS, ROTATION_WEEKS,
 };
 use crate::error::AppError;
-use crate::oncall::{PlanInput, PlanView, PlannedView};
+use crate::wire::oncall::{PlanInput, PlanView, PlannedView};
 use serde_json::json;
 use std::collections::HashMap;
 

@@ -12,7 +12,7 @@ use axum::Json;
 use ecmo_referral_app::domain::account::CurrentUser;
 use ecmo_referral_app::domain::fields::{FieldError, FieldErrors};
 use ecmo_referral_app::error::AppError;
-use ecmo_referral_app::ssr::accounts::{devices, store, RequestIdentity};
+use ecmo_referral_app::ssr::accounts::{devices, RequestIdentity};
 use serde_json::Value;
 use tower_sessions::Session;
 
@@ -91,9 +91,5 @@ pub async fn me(
 }
 
 pub async fn hospitals(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let options = store::hospital_options(&mut conn)
-        .await
-        .map_err(AppError::from)?;
-    Ok(Json(options))
+    Ok(Json(state.accounts.hospital_options().await?))
 }

@@ -641,7 +641,72 @@ async fn pasted_blood_gases_fill_the_table(kind: DbKind) {
     app.stop().await;
 }
 
+/// A draft whose stored form no longer decodes (a damaged row) stays as it is: a step
+/// saved into it, an autosave and sending it are errors, and none of them writes the one
+/// step over the other steps' answers. The doctor's list still shows it.
+async fn a_draft_whose_stored_form_does_not_decode_is_not_overwritten(kind: DbKind) {
+    let app = spawn_app(kind, None, &[]).await;
+    let client = signed_in_referrer(&app, "ref.a@a.test", "SB Celje").await;
+    let started = app
+        .call(&client, "/api/referrals/draft-start", &[("pathway", "vv")])
+        .await;
+    assert_eq!(started.status(), 200);
+    let draft = started.text().await.unwrap();
+    let id: i64 = draft.trim().parse().unwrap();
+    let damaged = "{\"patient_name\": [\"kept\"";
+    sqlx::query("UPDATE referral_drafts SET form = $1 WHERE id = $2")
+        .bind(damaged)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+
+    let forms = step_forms(&example(Pathway::Vv));
+    let step = post_step(&app, &client, &draft, &forms[0]).await;
+    assert!(step.status().is_server_error(), "{}", step.status());
+    let autosave = app
+        .call(
+            &client,
+            "/api/referrals/draft-autosave",
+            &[
+                ("id", draft.as_str()),
+                ("step", "1"),
+                ("form", r#"{"patient_name": ["Over written"]}"#),
+            ],
+        )
+        .await;
+    assert!(autosave.status().is_server_error(), "{}", autosave.status());
+    let submit = app
+        .call(&client, "/api/referrals/draft-submit", &[("id", &draft)])
+        .await;
+    assert!(submit.status().is_server_error(), "{}", submit.status());
+    let (form,): (String,) = sqlx::query_as("SELECT form FROM referral_drafts WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(form, damaged, "the stored form is untouched");
+    let (referrals,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM referrals")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(referrals, 0);
+
+    let list = app.call(&client, "/api/referrals/drafts", &[]).await;
+    assert_eq!(list.status(), 200);
+    let list: Value = list.json().await.unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == json!(id)),
+        "{list}"
+    );
+    app.stop().await;
+}
+
 crate::on_both_databases!(
+    a_draft_whose_stored_form_does_not_decode_is_not_overwritten,
     the_minimal_set_and_unknowns_make_a_referral,
     pasted_blood_gases_fill_the_table,
     a_new_draft_is_prefilled,

@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 #[derive(Clone, Debug)]
 pub struct Event<'a> {
-    pub actor: Option<i64>,
-    pub action: &'a str,
-    pub subject_type: &'a str,
-    pub subject_id: Option<String>,
-    pub client_addr: Option<IpAddr>,
+    actor: Option<i64>,
+    action: &'a str,
+    subject_type: &'a str,
+    subject_id: Option<String>,
+    client_addr: Option<IpAddr>,
     /// A small JSON object of facts (e.g. the roles set); never secrets.
-    pub detail: serde_json::Value,
+    detail: serde_json::Value,
 }
 
 impl<'a> Event<'a> {
@@ -34,6 +34,38 @@ impl<'a> Event<'a> {
             client_addr: identity.client_addr,
             detail,
         }
+    }
+
+    /// An event of the server's own (an escalation, a reminder, the command line): by no
+    /// one, from no address.
+    pub fn system(
+        action: &'a str,
+        subject_type: &'a str,
+        subject_id: impl ToString,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self {
+            actor: None,
+            action,
+            subject_type,
+            subject_id: Some(subject_id.to_string()),
+            client_addr: None,
+            detail,
+        }
+    }
+
+    /// The person the event is by when it is not the request's signed-in user: someone
+    /// who has just registered, confirmed or signed in, or no one (a failed sign-in).
+    pub fn acting(mut self, actor: Option<i64>) -> Self {
+        self.actor = actor;
+        self
+    }
+
+    /// For an event whose subject may not exist (a sign-in with an unknown address, a
+    /// submission refused before it had a number).
+    pub fn subject(mut self, subject_id: Option<String>) -> Self {
+        self.subject_id = subject_id;
+        self
     }
 }
 

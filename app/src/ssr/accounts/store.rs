@@ -1,8 +1,8 @@
 //! Queries for users and hospitals. The stored account, with its password hash, never
 //! leaves the server: it is deliberately not `Serialize`.
-use crate::accounts::{HospitalOption, HospitalRecord, UserSummary};
 use crate::domain::account::{roles_from_csv, CurrentUser, Role};
 use crate::domain::i18n::Lang;
+use crate::wire::accounts::{HospitalOption, HospitalRecord, UserSummary};
 use sqlx::AnyConnection;
 
 #[derive(Clone)]
@@ -67,7 +67,7 @@ impl StoredUser {
     }
 
     pub fn lang(&self) -> Lang {
-        crate::accounts::parse_language(&self.language)
+        crate::wire::accounts::parse_language(&self.language)
     }
 
     pub fn current(&self) -> CurrentUser {
