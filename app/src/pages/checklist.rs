@@ -194,7 +194,7 @@ fn ChecklistStep(
     });
     let evaluation = Memo::new(move |_| {
         let (now_ms, now_local) = now();
-        checked.with(|c| c.support(&rules, now_ms, now_local, &|local| local + offset))
+        checked.with(|c| c.support(pathway, &rules, now_ms, now_local, &|local| local + offset))
     });
     let save_state = RwSignal::new(SaveState::Saved(updated_local));
     let generation = StoredValue::new(0u64);
@@ -473,7 +473,7 @@ fn Review(d: DraftPageData, check: bool) -> impl IntoView {
         &checklist::form_to_json(pathway, &d.draft.form),
         d.now_local_ms,
     );
-    let evaluation = checked.support(&d.rules, d.now_ms, d.now_local_ms, &|l| l + offset);
+    let evaluation = checked.support(pathway, &d.rules, d.now_ms, d.now_local_ms, &|l| l + offset);
     let errors = checked.submission_errors();
     let id = d.draft.id;
     let submit = ServerAction::<SubmitDraft>::new();

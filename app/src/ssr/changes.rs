@@ -56,12 +56,14 @@ impl Changes {
         self.closed.send_replace(true);
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn closed(&self) {
         let mut rx = self.closed.subscribe();
         let _ = rx.wait_for(|closed| *closed).await;
     }
 
     /// Reads the newest change in the database and passes it on when it moved.
+    #[tracing::instrument(skip_all)]
     pub async fn poll(&self, db: &Db) -> Result<(), sqlx::Error> {
         let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(updated_at) FROM referrals")
             .fetch_one(&db.pool)

@@ -44,6 +44,7 @@ pub enum ConnectError {
 impl Db {
     /// Opens a pool. SQLite gets write-ahead logging, foreign keys and a busy timeout on
     /// every connection; the file is created when missing.
+    #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, ConnectError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or(ConnectError::UnsupportedUrl)?;
@@ -76,6 +77,7 @@ impl Db {
 
     /// This process's turn to write, held until the returned guard is dropped (after the
     /// commit). Only the busiest write paths take turns; others rely on the busy timeout.
+    #[tracing::instrument(skip_all)]
     pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match &self.write_gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
@@ -87,6 +89,7 @@ impl Db {
     /// a transaction that reads and then writes would otherwise fail at its first write,
     /// without waiting, whenever another connection committed in between (SQLite's
     /// `SQLITE_BUSY_SNAPSHOT`); taken up front, the lock waits in the busy handler instead.
+    #[tracing::instrument(skip_all)]
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
@@ -95,6 +98,7 @@ impl Db {
     }
 
     /// A cheap round trip, for health checks.
+    #[tracing::instrument(skip_all)]
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         conn.ping().await

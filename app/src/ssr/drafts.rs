@@ -60,6 +60,7 @@ impl Referrals {
     }
 
     /// Starts a draft for `pathway` (`vv` or `va`).
+    #[tracing::instrument(skip_all)]
     pub async fn create_draft(
         &self,
         identity: &RequestIdentity,
@@ -155,6 +156,7 @@ impl Referrals {
     }
 
     /// A draft of the signed-in account; anyone else's does not exist.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn draft(&self, identity: &RequestIdentity, id: i64) -> Result<DraftView, AppError> {
         let (id, _, pathway, form, revision, updated_at, submitted, _) =
             self.draft_row(identity, id).await?;
@@ -178,6 +180,7 @@ impl Referrals {
 
     /// Saves the fields of one step (or of the whole form) over the draft's. Fields not in
     /// `fields` keep their values; ticked boxes of the saved step are replaced as a whole.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn save_draft(
         &self,
         identity: &RequestIdentity,
@@ -230,6 +233,7 @@ impl Referrals {
     }
 
     /// Discards a draft; it disappears from the lists but stays in the database.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn discard_draft(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
         let (id, ..) = self.draft_row(identity, id).await?;
         let mut tx = self.db.begin().await?;
@@ -244,6 +248,7 @@ impl Referrals {
     }
 
     /// The signed-in doctor's drafts not yet sent, newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn drafts(&self, identity: &RequestIdentity) -> Result<Vec<DraftSummary>, AppError> {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
@@ -275,6 +280,7 @@ impl Referrals {
 
     /// Sends a draft as a referral. Sending it again (a double click, a retry) returns the
     /// referral it made.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn submit_draft(
         &self,
         identity: &RequestIdentity,

@@ -103,6 +103,7 @@ impl Referrals {
     }
 
     /// Adds an update: a new version of the data, evaluated again. Returns its version.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn add_update(
         &self,
         identity: &RequestIdentity,
@@ -120,7 +121,7 @@ impl Referrals {
             target.evaluation.clone()
         } else {
             let checked = checklist::check(&Value::Object(data.clone()), local_now);
-            checked.support(&self.rules, now, local_now, &from_local)
+            checked.support(target.pathway, &self.rules, now, local_now, &from_local)
         };
         let data_json = serde_json::to_string(&data).map_err(|_| AppError::Internal)?;
         let evaluation_json = serde_json::to_string(&evaluation).map_err(|_| AppError::Internal)?;
@@ -193,6 +194,7 @@ impl Referrals {
     }
 
     /// Adds a message to the referral's thread with the centre. Returns its id.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn post_message(
         &self,
         identity: &RequestIdentity,
@@ -253,6 +255,7 @@ impl Referrals {
     /// `items` are the ticked keys of `workflow::PRE_TRANSFER`; an item ticked before keeps
     /// its first time and author, one no longer ticked is removed. Only after acceptance
     /// for transfer or the mobile team, by a doctor of the referring hospital.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn set_transfer_checks(
         &self,
         identity: &RequestIdentity,
@@ -334,6 +337,7 @@ impl Referrals {
     }
 
     /// Withdraws a referral with a reason; the centre sees it on the timeline.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn withdraw(
         &self,
         identity: &RequestIdentity,
@@ -374,6 +378,7 @@ impl Referrals {
     }
 
     /// Starts or stops following a referral of one's own hospital.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn set_following(
         &self,
         identity: &RequestIdentity,
@@ -415,6 +420,7 @@ impl Referrals {
     }
 
     /// Versions, messages and followers of a referral the caller has been allowed to read.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub(crate) async fn followups(
         &self,
         identity: &RequestIdentity,

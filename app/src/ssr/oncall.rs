@@ -284,6 +284,7 @@ impl Referrals {
     /// Tells the on-call physician (and the team address when there is one), starts the
     /// escalation timer, and confirms receipt to the referrer — all on the submission's
     /// connection, inside its transaction.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn announce(
         &self,
         conn: &mut AnyConnection,
@@ -387,6 +388,7 @@ impl Referrals {
     }
 
     /// Sends every escalation that is due now. Returns how many were sent by this call.
+    #[tracing::instrument(skip_all)]
     pub async fn escalate_due(&self) -> Result<usize, AppError> {
         let now = self.clock.now_ms();
         let due: Vec<(i64, i64)> = sqlx::query_as(
@@ -494,6 +496,7 @@ impl Referrals {
     }
 
     /// The acknowledgement page's facts, for centre clinicians.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn acknowledge_view(
         &self,
         identity: &RequestIdentity,
@@ -522,6 +525,7 @@ impl Referrals {
     /// Acknowledges a referral for the signed-in clinician. With a link's token, the token
     /// must be this referral's, unused and unexpired (and the clinician's, when it was
     /// sent to them). Acknowledging again changes nothing.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn acknowledge(
         &self,
         identity: &RequestIdentity,
@@ -634,6 +638,7 @@ impl Referrals {
     /// Tells the other side of a referral's thread about a new message: the referrer and
     /// followers when the centre writes; the clinician who acknowledged it (else the team)
     /// when the referring hospital writes.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub(crate) async fn announce_message(
         &self,
         conn: &mut AnyConnection,

@@ -146,6 +146,7 @@ fn summary(row: SummaryRow) -> Result<ReferralSummary, AppError> {
 impl Referrals {
     /// Submits a referral. The same idempotency key from the same account returns the
     /// referral made the first time, however often it is sent.
+    #[tracing::instrument(skip_all)]
     pub async fn submit(
         &self,
         identity: &RequestIdentity,
@@ -178,9 +179,15 @@ impl Referrals {
                 if !errors.is_empty() {
                     return Err(errors.into());
                 }
-                let pathway = checked.pathway.unwrap_or(Pathway::Vv);
-                let evaluation =
-                    checked.support(&self.rules, now, local_now, &crate::ssr::time::from_local);
+                // Checking refuses a body without its pathway, so this holds.
+                let pathway = checked.pathway.ok_or(AppError::Internal)?;
+                let evaluation = checked.support(
+                    pathway,
+                    &self.rules,
+                    now,
+                    local_now,
+                    &crate::ssr::time::from_local,
+                );
                 Ok(Prepared {
                     pathway,
                     status: Status::Submitted,
@@ -201,6 +208,7 @@ impl Referrals {
 
     /// Submits a referral, from a draft when `draft_id` is given: the draft is marked as
     /// sent in the same transaction.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn submit_from(
         &self,
         identity: &RequestIdentity,
@@ -391,6 +399,7 @@ impl Referrals {
     }
 
     /// The referrals the user may see: their hospital's, or all for centre staff.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &RequestIdentity) -> Result<Vec<ReferralSummary>, AppError> {
         authorize(identity, Action::ListReferrals)?;
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
@@ -416,6 +425,7 @@ impl Referrals {
     /// The state and the time of the last change of one referral, for its page's live
     /// updates: authorised as a read (to anyone else it does not exist), not audited — it
     /// carries nothing about the patient.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn watch(
         &self,
         identity: &RequestIdentity,
@@ -437,6 +447,7 @@ impl Referrals {
     }
 
     /// One referral, for those who may read it; to anyone else it does not exist.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn get(
         &self,
         identity: &RequestIdentity,

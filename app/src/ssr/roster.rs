@@ -46,6 +46,7 @@ fn parse_time(text: &str) -> Option<i64> {
 
 impl Referrals {
     /// Checks a plan against the roster; with `save`, writes its shifts in one transaction.
+    #[tracing::instrument(skip_all)]
     pub async fn plan_shifts(
         &self,
         identity: &RequestIdentity,
@@ -132,6 +133,7 @@ impl Referrals {
 
     /// Copies the shifts that start in the seven days before `week_start` (a date) to the
     /// same wall-clock times one week later; returns how many.
+    #[tracing::instrument(skip_all)]
     pub async fn copy_week(
         &self,
         identity: &RequestIdentity,
@@ -185,6 +187,7 @@ impl Referrals {
 
     /// The reader's calendar address (with its token), if they have made one. Reading
     /// only: pages render it, and a page view never writes.
+    #[tracing::instrument(skip_all)]
     pub async fn calendar_link(
         &self,
         identity: &RequestIdentity,
@@ -208,6 +211,7 @@ impl Referrals {
 
     /// Makes the reader's calendar address, replacing any earlier one (which stops
     /// working).
+    #[tracing::instrument(skip_all)]
     pub async fn renew_calendar_link(
         &self,
         identity: &RequestIdentity,
@@ -253,6 +257,7 @@ impl Referrals {
     /// The iCalendar feed behind a calendar address: the owner's shifts, as physician on
     /// call or as backup, from a month back to half a year ahead. An unknown token, or one
     /// of an account no longer active, is not found.
+    #[tracing::instrument(skip_all)]
     pub async fn calendar_feed(&self, token: &str) -> Result<String, AppError> {
         use icalendar::{Calendar, Component, EventLike};
         let owner: Option<(i64,)> = sqlx::query_as(

@@ -23,6 +23,7 @@ pub enum SessionDb {
 
 impl SessionDb {
     /// Opens a small pool of its own on the same database and creates the session table.
+    #[tracing::instrument(skip_all)]
     pub async fn open(url: &str, backend: Backend) -> Result<Self, sqlx::Error> {
         let store = match backend {
             Backend::Sqlite => {

@@ -94,6 +94,7 @@ impl Referrals {
     /// Moves a referral to `input.to`. The centre's clinicians may take every step; the
     /// referring hospital may withdraw. An invalid step is refused with the allowed ones;
     /// a referral that moved since the actor looked is a conflict, never overwritten.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn transition(
         &self,
         identity: &RequestIdentity,
@@ -149,6 +150,7 @@ impl Referrals {
     /// `current.status`), the measured instants, the escalation timer, the timeline, the
     /// audit trail and the referrer's notices.
     #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub(crate) async fn apply(
         &self,
         conn: &mut AnyConnection,
@@ -313,6 +315,7 @@ impl Referrals {
     /// After the referring hospital adds an update: a request for information is answered
     /// (back under consultation, the clinician who asked is told); a deferral's clinician
     /// hears of it, to check it against the re-referral triggers.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub(crate) async fn information_provided(
         &self,
         conn: &mut AnyConnection,
@@ -355,6 +358,7 @@ impl Referrals {
     /// Reminds the centre of deferred referrals whose review time has come. Each reminder
     /// is claimed by clearing its time with a conditional update, so it is sent once
     /// whatever the number of instances. Returns how many this call sent.
+    #[tracing::instrument(skip_all)]
     pub async fn remind_due_reviews(&self) -> Result<usize, AppError> {
         let now = self.clock.now_ms();
         let due: Vec<(i64, i64)> = sqlx::query_as(
@@ -415,6 +419,7 @@ impl Referrals {
     }
 
     /// Takes a referral on: the reader becomes its assignee.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn assign_to_me(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
         authorize(identity, Action::WorkReferrals)?;
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;

@@ -374,16 +374,18 @@ impl Checked {
         }
     }
 
-    /// Scores and rule flags for this checklist. `now_local_ms` is the wall-clock time of
-    /// the centre's zone, `now_ms` the instant; `local_to_utc` converts between them.
+    /// Scores and rule flags for this checklist on the pathway the caller holds (the
+    /// draft's or the referral's: never guessed from the answers). `now_local_ms` is the
+    /// wall-clock time of the centre's zone, `now_ms` the instant; `local_to_utc` converts
+    /// between them.
     pub fn support(
         &self,
+        pathway: Pathway,
         rules: &RuleSet,
         now_ms: i64,
         now_local_ms: i64,
         local_to_utc: &dyn Fn(i64) -> i64,
     ) -> Evaluation {
-        let pathway = self.pathway.unwrap_or(Pathway::Vv);
         let wanted: &[Score] = match pathway {
             Pathway::Va => &[Score::Save],
             _ => &[Score::Murray, Score::Resp, Score::Preserve],

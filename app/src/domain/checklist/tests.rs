@@ -53,7 +53,13 @@ fn both_examples_are_complete_and_clean() {
 #[test]
 fn the_vv_example_meets_eolia_and_murray() {
     let checked = check(&example(Pathway::Vv), now());
-    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let support = checked.support(
+        checked.pathway.unwrap(),
+        RuleSet::embedded(),
+        now(),
+        now(),
+        &same,
+    );
     let e = &support;
     // P/F 52 mmHg / 1.0 and 7.1 kPa ≈ 53 mmHg over 8 hours: below 80 for more than 6 h.
     assert!(e.has("VV-EOL-2"), "{:?}", e.flags);
@@ -71,7 +77,13 @@ fn the_vv_example_meets_eolia_and_murray() {
 #[test]
 fn the_va_example_is_scai_d_with_save() {
     let checked = check(&example(Pathway::Va), now());
-    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let support = checked.support(
+        checked.pathway.unwrap(),
+        RuleSet::embedded(),
+        now(),
+        now(),
+        &same,
+    );
     let scai = support.scai.unwrap();
     assert_eq!(scai.stage, ScaiStage::D);
     assert!(support.has("VA-T1"));
@@ -173,7 +185,13 @@ fn unknown_answers_every_other_field_and_counts_as_not_given() {
     let position = |name: &str| lacking.iter().position(|n| n.name == name);
     assert!(position("department") < position("lvef_pct"));
     // Unknown is read as missing, never as "none": no comorbidity means nothing to SAVE.
-    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let support = checked.support(
+        checked.pathway.unwrap(),
+        RuleSet::embedded(),
+        now(),
+        now(),
+        &same,
+    );
     let save = support.scores.iter().find(|s| s.score == "save").unwrap();
     assert!(save.result.is_none(), "{save:?}");
     // The stored list carries the marks through a second check (an update re-checks it).
@@ -378,7 +396,13 @@ fn nothing_blocks_a_referral_with_contraindications() {
     value["treatment_limitation"] = json!("dnr");
     let checked = check(&value, now());
     assert!(checked.submission_errors().is_empty());
-    let support = checked.support(RuleSet::embedded(), now(), now(), &same);
+    let support = checked.support(
+        checked.pathway.unwrap(),
+        RuleSet::embedded(),
+        now(),
+        now(),
+        &same,
+    );
     let ci: Vec<&str> = support
         .flags
         .iter()

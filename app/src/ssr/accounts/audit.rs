@@ -151,6 +151,7 @@ impl ViewLog {
 
     /// Keeps batches from being written while the guard lives: a trail read from the
     /// table and from `waiting_about` under it sees each view once.
+    #[tracing::instrument(skip_all)]
     pub async fn hold_batches(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
         self.writing.read().await
     }
@@ -169,12 +170,14 @@ impl ViewLog {
     }
 
     /// Resolves when a full batch waits (the writer's cue besides its interval).
+    #[tracing::instrument(skip_all)]
     pub async fn batch_full(&self) {
         self.full.notified().await;
     }
 
     /// Writes every waiting view in one transaction. If that fails, the views wait again
     /// for the next attempt (none is dropped).
+    #[tracing::instrument(skip_all)]
     pub async fn flush(&self, db: &Db) -> Result<usize, sqlx::Error> {
         let _writing = self.writing.write().await;
         let batch =

@@ -163,6 +163,7 @@ impl Accounts {
 
     /// The user a session belongs to, if it is still valid: the account is active, the
     /// session is younger than the absolute timeout, and nobody signed out everywhere since.
+    #[tracing::instrument(skip_all)]
     pub async fn session_user(&self, session: &Session) -> Result<Option<CurrentUser>, AppError> {
         let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(session_error)? else {
             return Ok(None);
@@ -202,6 +203,7 @@ impl Accounts {
     /// right password from a browser this account signed in from before is let through
     /// while failures from elsewhere keep the account locked. Returns the user and the
     /// token the browser keeps.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         &self,
         session: &Session,
@@ -325,6 +327,7 @@ impl Accounts {
         Ok((user.current(), device_token))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn sign_out(
         &self,
         session: &Session,
@@ -342,6 +345,7 @@ impl Accounts {
     }
 
     /// Ends every session of the user, on every device and server instance.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_out_everywhere(
         &self,
         session: &Session,

@@ -4,6 +4,7 @@ use super::*;
 impl Referrals {
     // ------------------------------------------------------------ deliveries, preferences
 
+    #[tracing::instrument(skip_all)]
     pub async fn deliveries(
         &self,
         identity: &RequestIdentity,
@@ -42,6 +43,7 @@ impl Referrals {
     }
 
     /// Queues a failed message again, from its first attempt.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn resend(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
         let mut tx = self.db.begin().await?;
@@ -67,6 +69,7 @@ impl Referrals {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn preferences(&self, identity: &RequestIdentity) -> Result<Vec<String>, AppError> {
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
         let (value,): (String,) = sqlx::query_as("SELECT notify_optional FROM users WHERE id = $1")
@@ -80,6 +83,7 @@ impl Referrals {
             .collect())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn set_preferences(
         &self,
         identity: &RequestIdentity,

@@ -28,6 +28,7 @@ impl Referrals {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn roster(&self, identity: &RequestIdentity) -> Result<RosterView, AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
         let now = self.clock.now_ms();
@@ -74,6 +75,7 @@ impl Referrals {
     }
 
     /// Adds a shift from local times (Europe/Ljubljana, across daylight-saving changes).
+    #[tracing::instrument(skip_all)]
     pub async fn add_shift(
         &self,
         identity: &RequestIdentity,
@@ -164,6 +166,7 @@ impl Referrals {
         Ok(id)
     }
 
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn delete_shift(&self, identity: &RequestIdentity, id: i64) -> Result<(), AppError> {
         authorize(identity, Action::ManageRoster)?;
         let mut tx = self.db.begin().await?;
@@ -189,6 +192,7 @@ impl Referrals {
     }
 
     /// Sets the team's address; empty goes back to `ECMO_TEAM_EMAIL`.
+    #[tracing::instrument(skip_all)]
     pub async fn set_team_email(
         &self,
         identity: &RequestIdentity,

@@ -7,6 +7,7 @@ impl Referrals {
 
     /// The state machine's side of a referral's page for this reader, from the referral's
     /// assignee (id, name) and its state changes (time, state, detail; newest first).
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub(crate) async fn workflow_view(
         &self,
         identity: &RequestIdentity,
@@ -139,6 +140,7 @@ impl Referrals {
 
     /// A referral's audit trail as CSV, for a medico-legal or quality review. The export
     /// itself is audited, and views waiting for their batch are written first.
+    #[tracing::instrument(skip_all, fields(id = id))]
     pub async fn audit_csv(
         &self,
         identity: &RequestIdentity,

@@ -62,6 +62,7 @@ impl Referrals {
 
     /// Referrals per month, hospital and pathway; decision rates; the intervals the spec
     /// asks to log (to acknowledgement, to decision, to the team's departure); escalations.
+    #[tracing::instrument(skip_all)]
     pub async fn kpis(
         &self,
         identity: &RequestIdentity,
@@ -94,6 +95,7 @@ impl Referrals {
     }
 
     /// One line per referral in the range with its intervals — no patient data.
+    #[tracing::instrument(skip_all)]
     pub async fn kpi_csv(
         &self,
         identity: &RequestIdentity,

@@ -29,6 +29,7 @@ impl Referrals {
 
     /// The centre's capacity: in full for centre staff; referrers learn only whether the
     /// centre is at capacity (the note and who set it stay inside).
+    #[tracing::instrument(skip_all)]
     pub async fn capacity(&self, identity: &RequestIdentity) -> Result<Capacity, AppError> {
         identity.user.as_ref().ok_or(AppError::SignIn)?;
         let capacity = self.capacity_now().await?;
@@ -43,6 +44,7 @@ impl Referrals {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn set_capacity(
         &self,
         identity: &RequestIdentity,
@@ -89,6 +91,7 @@ impl Referrals {
 
     /// The open referrals in order of urgency: ECPR, then VA with SCAI D or E, then the
     /// rest; within each, the longest waiting first.
+    #[tracing::instrument(skip_all)]
     pub async fn queue(
         &self,
         identity: &RequestIdentity,

@@ -2,6 +2,7 @@
 use super::*;
 
 impl Accounts {
+    #[tracing::instrument(skip_all)]
     pub async fn users(&self, identity: &RequestIdentity) -> Result<Vec<StoredUser>, AppError> {
         authorize(identity, Action::ManageUsers)?;
         let mut conn = self.conn().await?;
@@ -9,6 +10,7 @@ impl Accounts {
     }
 
     /// Activates or deactivates an account; deactivation ends its sessions at once.
+    #[tracing::instrument(skip_all)]
     pub async fn set_active(
         &self,
         identity: &RequestIdentity,
@@ -50,6 +52,7 @@ impl Accounts {
     }
 
     /// Approves a self-registered account and tells its owner.
+    #[tracing::instrument(skip_all)]
     pub async fn approve(&self, identity: &RequestIdentity, user_id: i64) -> Result<(), AppError> {
         authorize(identity, Action::ManageUsers)?;
         let mut tx = self.db.begin().await?;
@@ -70,6 +73,7 @@ impl Accounts {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn set_roles(
         &self,
         identity: &RequestIdentity,
@@ -113,6 +117,7 @@ impl Accounts {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn save_hospital(
         &self,
         identity: &RequestIdentity,
@@ -197,6 +202,7 @@ impl Accounts {
         Ok(id)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn set_requires_approval(
         &self,
         identity: &RequestIdentity,
@@ -222,6 +228,7 @@ impl Accounts {
     }
 
     /// The active hospitals a registering doctor chooses from (public).
+    #[tracing::instrument(skip_all)]
     pub async fn hospital_options(&self) -> Result<Vec<HospitalOption>, AppError> {
         let mut conn = self.conn().await?;
         Ok(store::hospital_options(&mut conn).await?)
@@ -229,6 +236,7 @@ impl Accounts {
 
     /// Every hospital with all its fields, and whether self-registration needs approval
     /// (administrators).
+    #[tracing::instrument(skip_all)]
     pub async fn hospitals(
         &self,
         identity: &RequestIdentity,
@@ -240,6 +248,7 @@ impl Accounts {
         Ok((hospitals, self.requires_approval().await?))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn requires_approval(&self) -> Result<bool, AppError> {
         let mut conn = self.conn().await?;
         Ok(store::meta_flag(&mut conn, store::REQUIRES_APPROVAL).await?)

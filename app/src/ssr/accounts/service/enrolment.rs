@@ -6,6 +6,7 @@ impl Accounts {
     /// Self-registration of a referrer whose email domain belongs to the chosen hospital.
     /// The answer is the same whether or not the email already has an account: its owner
     /// gets a mail that says so instead of a confirmation link.
+    #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
         identity: &RequestIdentity,
@@ -100,6 +101,7 @@ impl Accounts {
 
     /// Confirms a self-registered email. Returns whether the account still waits for an
     /// administrator's approval (the administrators are then told by mail).
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_email(
         &self,
         identity: &RequestIdentity,
@@ -136,6 +138,7 @@ impl Accounts {
     }
 
     /// An administrator invites a user; the invitee sets a password through the link.
+    #[tracing::instrument(skip_all)]
     pub async fn invite(
         &self,
         identity: &RequestIdentity,
@@ -201,6 +204,7 @@ impl Accounts {
 
     /// Sets a password through an invitation or a reset link. Both end every other session
     /// of the account and clear its failed sign-ins.
+    #[tracing::instrument(skip_all)]
     pub async fn set_password_with_link(
         &self,
         identity: &RequestIdentity,
@@ -263,6 +267,7 @@ impl Accounts {
     }
 
     /// Sends a reset link when the email belongs to an active account; says nothing either way.
+    #[tracing::instrument(skip_all)]
     pub async fn request_password_reset(
         &self,
         identity: &RequestIdentity,
@@ -305,6 +310,7 @@ impl Accounts {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn update_profile(
         &self,
         identity: &RequestIdentity,
