@@ -58,9 +58,11 @@ if [ "${1:-}" = "--test" ]; then
     say "installing Debian's chromium for the browser tests"
     apt_install chromium
   fi
-  # schemathesis, for the API fuzzing, in a virtual environment of the project's own.
-  if ! end2end/.venv/bin/schemathesis --version 2>/dev/null | grep -q "$(sed -n 's/^schemathesis==//p' end2end/api-requirements.txt)"; then
-    say "installing schemathesis (PyPI) for the API tests"
+  # schemathesis, for the API fuzzing, and prometheus-client, whose parser reads /metrics
+  # in the tests, in a virtual environment of the project's own.
+  if ! end2end/.venv/bin/schemathesis --version 2>/dev/null | grep -q "$(sed -n 's/^schemathesis==//p' end2end/api-requirements.txt)" \
+    || ! end2end/.venv/bin/pip show prometheus-client 2>/dev/null | grep -qx "Version: $(sed -n 's/^prometheus-client==//p' end2end/api-requirements.txt)"; then
+    say "installing schemathesis and prometheus-client (PyPI) for the API tests"
     if ! python3 -m venv end2end/.venv 2>/dev/null; then
       apt_install python3-venv
       python3 -m venv end2end/.venv

@@ -212,3 +212,83 @@ pub async fn restore(url: &str, from: &Path) -> Result<Summary, BackupError> {
     drop(lock);
     Ok(summary)
 }
+
+/// The prefix and suffix of scheduled copies; retention touches only files named so.
+const SCHEDULED_PREFIX: &str = "ecmo-referral-";
+const SCHEDULED_SUFFIX: &str = ".db";
+
+/// A scheduled copy's name: the UTC time it was taken, so that names sort by age.
+fn scheduled_name(at: time::OffsetDateTime) -> String {
+    format!(
+        "{SCHEDULED_PREFIX}{:04}{:02}{:02}T{:02}{:02}{:02}.{:03}Z{SCHEDULED_SUFFIX}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
+/// Takes one scheduled copy into `schedule.dir` (checked before it is named, like every
+/// backup), then removes the oldest scheduled copies beyond `schedule.keep`.
+pub async fn scheduled_once(
+    url: &str,
+    schedule: &crate::config::BackupSchedule,
+) -> Result<(PathBuf, Summary), BackupError> {
+    std::fs::create_dir_all(&schedule.dir)?;
+    let path = schedule
+        .dir
+        .join(scheduled_name(time::OffsetDateTime::now_utc()));
+    let summary = backup(url, &path).await?;
+    let mut copies: Vec<PathBuf> = std::fs::read_dir(&schedule.dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(SCHEDULED_PREFIX) && n.ends_with(SCHEDULED_SUFFIX))
+        })
+        .collect();
+    copies.sort();
+    let surplus = copies.len().saturating_sub(schedule.keep);
+    for old in &copies[..surplus] {
+        std::fs::remove_file(old)?;
+    }
+    Ok((path, summary))
+}
+
+/// Takes a copy at start-up and then every `schedule.every` until the server stops. A
+/// failed copy is logged and counted (`ecmo_backups_failed_total`) and tried again at the
+/// next turn; the time of the last good one is `ecmo_backup_last_success_timestamp_seconds`.
+pub async fn run_scheduled(
+    url: String,
+    schedule: crate::config::BackupSchedule,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let mut interval = tokio::time::interval(schedule.every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = interval.tick() => {}
+        }
+        match scheduled_once(&url, &schedule).await {
+            Ok((path, summary)) => {
+                tracing::info!(
+                    file = %path.display(),
+                    bytes = summary.bytes,
+                    referrals = summary.referrals,
+                    "scheduled backup written and checked"
+                );
+                metrics::gauge!("ecmo_backup_last_success_timestamp_seconds")
+                    .set(time::OffsetDateTime::now_utc().unix_timestamp() as f64);
+            }
+            Err(error) => {
+                tracing::error!(error = %error, dir = %schedule.dir.display(), "scheduled backup failed");
+                metrics::counter!("ecmo_backups_failed_total").increment(1);
+            }
+        }
+    }
+}

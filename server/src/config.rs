@@ -85,6 +85,26 @@ pub struct Settings {
     /// How often each instance looks for referral changes made by the others, for the
     /// live queue.
     pub queue_poll_interval: Duration,
+    pub metrics: MetricsSettings,
+    /// Scheduled backups of a SQLite database (`ECMO_BACKUP_DIR`); none when unset.
+    pub backups: Option<BackupSchedule>,
+}
+
+/// Where and how often the server copies its SQLite database, and how many copies it keeps.
+#[derive(Clone, Debug)]
+pub struct BackupSchedule {
+    pub dir: PathBuf,
+    pub every: Duration,
+    pub keep: usize,
+}
+
+/// Who may read `/metrics`: clients from these addresses (`ECMO_METRICS_ALLOW`, loopback by
+/// default; behind trusted proxies, the client's address they forward), or anyone with
+/// the bearer token (`ECMO_METRICS_TOKEN`, none by default).
+#[derive(Clone, Debug)]
+pub struct MetricsSettings {
+    pub allow: Vec<ipnet::IpNet>,
+    pub token: Option<SecretString>,
 }
 
 /// When an unacknowledged referral is escalated, and how often that is looked for.
@@ -138,6 +158,7 @@ impl Settings {
 
         let demo = parse_bool("ECMO_DEMO", var("ECMO_DEMO"))?.unwrap_or(false);
         let (data_dir, database_url) = database(&var)?;
+        let is_sqlite = database_url.starts_with("sqlite:");
 
         let listen_addr: SocketAddr = var("ECMO_LISTEN_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
@@ -321,6 +342,43 @@ impl Settings {
                 1_000,
                 10..=60_000,
             )?),
+            backups: match var("ECMO_BACKUP_DIR") {
+                None => None,
+                Some(_) if !is_sqlite => {
+                    return Err(invalid(
+                        "ECMO_BACKUP_DIR",
+                        "scheduled backups are for SQLite; back up PostgreSQL with pg_dump (see the README)",
+                    ))
+                }
+                Some(dir) => Some(BackupSchedule {
+                    dir: PathBuf::from(dir),
+                    every: Duration::from_secs(
+                        3600 * parse_num(
+                            "ECMO_BACKUP_EVERY_HOURS",
+                            var("ECMO_BACKUP_EVERY_HOURS"),
+                            24,
+                            1..=168,
+                        )?,
+                    ),
+                    keep: parse_num("ECMO_BACKUP_KEEP", var("ECMO_BACKUP_KEEP"), 14, 1..=1000)?
+                        as usize,
+                }),
+            },
+            metrics: MetricsSettings {
+                allow: parse_networks(
+                    "ECMO_METRICS_ALLOW",
+                    var("ECMO_METRICS_ALLOW").unwrap_or_else(|| "127.0.0.0/8,::1/128".into()),
+                )?,
+                token: match var("ECMO_METRICS_TOKEN") {
+                    Some(token) if token.len() < 32 => {
+                        return Err(invalid(
+                            "ECMO_METRICS_TOKEN",
+                            "use at least 32 random characters (e.g. `openssl rand -hex 32`)",
+                        ))
+                    }
+                    token => token.map(SecretString::from),
+                },
+            },
             accounts: AccountSettings {
                 session_idle: Duration::from_secs(
                     60 * parse_num(
@@ -428,6 +486,11 @@ fn parse_proxies(raw: Option<String>, loopback: bool) -> Result<Vec<ipnet::IpNet
             Vec::new()
         });
     };
+    parse_networks("ECMO_TRUSTED_PROXIES", raw)
+}
+
+/// A comma-separated list of addresses or CIDR ranges.
+fn parse_networks(variable: &'static str, raw: String) -> Result<Vec<ipnet::IpNet>, ConfigError> {
     raw.split(',')
         .map(str::trim)
         .filter(|item| !item.is_empty())
@@ -436,7 +499,7 @@ fn parse_proxies(raw: Option<String>, loopback: bool) -> Result<Vec<ipnet::IpNet
                 .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
                 .map_err(|_| {
                     invalid(
-                        "ECMO_TRUSTED_PROXIES",
+                        variable,
                         format!("`{item}` is not an address or a CIDR range such as 10.0.0.0/8"),
                     )
                 })

@@ -13,6 +13,7 @@ pub mod health;
 pub mod language;
 pub mod live;
 pub mod mail;
+pub mod metrics;
 pub mod security;
 pub mod startup;
 pub mod state;

@@ -205,6 +205,13 @@ impl Application {
             shutdown.clone(),
         ));
         let views = tokio::spawn(write_views(state.referrals.clone(), shutdown.clone()));
+        let backups = state.settings.backups.clone().map(|schedule| {
+            tokio::spawn(crate::backup::run_scheduled(
+                state.settings.database_url.expose_secret().to_owned(),
+                schedule,
+                shutdown.clone(),
+            ))
+        });
         tracing::info!(address = %listener.local_addr()?, "listening");
         // Responses are written in parts (headers, then body): without TCP_NODELAY a kept-alive
         // connection waits for the client's delayed acknowledgement between them (~40 ms).
@@ -233,6 +240,9 @@ impl Application {
         let _ = escalations.await;
         let _ = changes.await;
         let _ = views.await;
+        if let Some(backups) = backups {
+            let _ = backups.await;
+        }
         // Every request has finished: the views they recorded are written before the end.
         if let Err(error) = state.referrals.views.flush(&state.db).await {
             tracing::error!(error = %error, "could not write the last page views to the audit trail");
@@ -356,6 +366,7 @@ fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 fn router(state: AppState, sessions: SessionDb) -> Router {
+    crate::metrics::handle();
     let routes = page_routes();
     let context = page_context(state.clone());
     let max_body = state.settings.max_body_bytes;
@@ -384,6 +395,7 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/referrals/{id}/audit.csv", get(crate::exports::referral_audit))
         .route("/kpi.csv", get(crate::exports::kpis))
         .route("/calendar/{file}", get(crate::exports::calendar))
+        .route("/metrics", get(crate::metrics::serve))
         .merge(crate::api::routes())
         .route(
             "/api/{*fn_name}",
@@ -404,6 +416,7 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(|_| internal_error_response()))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             // The path only: query strings may carry tokens, and bodies are never logged.
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())

@@ -486,6 +486,8 @@ impl Referrals {
             to,
             "referral escalated"
         );
+        metrics::counter!("ecmo_escalations_total", "level" => new_level.to_string(), "to" => to)
+            .increment(1);
         Ok(true)
     }
 

@@ -143,6 +143,9 @@ impl MailWorker {
                     attempt = mail.attempts,
                     "mail delivered"
                 );
+                let lane = crate::metrics::lane_name(mail.lane);
+                metrics::histogram!("ecmo_mail_commit_to_smtp_seconds", "lane" => lane)
+                    .record((now - mail.created_at).max(0) as f64 / 1000.0);
             }
             Err(error) => {
                 let permanent = matches!(error, SendError::Permanent(_));

@@ -185,3 +185,60 @@ fn postgresql_is_backed_up_with_its_own_tools() {
         ));
     });
 }
+
+/// Scheduled copies: one at start-up and one each turn, each a sound database, the oldest
+/// removed beyond the number kept, and files of other names in the folder left alone.
+#[tokio::test]
+async fn scheduled_backups_are_checked_and_kept_to_their_number() {
+    let folder = tempfile::tempdir().unwrap();
+    let other = folder.path().join("notes.txt");
+    std::fs::write(&other, "kept").unwrap();
+    let dir = folder.path().to_path_buf();
+    let app = spawn_app_tuned(DbKind::Sqlite, move |settings| {
+        settings.backups = Some(ecmo_referral_server::config::BackupSchedule {
+            dir,
+            every: std::time::Duration::from_millis(300),
+            keep: 2,
+        });
+    })
+    .await;
+    let copies = || {
+        let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(folder.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "db"))
+            .collect();
+        names.sort();
+        names
+    };
+    // Several turns later: still two copies, newer ones.
+    wait_until(std::time::Duration::from_secs(20), || async {
+        copies().len() == 2
+    })
+    .await;
+    let first = copies();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let later = copies();
+    assert_eq!(later.len(), 2, "{later:?}");
+    assert_ne!(first, later, "new copies replace the oldest");
+    for copy in &later {
+        let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("ecmo-referral-") && name.ends_with("Z.db"),
+            "{name}"
+        );
+        let summary = backup::check(copy).await.expect("a sound database");
+        assert!(summary.schema_version > 0);
+    }
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "kept");
+    app.stop().await;
+
+    let postgres = ecmo_referral_server::config::Settings::from_lookup(|name| match name {
+        "ECMO_DEMO" => Some("1".into()),
+        "ECMO_DATABASE_URL" => Some("postgres://u@localhost/ecmo".into()),
+        "ECMO_BACKUP_DIR" => Some("/tmp/backups".into()),
+        _ => None,
+    });
+    assert_eq!(postgres.unwrap_err().variable, "ECMO_BACKUP_DIR");
+}

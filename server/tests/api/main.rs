@@ -13,6 +13,7 @@ mod followups;
 mod health;
 mod language;
 mod mail;
+mod metrics;
 mod oncall;
 mod openapi;
 mod pages;

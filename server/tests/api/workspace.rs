@@ -647,7 +647,9 @@ async fn a_decision_is_one_step(kind: DbKind) {
 /// by the server at page load (right without scripts); the timeline says how long after
 /// the referral each step came.
 async fn the_case_clock_counts_from_collapse_referral_acknowledgement_and_decision(kind: DbKind) {
-    let c = cast(kind).await;
+    // Escalation looks once at start-up and then not for a minute: the clock is moved past
+    // the acknowledgement target, and an escalation would add its own timeline entry.
+    let c = cast_with(kind, &[("ECMO_ESCALATION_POLL_MS", "60000")]).await;
     let id = submit(&c, Pathway::Ecpr, "key-clock-0001").await;
     let clock = |who: reqwest::Client, app_address: String| async move {
         let html = who

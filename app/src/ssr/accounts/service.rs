@@ -123,6 +123,13 @@ fn check_roles(roles: &[Role], hospital_id: Option<i64>, errors: &mut FieldError
     }
 }
 
+/// An attempt refused for its address or its account, counted for `/metrics` by what was
+/// attempted.
+pub(super) fn throttled(what: &'static str, retry_after_secs: u64) -> AppError {
+    metrics::counter!("ecmo_throttled_total", "what" => what).increment(1);
+    AppError::TooManyAttempts { retry_after_secs }
+}
+
 fn finish(errors: FieldErrors) -> Result<(), AppError> {
     if errors.is_empty() {
         Ok(())
@@ -229,7 +236,7 @@ impl Accounts {
         }
         finish(errors)?;
         if let Err(retry_after_secs) = self.limiter.try_attempt(identity.client_addr) {
-            return Err(AppError::TooManyAttempts { retry_after_secs });
+            return Err(throttled("sign_in_address", retry_after_secs));
         }
         // No database connection is held while the password is checked: a flood of
         // sign-ins must not take the connections that referrals and alerts need.
@@ -244,7 +251,7 @@ impl Accounts {
                 if let Some(retry_after_secs) =
                     throttle::account_locked_for(&mut conn, &email).await?
                 {
-                    return Err(AppError::TooManyAttempts { retry_after_secs });
+                    return Err(throttled("sign_in_account", retry_after_secs));
                 }
             }
             (user, trusted)
@@ -283,8 +290,9 @@ impl Accounts {
                     .subject(user.as_ref().map(|u| u.id.to_string())),
                 )
                 .await?;
+                metrics::counter!("ecmo_sign_in_failures_total").increment(1);
                 return Err(match locked {
-                    Some(retry_after_secs) => AppError::TooManyAttempts { retry_after_secs },
+                    Some(retry_after_secs) => throttled("sign_in_account", retry_after_secs),
                     None => AppError::BadCredentials,
                 });
             }

@@ -44,7 +44,7 @@ impl Accounts {
         finish(errors)?;
         let hospital = hospital.ok_or(AppError::Internal)?;
         if let Err(retry_after_secs) = self.limiter.try_attempt(identity.client_addr) {
-            return Err(AppError::TooManyAttempts { retry_after_secs });
+            return Err(throttled("registration", retry_after_secs));
         }
         drop(conn);
         let hash = passwords::hash(&self.hashing, password)
@@ -278,7 +278,7 @@ impl Accounts {
         check_email(&email, &mut errors);
         finish(errors)?;
         if let Err(retry_after_secs) = self.limiter.try_attempt(identity.client_addr) {
-            return Err(AppError::TooManyAttempts { retry_after_secs });
+            return Err(throttled("password_reset", retry_after_secs));
         }
         let mut tx = self.db.begin().await?;
         if let Some(user) = store::user_by_email(&mut tx, &email).await? {
