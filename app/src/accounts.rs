@@ -395,6 +395,24 @@ pub async fn set_registration_approval(
     request::answer(result, "/admin/hospitals?saved=1")
 }
 
+/// The retention policy in force, for the administrators' page.
+#[server(endpoint = "admin/retention")]
+pub async fn retention_policy() -> Result<RetentionView, AppError> {
+    let result = async {
+        crate::ssr::accounts::service::authorize(
+            &request::identity(),
+            crate::domain::policy::Action::ManageUsers,
+        )?;
+        let retention = use_context::<crate::ssr::retention::Retention>().unwrap_or_default();
+        Ok(RetentionView {
+            draft_days: retention.draft_days,
+            next_run_local: retention.next_run_ms().map(crate::ssr::time::local_display),
+        })
+    }
+    .await;
+    request::respond(result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

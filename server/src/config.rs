@@ -86,6 +86,9 @@ pub struct Settings {
     /// live queue.
     pub queue_poll_interval: Duration,
     pub metrics: MetricsSettings,
+    /// Unsent drafts are deleted this many days after their last change
+    /// (`ECMO_RETENTION_DRAFT_DAYS`); kept when unset.
+    pub retention_draft_days: Option<u32>,
     /// Scheduled backups of a SQLite database (`ECMO_BACKUP_DIR`); none when unset.
     pub backups: Option<BackupSchedule>,
 }
@@ -342,6 +345,10 @@ impl Settings {
                 1_000,
                 10..=60_000,
             )?),
+            retention_draft_days: match var("ECMO_RETENTION_DRAFT_DAYS") {
+                None => None,
+                raw => Some(parse_num("ECMO_RETENTION_DRAFT_DAYS", raw, 90, 1..=3650)? as u32),
+            },
             backups: match var("ECMO_BACKUP_DIR") {
                 None => None,
                 Some(_) if !is_sqlite => {

@@ -140,6 +140,8 @@ impl Application {
                 anyhow::anyhow!("cannot read the browser bundle (LEPTOS_SITE_ROOT/pkg): {e}")
             })?,
         );
+        let retention =
+            ecmo_referral_app::ssr::retention::Retention::new(settings.retention_draft_days);
         let state = AppState {
             leptos_options,
             db,
@@ -153,6 +155,7 @@ impl Application {
             sessions: Arc::new(sessions.clone()),
             assets,
             keys_in_flight: Default::default(),
+            retention,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
@@ -205,6 +208,10 @@ impl Application {
             shutdown.clone(),
         ));
         let views = tokio::spawn(write_views(state.referrals.clone(), shutdown.clone()));
+        let retention = state
+            .retention
+            .draft_days
+            .map(|days| tokio::spawn(purge_drafts(state.clone(), days, shutdown.clone())));
         let backups = state.settings.backups.clone().map(|schedule| {
             tokio::spawn(crate::backup::run_scheduled(
                 state.settings.database_url.expose_secret().to_owned(),
@@ -242,6 +249,9 @@ impl Application {
         let _ = views.await;
         if let Some(backups) = backups {
             let _ = backups.await;
+        }
+        if let Some(retention) = retention {
+            let _ = retention.await;
         }
         // Every request has finished: the views they recorded are written before the end.
         if let Err(error) = state.referrals.views.flush(&state.db).await {
@@ -302,6 +312,28 @@ async fn watch_changes(referrals: Referrals, poll: Duration, shutdown: Cancellat
     }
 }
 
+/// How often the retention purge runs.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes unsent drafts past their retention at start-up and then every hour.
+async fn purge_drafts(state: AppState, days: u32, shutdown: CancellationToken) {
+    loop {
+        let now = state.referrals.clock.now_ms();
+        match ecmo_referral_app::ssr::retention::purge_drafts(&state.db, now, days).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, older_than_days = days, "unsent drafts deleted"),
+            Err(error) => tracing::error!(error = %error, "could not delete old drafts"),
+        }
+        state
+            .retention
+            .set_next_run_ms(now + PURGE_EVERY.as_millis() as i64);
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(PURGE_EVERY) => {}
+        }
+    }
+}
+
 /// Every ten minutes, drops sign-in failure counts that have run out, idle throttle
 /// entries and kept posts past their hour.
 async fn purge_login_failures(accounts: Accounts) {
@@ -343,6 +375,7 @@ pub fn route_list() -> Vec<(http::Method, String)> {
         (http::Method::GET, "/referrals/{id}/audit.csv".to_owned()),
         (http::Method::GET, "/kpi.csv".to_owned()),
         (http::Method::GET, "/calendar/{file}".to_owned()),
+        (http::Method::GET, "/metrics".to_owned()),
     ];
     routes.extend(crate::api::route_list());
     for route in page_routes() {
@@ -432,6 +465,7 @@ fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(state.rules.clone());
         provide_context(state.accounts.clone());
         provide_context(state.referrals.clone());
+        provide_context(state.retention.clone());
         leptos::nonce::provide_nonce();
     }
 }

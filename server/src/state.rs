@@ -29,4 +29,6 @@ pub struct AppState {
     pub assets: Arc<crate::assets::Assets>,
     /// Idempotency keys of API submissions being processed by this instance.
     pub keys_in_flight: crate::api::referrals::KeysInFlight,
+    /// What is deleted when, and when the purge runs next.
+    pub retention: ecmo_referral_app::ssr::retention::Retention,
 }

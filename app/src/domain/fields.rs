@@ -63,6 +63,8 @@ pub enum FieldError {
     PasswordsDiffer,
     InvalidPhone,
     UnknownHospital,
+    /// Not an active ECMO clinician (a roster choice).
+    UnknownClinician,
     DomainNotAccepted,
     LinkInvalid,
     AlreadyRegistered,
@@ -159,6 +161,12 @@ impl FieldError {
             (Self::InvalidPhone, Lang::Sl) => "mora biti telefonska številka s 6 do 15 števkami, npr. +386 3 423 3000".into(),
             (Self::UnknownHospital, Lang::En) => "is not a hospital on the list".into(),
             (Self::UnknownHospital, Lang::Sl) => "ni bolnišnica s seznama".into(),
+            (Self::UnknownClinician, Lang::En) => {
+                "is not an ECMO clinician: choose one from the list".into()
+            }
+            (Self::UnknownClinician, Lang::Sl) => {
+                "ni zdravnik ECMO: izberite enega s seznama".into()
+            }
             (Self::DomainNotAccepted, Lang::En) => {
                 "use your work email: this hospital accepts self-registration only from its own email domains; otherwise ask the ECMO centre for an invitation".into()
             }

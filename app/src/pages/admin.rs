@@ -153,6 +153,38 @@ fn AdminUsers() -> impl IntoView {
             </div>
             <Submit label=text(tr("Pošlji povabilo", "Send invitation")) pending=invite.pending().into() />
         </ActionForm>
+        <RetentionPolicy />
+    }
+}
+
+/// What is deleted and when: the policy the server was started with.
+#[component]
+fn RetentionPolicy() -> impl IntoView {
+    let policy = Resource::new(|| (), |_| retention_policy());
+    let lang = use_lang();
+    view! {
+        <h2>{tr("Hramba podatkov", "Data retention")}</h2>
+        <Suspense fallback=move || view! { <p aria-busy="true">{tr("Nalagam…", "Loading…")}</p> }>
+            {move || policy.get().map(|result| match result {
+                Err(e) => view! { <p class="form-error" role="alert">{e.message(lang.get())}</p> }.into_any(),
+                Ok(p) => {
+                    let drafts = match (p.draft_days, lang.get()) {
+                        (Some(days), Lang::Sl) => format!("Neposlani osnutki napotitev se izbrišejo {days} dni po zadnji spremembi."),
+                        (Some(days), Lang::En) => format!("Unsent referral drafts are deleted {days} days after their last change."),
+                        (None, Lang::Sl) => "Neposlani osnutki se hranijo brez omejitve (ECMO_RETENTION_DRAFT_DAYS ni nastavljen).".to_owned(),
+                        (None, Lang::En) => "Unsent drafts are kept without limit (ECMO_RETENTION_DRAFT_DAYS is not set).".to_owned(),
+                    };
+                    let next = p.next_run_local.map(|at| match lang.get() {
+                        Lang::Sl => format!("Naslednje brisanje: {at}."),
+                        Lang::En => format!("Next purge: {at}."),
+                    });
+                    view! {
+                        <p data-testid="retention-drafts">{drafts}</p>
+                        {next.map(|n| view! { <p class="hint" data-testid="retention-next">{n}</p> })}
+                    }.into_any()
+                }
+            })}
+        </Suspense>
     }
 }
 

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod pending;
 pub mod referrals;
 pub mod request;
+pub mod retention;
 pub mod roster;
 pub mod session;
 pub mod time;

@@ -194,12 +194,9 @@ impl Referrals {
     ) -> Result<Option<String>, AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
-        let kept: Option<(String,)> =
-            sqlx::query_as("SELECT token FROM calendar_feeds WHERE user_id = $1")
-                .bind(user.id)
-                .fetch_optional(&self.db.pool)
-                .await?;
-        Ok(kept.map(|(token,)| self.calendar_address(&token)))
+        let mut conn = self.db.pool.acquire().await?;
+        let kept = calendar_token(&mut conn, user.id).await?;
+        Ok(kept.map(|token| self.calendar_address(&token)))
     }
 
     fn calendar_address(&self, token: &str) -> String {
@@ -218,13 +215,9 @@ impl Referrals {
     ) -> Result<String, AppError> {
         authorize(identity, Action::ViewCentreOperations)?;
         let user = identity.user.as_ref().ok_or(AppError::SignIn)?;
-        let kept: Option<(String,)> =
-            sqlx::query_as("SELECT token FROM calendar_feeds WHERE user_id = $1")
-                .bind(user.id)
-                .fetch_optional(&self.db.pool)
-                .await?;
         let token = random_token();
         let mut tx = self.db.begin().await?;
+        let kept = calendar_token(&mut tx, user.id).await?;
         sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
             .bind(user.id)
             .execute(&mut *tx)
@@ -284,14 +277,10 @@ impl Referrals {
         let instant = |ms: i64| {
             chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).ok_or(AppError::Internal)
         };
-        let host = self
-            .config
-            .public_url
-            .split("://")
-            .nth(1)
-            .unwrap_or("ecmo-referral")
-            .trim_end_matches('/')
-            .to_owned();
+        let host = http::Uri::try_from(self.config.public_url.as_str())
+            .ok()
+            .and_then(|uri| uri.host().map(str::to_owned))
+            .unwrap_or_else(|| "ecmo-referral".to_owned());
         let mut calendar = Calendar::new();
         calendar.name("ECMO");
         for (id, starts, ends, primary, _) in shifts {
@@ -394,7 +383,7 @@ fn checked_pattern(
         );
         for (name, value) in [("day", &day), ("night", &night), ("backup", &backup)] {
             if value.is_err() {
-                errors.add(&field(name), FieldError::UnknownValue { allowed: vec![] });
+                errors.add(&field(name), FieldError::UnknownClinician);
             }
         }
         match (day, night, backup) {
@@ -427,6 +416,19 @@ fn checked_pattern(
         }),
         _ => Err(errors.into()),
     }
+}
+
+/// The token of a clinician's calendar address, if they have made one.
+async fn calendar_token(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let kept: Option<(String,)> =
+        sqlx::query_as("SELECT token FROM calendar_feeds WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(kept.map(|(token,)| token))
 }
 
 #[cfg(test)]

@@ -152,3 +152,12 @@ pub fn parse_language(code: &str) -> Lang {
         Lang::Sl
     }
 }
+
+/// The retention policy as administrators see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RetentionView {
+    /// Unsent drafts are deleted this many days after their last change; none: kept.
+    pub draft_days: Option<u32>,
+    /// When the purge runs next, in the centre's time, once it has run.
+    pub next_run_local: Option<String>,
+}

@@ -14,7 +14,11 @@ fn flag_ids(evaluation: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn signed_in_referrer(app: &TestApp, email: &str, hospital: &str) -> reqwest::Client {
+pub(crate) async fn signed_in_referrer(
+    app: &TestApp,
+    email: &str,
+    hospital: &str,
+) -> reqwest::Client {
     app.create_user(email, &["referrer"], Some(hospital)).await;
     let client = app.browser();
     assert_eq!(app.sign_in(&client, email, GOOD_PASSWORD).await, 200);

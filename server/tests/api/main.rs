@@ -18,6 +18,7 @@ mod oncall;
 mod openapi;
 mod pages;
 mod referrals;
+mod retention;
 mod schema;
 mod scores;
 mod shutdown;

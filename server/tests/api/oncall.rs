@@ -695,6 +695,23 @@ async fn a_month_is_planned_in_one_form_and_read_from_a_calendar(kind: DbKind) {
     assert!(body.to_string().contains("day_start"), "{body}");
     assert!(body.to_string().contains("day[0]"), "{body}");
     assert_eq!(shift_count(&app).await, 0);
+    // Someone who is not an ECMO clinician is named as such, not as "one of: (nothing)".
+    let stranger = app
+        .call(
+            &c.admin,
+            "/api/roster/plan",
+            &[
+                ("from_date", "2026-12-01"),
+                ("to_date", "2026-12-07"),
+                ("day[0]", "999999"),
+            ],
+        )
+        .await;
+    assert_eq!(stranger.status(), 422);
+    let body: Value = stranger.json().await.unwrap();
+    assert!(body.to_string().contains("unknown_clinician"), "{body}");
+    assert!(body.to_string().contains("day[0]"), "{body}");
+    assert_eq!(shift_count(&app).await, 0);
 
     // Saved in one post; the same plan again overlaps every shift.
     assert_eq!(plan(true, "2026-12-31").await.status(), 200);
