@@ -6,7 +6,7 @@ use crate::pages::{
         ConfirmEmailPage, ForgotPasswordPage, InvitationPage, LoginPage, ProfilePage, RegisterPage,
         ResetPasswordPage,
     },
-    admin::{AdminHospitalsPage, AdminUsersPage},
+    admin::{AdminHospitalsPage, AdminSubjectAccessPage, AdminUsersPage},
     calculators::CalculatorsPage,
     error::ErrorPage,
     home::HomePage,
@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/profile") view=ProfilePage />
                             <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                             <Route path=path!("/admin/hospitals") view=AdminHospitalsPage ssr=SsrMode::Async />
+                            <Route path=path!("/admin/subject-access") view=AdminSubjectAccessPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals") view=ReferralsPage ssr=SsrMode::Async />
                             <Route path=path!("/referrals/new") view=NewReferralPage />
                             <Route path=path!("/referrals/new/ecpr") view=EcprAlertPage ssr=SsrMode::Async />

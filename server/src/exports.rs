@@ -91,3 +91,49 @@ pub async fn calendar(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
+
+/// `POST /admin/subject-access` (the administrators' form): everything held about one
+/// patient, as a JSON download. A form with a mistake goes back to its page, which names
+/// the fields (only their names travel in the address, never what was typed).
+pub async fn subject_access(
+    State(state): State<AppState>,
+    Extension(identity): Extension<RequestIdentity>,
+    form: Result<
+        axum::extract::Form<ecmo_referral_app::ssr::subject_access::SubjectQuery>,
+        axum::extract::rejection::FormRejection,
+    >,
+) -> Result<Response, ApiError> {
+    const PAGE: &str = "/admin/subject-access";
+    if identity.user.is_none() {
+        return Ok(axum::response::Redirect::to(&format!("/login?next={PAGE}")).into_response());
+    }
+    let query = form.map(|f| f.0).unwrap_or_default();
+    match state.referrals.subject_access(&identity, &query).await {
+        Ok(document) => {
+            let mut response = axum::Json(document).into_response();
+            let stamp = time::OffsetDateTime::now_utc();
+            let name = format!(
+                "attachment; filename=\"subject-access-{:04}{:02}{:02}-{:02}{:02}.json\"",
+                stamp.year(),
+                u8::from(stamp.month()),
+                stamp.day(),
+                stamp.hour(),
+                stamp.minute()
+            );
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(&name) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(response)
+        }
+        Err(AppError::Invalid(errors)) => {
+            let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
+            Ok(
+                axum::response::Redirect::to(&format!("{PAGE}?error={}", fields.join(",")))
+                    .into_response(),
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -376,6 +376,7 @@ pub fn route_list() -> Vec<(http::Method, String)> {
         (http::Method::GET, "/kpi.csv".to_owned()),
         (http::Method::GET, "/calendar/{file}".to_owned()),
         (http::Method::GET, "/metrics".to_owned()),
+        (http::Method::POST, "/admin/subject-access".to_owned()),
     ];
     routes.extend(crate::api::route_list());
     for route in page_routes() {
@@ -429,6 +430,10 @@ fn router(state: AppState, sessions: SessionDb) -> Router {
         .route("/kpi.csv", get(crate::exports::kpis))
         .route("/calendar/{file}", get(crate::exports::calendar))
         .route("/metrics", get(crate::metrics::serve))
+        .route(
+            "/admin/subject-access",
+            axum::routing::post(crate::exports::subject_access),
+        )
         .merge(crate::api::routes())
         .route(
             "/api/{*fn_name}",

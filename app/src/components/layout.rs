@@ -38,6 +38,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 {admin.then(|| view! {
                     <a href="/admin/users">{tr("Uporabniki", "Users")}</a>
                     <a href="/admin/hospitals">{tr("Bolnišnice", "Hospitals")}</a>
+                    <a href="/admin/subject-access">{tr("Dostop do podatkov", "Subject access")}</a>
                 })}
                 {match user {
                     Some(user) => view! {

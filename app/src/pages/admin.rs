@@ -341,3 +341,58 @@ fn hospital_form(h: Option<HospitalRecord>, save: ServerAction<SaveHospital>) ->
         </ActionForm>
     }
 }
+
+#[component]
+pub fn AdminSubjectAccessPage() -> impl IntoView {
+    view! {
+        <Guarded action=Action::ManageUsers>
+            <SubjectAccess />
+        </Guarded>
+    }
+}
+
+/// A patient's access request: a plain form whose answer is a JSON download. A mistake
+/// comes back as the names of the fields (`?error=reason,patient_number`), never their
+/// values, and is shown beside each field.
+#[component]
+fn SubjectAccess() -> impl IntoView {
+    use crate::domain::fields::{FieldError, FieldErrors};
+    use crate::error::AppError;
+    let query = leptos_router::hooks::use_query_map();
+    let error = Signal::derive(move || {
+        let names = query.with(|q| q.get("error")).unwrap_or_default();
+        let mut errors = FieldErrors::default();
+        for name in names.split(',') {
+            match name {
+                "reason" => errors.add("reason", FieldError::TooShort { min: 5 }),
+                "patient_number" => errors.add("patient_number", FieldError::Missing),
+                "birth_date" => errors.add("birth_date", FieldError::NotADate),
+                _ => {}
+            }
+        }
+        (!errors.is_empty()).then_some(AppError::Invalid(errors))
+    });
+    view! {
+        <h1>{tr("Zahteva za dostop do podatkov", "Subject access request")}</h1>
+        <p class="lead">{tr(
+            "Poiščite napotitve enega bolnika po številki (KZZ) ali po imenu in datumu rojstva, kot so zapisani v napotitvi, in prenesite vse, kar hranimo o njih (JSON). Iskanje se zabeleži z razlogom, ki ga vpišete; iskani podatki se ne zapišejo nikamor.",
+            "Find one patient's referrals by their number or by name and birth date, as the referral records them, and download everything held about them (JSON). The search is recorded with the reason you give; what you search for is not written anywhere."
+        )}</p>
+        <FormError error />
+        <form method="post" action="/admin/subject-access" class="form" novalidate=true>
+            <Field label=text(tr("Številka bolnika (KZZ)", "Patient number")) name="patient_number" autocomplete="off" error />
+            <p class="hint">{tr("ali", "or")}</p>
+            <div class="field-row">
+                <Field label=text(tr("Ime in priimek", "Name")) name="patient_name" autocomplete="off" error />
+                <Field label=text(tr("Datum rojstva", "Birth date")) name="birth_date" kind="date" error />
+            </div>
+            <div class="field">
+                <label for="field-reason">{tr("Razlog (npr. pisna zahteva bolnika, št. zadeve)", "Reason (e.g. the patient's written request, case number)")}</label>
+                <textarea id="field-reason" name="reason" rows="2" maxlength="500" required=true
+                    aria-describedby="field-reason-error"></textarea>
+                <FieldMessages name="reason" error />
+            </div>
+            <button type="submit" class="button">{tr("Prenesi podatke (JSON)", "Download the data (JSON)")}</button>
+        </form>
+    }
+}

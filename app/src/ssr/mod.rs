@@ -15,6 +15,7 @@ pub mod request;
 pub mod retention;
 pub mod roster;
 pub mod session;
+pub mod subject_access;
 pub mod time;
 pub mod timeline;
 pub mod workflow;

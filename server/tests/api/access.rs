@@ -236,6 +236,16 @@ async fn every_route_answers_each_role_as_the_policy_says(kind: DbKind) {
         case("GET", "/profile", [302, 200, 200, 200, 200]),
         case("GET", "/admin/users", ADMIN_PAGE),
         case("GET", "/admin/hospitals", ADMIN_PAGE),
+        case("GET", "/admin/subject-access", ADMIN_PAGE),
+        // A patient's data as a download: administrators only; without a session, sign in.
+        form(
+            "/admin/subject-access",
+            &[
+                ("patient_number", "123456789"),
+                ("reason", "Written request 7/2026"),
+            ],
+            [303, 403, 403, 403, 200],
+        ),
         // Server functions: public ones.
         // Another email than the JSON sign-in above: ten failures would lock it.
         form(

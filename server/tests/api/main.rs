@@ -22,4 +22,5 @@ mod retention;
 mod schema;
 mod scores;
 mod shutdown;
+mod subject_access;
 mod workspace;
