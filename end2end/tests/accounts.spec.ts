@@ -128,3 +128,31 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Napotne bolnišnice");
   });
 });
+
+test.describe("subject access on a phone", () => {
+  test.use({ viewport: { width: 375, height: 740 } });
+
+  test("a request without a reason names the field; with one the data downloads", async ({ page }) => {
+    await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await page.goto("/admin/subject-access");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Zahteva za dostop do podatkov");
+    await page.getByLabel("Številka bolnika (KZZ)").fill("123456789");
+    await page.getByRole("button", { name: "Prenesi podatke (JSON)" }).click();
+    await expect(page).toHaveURL(/\/admin\/subject-access\?error=reason$/);
+    await expect(page.locator("#field-reason-error")).toBeVisible();
+    await expect(page.locator("#field-reason-error")).not.toBeEmpty();
+    // Nothing wider than the phone.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+
+    await page.getByLabel("Številka bolnika (KZZ)").fill("123456789");
+    await page.getByLabel(/^Razlog/).fill("Pisna zahteva 7/2026");
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Prenesi podatke (JSON)" }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^subject-access-\d{8}-\d{4}\.json$/);
+
+    await page.goto("/lang/en?next=/admin/subject-access");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Subject access request");
+  });
+});
