@@ -1,7 +1,8 @@
 //! The centre's work on a referral: the state machine's steps (checked by
 //! `domain::workflow`, applied with a compare-and-set on the state so that two clinicians
-//! never overwrite each other), assignment, capacity, the queue, the quality figures and
-//! the audit trail's export. Every step writes its timeline event, its audit event and
+//! never overwrite each other) and assignment; the queue and capacity (`queue`), a
+//! referral's page and its audit trail's export (`case_view`) and the quality figures
+//! (`kpi`) in child modules. Every step writes its timeline event, its audit event and
 //! its notifications in one transaction.
 use super::accounts::audit::{self, Event};
 use super::accounts::service::authorize;
