@@ -81,14 +81,7 @@ pub async fn track(request: Request, next: Next) -> Response {
 }
 
 pub(crate) fn lane_name(rank: i64) -> &'static str {
-    [Lane::Alert, Lane::Clinical, Lane::Account]
-        .into_iter()
-        .find(|lane| lane.rank() == rank)
-        .map_or("unknown", |lane| match lane {
-            Lane::Alert => "alert",
-            Lane::Clinical => "clinical",
-            Lane::Account => "account",
-        })
+    Lane::from_rank(rank).map_or("unknown", Lane::name)
 }
 
 fn allowed(state: &AppState, identity: &RequestIdentity, headers: &HeaderMap) -> bool {
@@ -123,12 +116,12 @@ async fn read_gauges(state: &AppState) -> Result<(), sqlx::Error> {
     )
     .fetch_all(&state.db.pool)
     .await?;
-    for rank in [Lane::Alert, Lane::Clinical, Lane::Account].map(Lane::rank) {
+    for lane in Lane::ALL {
         let (count, oldest) = rows
             .iter()
-            .find(|(lane, _, _)| *lane == rank)
+            .find(|(rank, _, _)| *rank == lane.rank())
             .map_or((0, now), |(_, count, oldest)| (*count, *oldest));
-        let lane = lane_name(rank);
+        let lane = lane.name();
         metrics::gauge!("ecmo_outbox_pending", "lane" => lane).set(count as f64);
         metrics::gauge!("ecmo_outbox_oldest_pending_seconds", "lane" => lane)
             .set((now - oldest).max(0) as f64 / 1000.0);

@@ -17,6 +17,22 @@ pub enum Lane {
 }
 
 impl Lane {
+    pub const ALL: [Lane; 3] = [Lane::Alert, Lane::Clinical, Lane::Account];
+
+    /// The lane of a stored number.
+    pub fn from_rank(rank: i64) -> Option<Lane> {
+        Lane::ALL.into_iter().find(|lane| lane.rank() == rank)
+    }
+
+    /// Its name in logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lane::Alert => "alert",
+            Lane::Clinical => "clinical",
+            Lane::Account => "account",
+        }
+    }
+
     /// The stored number, in claiming order.
     pub fn rank(self) -> i64 {
         match self {

@@ -29,7 +29,7 @@ const FEED_AHEAD_MS: i64 = 190 * DAY_MS;
 fn parse_date(text: &str) -> Option<i64> {
     let text = text.trim();
     (text.len() == 10)
-        .then(|| parse_local(&format!("{text}T00:00")))
+        .then(|| crate::domain::checklist::parse_date(text))
         .flatten()
 }
 

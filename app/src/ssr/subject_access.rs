@@ -69,7 +69,7 @@ impl Match {
         let found = if !number.is_empty() {
             Some(Match::Number(number))
         } else if !name.is_empty() && !birth.is_empty() {
-            if crate::domain::checklist::parse_local(&format!("{birth}T00:00")).is_none() {
+            if crate::domain::checklist::parse_date(&birth).is_none() {
                 errors.add("birth_date", FieldError::NotADate);
             }
             Some(Match::NameAndBirth(name, birth))

@@ -27,7 +27,8 @@ pub(super) fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-pub(super) fn parse_date(text: &str) -> Option<i64> {
+/// Midnight (wall clock, milliseconds) of a `YYYY-MM-DD` date from 1900 to 2200.
+pub fn parse_date(text: &str) -> Option<i64> {
     let mut parts = text.split('-');
     let y: i64 = parts.next()?.parse().ok()?;
     let m: i64 = parts.next()?.parse().ok()?;
